@@ -1,0 +1,241 @@
+"""What was observed: sessions, tasks with their parallel links and suspensions, point events
+and notes. This is the canonical event model every source is normalised into.
+
+All instants are timezone-aware datetimes in UTC; the session carries its site's zone for
+local-time reasoning. Durations are seconds (floats).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from workweave.domain.errors import ValidationError
+
+MODES: tuple[str, ...] = ("shadowing", "self-report", "imported")
+POINT_EVENT_KINDS: tuple[str, ...] = ("interruption", "demand")
+
+
+def utc(dt: datetime) -> datetime:
+    """An aware datetime in UTC; naive datetimes are refused (never the machine's zone)."""
+    if dt.tzinfo is None or dt.utcoffset() is None:
+        raise ValidationError(f"time {dt.isoformat()} has no time zone")
+    return dt.astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class Suspension:
+    """A task was suspended from `start` until `end` (None: never resumed) by `by` (a task key)."""
+
+    start: datetime
+    end: datetime | None
+    by: str | None = None
+
+
+@dataclass(frozen=True)
+class ParallelLink:
+    """The task ran in parallel with task `other` between `start` and `end`."""
+
+    other: str
+    start: datetime | None = None
+    end: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Task:
+    """One recorded activity.
+
+    `key` is unique within its session (for imports: the source's own task id). `end` is None
+    only for a task left running when an incomplete session stopped.
+    """
+
+    key: str
+    category: str
+    start: datetime
+    end: datetime | None
+    subcategory: str | None = None
+    dimensions: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    parallel: tuple[ParallelLink, ...] = ()
+    suspensions: tuple[Suspension, ...] = ()
+    ended_by: str | None = None
+    seq: int = 0  # recording order within the session (ties in the foreground rule)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "start", utc(self.start))
+        if self.end is not None:
+            object.__setattr__(self, "end", utc(self.end))
+            if self.end < self.start:
+                raise ValidationError(
+                    f"task {self.key}: end {self.end:%Y-%m-%d %H:%M:%S} is before its start "
+                    f"{self.start:%Y-%m-%d %H:%M:%S}"
+                )
+        for s in self.suspensions:
+            if s.end is not None and s.end < s.start:
+                raise ValidationError(f"task {self.key}: a suspension ends before it starts")
+
+    @property
+    def dims(self) -> dict[str, tuple[str, ...]]:
+        return dict(self.dimensions)
+
+    @property
+    def known_end(self) -> datetime:
+        """The last instant this task is known to have been running or suspended.
+
+        For a task that never ended (incomplete session) this is the start of its open
+        suspension, or its start: WOMBAT's convention, so that active time is what was seen.
+        """
+        if self.end is not None:
+            return self.end
+        last = self.start
+        for s in self.suspensions:
+            last = max(last, s.start if s.end is None else s.end)
+        return last
+
+    @property
+    def elapsed_seconds(self) -> float | None:
+        """end - start, or None for a task that never ended."""
+        if self.end is None:
+            return None
+        return (self.end - self.start).total_seconds()
+
+    def suspended_intervals(self) -> list[tuple[datetime, datetime]]:
+        """Suspensions clipped to the task's span and merged where they overlap."""
+        lo, hi = self.start, self.known_end
+        spans = sorted(
+            (max(s.start, lo), min(s.end if s.end is not None else hi, hi))
+            for s in self.suspensions
+        )
+        merged: list[tuple[datetime, datetime]] = []
+        for a, b in spans:
+            if b <= a:
+                continue
+            if merged and a <= merged[-1][1]:
+                merged[-1] = (merged[-1][0], max(merged[-1][1], b))
+            else:
+                merged.append((a, b))
+        return merged
+
+    def active_intervals(self) -> list[tuple[datetime, datetime]]:
+        """The task's own time: [start, end) minus its suspensions."""
+        out: list[tuple[datetime, datetime]] = []
+        cur = self.start
+        for a, b in self.suspended_intervals():
+            if a > cur:
+                out.append((cur, a))
+            cur = max(cur, b)
+        if self.known_end > cur:
+            out.append((cur, self.known_end))
+        return out
+
+    @property
+    def active_seconds(self) -> float:
+        """Elapsed time minus time suspended by interruptions (WOMBAT's "total time")."""
+        return sum((b - a).total_seconds() for a, b in self.active_intervals())
+
+    @property
+    def interrupted(self) -> bool:
+        return bool(self.suspensions)
+
+    @property
+    def resumed(self) -> bool:
+        """True when every suspension ended before the task did (it was taken up again)."""
+        end = self.known_end
+        return all(s.end is not None and s.end < end for s in self.suspensions)
+
+
+@dataclass(frozen=True)
+class PointEvent:
+    kind: str  # 'interruption' or 'demand'
+    at: datetime
+    subtype: str | None = None
+    key: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in POINT_EVENT_KINDS:
+            raise ValidationError(
+                f"point event kind '{self.kind}' is not one of {', '.join(POINT_EVENT_KINDS)}"
+            )
+        object.__setattr__(self, "at", utc(self.at))
+
+
+@dataclass(frozen=True)
+class Note:
+    at: datetime
+    text: str
+    key: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "at", utc(self.at))
+
+
+@dataclass(frozen=True)
+class Session:
+    """One continuous observation window of one participant by one observer (or by themself).
+
+    `key` is unique within the study: for imports, the source's session id prefixed with the
+    source name (e.g. ``wombat:52``).
+    """
+
+    key: str
+    participant: str
+    site: str
+    start: datetime
+    end: datetime | None
+    mode: str = "shadowing"
+    observer: str | None = None  # None: self-report
+    complete: bool = True
+    timezone: str = "Europe/London"
+    template: str | None = None  # "name@version"
+    source: str | None = None  # e.g. 'wombat', 'capture', 'simulated'
+    source_id: str | None = None  # the source's own session id (e.g. WOMBAT's '52')
+    tasks: tuple[Task, ...] = ()
+    events: tuple[PointEvent, ...] = ()
+    notes: tuple[Note, ...] = ()
+    clock_skew_seconds: float | None = None
+    attributes: tuple[tuple[str, str], ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        if self.mode not in MODES:
+            raise ValidationError(f"session mode '{self.mode}' is not one of {', '.join(MODES)}")
+        object.__setattr__(self, "start", utc(self.start))
+        if self.end is not None:
+            object.__setattr__(self, "end", utc(self.end))
+            if self.end < self.start:
+                raise ValidationError(f"session {self.key} ends before it starts")
+        if self.mode == "shadowing" and self.observer is None:
+            raise ValidationError(f"session {self.key}: a shadowing session needs an observer")
+        keys = [t.key for t in self.tasks]
+        if len(set(keys)) != len(keys):
+            dup = next(k for k in keys if keys.count(k) > 1)
+            raise ValidationError(f"session {self.key}: task id {dup} appears twice")
+
+    @property
+    def known_end(self) -> datetime:
+        """The session's end, or for an incomplete session the last instant seen in it."""
+        if self.end is not None:
+            return self.end
+        last = self.start
+        for t in self.tasks:
+            last = max(last, t.known_end)
+        for e in self.events:
+            last = max(last, e.at)
+        return last
+
+    @property
+    def observed_seconds(self) -> float:
+        return (self.known_end - self.start).total_seconds()
+
+    def interruption_count(self) -> int:
+        """Interruptions: suspensions recorded on tasks plus interruption point events."""
+        return sum(len(t.suspensions) for t in self.tasks) + sum(
+            1 for e in self.events if e.kind == "interruption"
+        )
+
+
+def sessions_overlap(a: Session, b: Session) -> bool:
+    return a.start < b.known_end and b.start < a.known_end
+
+
+def by_key(tasks: Iterable[Task]) -> dict[str, Task]:
+    return {t.key: t for t in tasks}
