@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -118,7 +119,7 @@ class JobPlan:
     def __post_init__(self) -> None:
         ordered = sorted(self.sessions, key=lambda s: (s.weekday, s.start))
         problems = []
-        for a, b in zip(ordered, ordered[1:], strict=False):
+        for a, b in itertools.pairwise(ordered):
             if a.weekday == b.weekday and b.start < a.end:
                 problems.append(
                     Problem(

@@ -16,7 +16,9 @@ DEFAULT_TEMPLATE = "ahp-clinician-manager"
 
 def builtin_template_names() -> list[str]:
     folder = resources.files("workweave") / "templates"
-    return sorted(p.name.removesuffix(".yaml") for p in folder.iterdir() if p.name.endswith(".yaml"))
+    return sorted(
+        p.name.removesuffix(".yaml") for p in folder.iterdir() if p.name.endswith(".yaml")
+    )
 
 
 def builtin_template(name: str = DEFAULT_TEMPLATE) -> Template:
@@ -36,10 +38,7 @@ def read_template(path: str | Path) -> Template:
         raise NotFoundError(f"{path}: no such file")
     text = path.read_text(encoding="utf-8-sig")
     try:
-        if path.suffix.lower() == ".json":
-            data = json.loads(text)
-        else:
-            data = yaml.safe_load(text)
+        data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f" at line {mark.line + 1}" if mark is not None else ""

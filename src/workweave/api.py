@@ -1,0 +1,116 @@
+"""The Python API: ``workweave.open(path_or_url)`` returns a study whose tables come back as
+pandas (default) or polars DataFrames.
+
+    >>> import workweave
+    >>> study = workweave.open("demo/workweave.sqlite")
+    >>> study.tasks().head()
+    >>> study.summary()["total"]["tasks"]
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from workweave.domain.errors import ValidationError
+from workweave.domain.observation import Session
+from workweave.domain.study import Participant, Study
+from workweave.services import studies as svc
+from workweave.store.repository import TABLES, Store
+
+Backend = Literal["pandas", "polars"]
+
+
+class StudyData:
+    """One study in a store. Table methods return DataFrames of the canonical tables."""
+
+    def __init__(self, store: Store, study_id: int, backend: Backend = "pandas") -> None:
+        if backend not in ("pandas", "polars"):
+            raise ValidationError(f"backend must be 'pandas' or 'polars', not '{backend}'")
+        self.store = store
+        self.study_id = study_id
+        self.backend: Backend = backend
+        self.info: Study = store.study(study_id)
+
+    @property
+    def name(self) -> str:
+        return self.info.name
+
+    def __repr__(self) -> str:
+        synthetic = ", SYNTHETIC" if self.info.synthetic else ""
+        return f"<workweave study {self.name!r} in {self.store.location}{synthetic}>"
+
+    def table(self, name: str) -> Any:
+        """A canonical table by name: one of ``workweave.api.TABLE_NAMES``."""
+        df = self.store.frame(name, self.study_id)
+        if self.backend == "polars":
+            import polars as pl
+
+            return pl.from_pandas(df)
+        return df
+
+    def sessions(self) -> Any:
+        return self.table("sessions")
+
+    def tasks(self) -> Any:
+        return self.table("tasks")
+
+    def task_dimensions(self) -> Any:
+        return self.table("task_dimensions")
+
+    def suspensions(self) -> Any:
+        return self.table("suspensions")
+
+    def parallel_links(self) -> Any:
+        return self.table("parallel_links")
+
+    def point_events(self) -> Any:
+        return self.table("point_events")
+
+    def notes(self) -> Any:
+        return self.table("notes")
+
+    def participants(self) -> Any:
+        return self.table("participants")
+
+    def job_plans(self) -> Any:
+        return self.table("job_plans")
+
+    def summary(self) -> dict[str, Any]:
+        return svc.summary(self.store, self.study_id)
+
+    def load_sessions(
+        self, *, keys: list[str] | None = None, source_ids: list[str] | None = None
+    ) -> list[Session]:
+        """Sessions as domain objects (tasks with their suspensions and parallel links)."""
+        return self.store.load_sessions(self.study_id, keys=keys, source_ids=source_ids)
+
+    def participant_records(self) -> list[Participant]:
+        return self.store.participants(self.study_id)
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> StudyData:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+TABLE_NAMES = tuple(TABLES)
+
+
+def open_study(
+    path_or_url: str | Path, study: str | None = None, *, backend: Backend = "pandas"
+) -> StudyData:
+    """Open a study in a store (a workspace folder, a SQLite file or a PostgreSQL URL)."""
+    target = Path(path_or_url) if "://" not in str(path_or_url) else None
+    if target is not None and target.is_dir():
+        from workweave.workspace import Workspace
+
+        ws = Workspace.load(target)
+        store = Store.open(ws.store)
+        return StudyData(store, store.study_id(study or ws.study), backend)
+    store = Store.open(path_or_url)
+    return StudyData(store, store.study_id(study), backend)

@@ -1,0 +1,395 @@
+"""The ``workweave`` command. Entry points only translate arguments into service calls."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from workweave.domain.errors import NotFoundError, ValidationError, WorkweaveError
+from workweave.io.templates import builtin_template, builtin_template_names, read_template
+from workweave.services import studies as svc
+from workweave.store.repository import Store
+from workweave.workspace import resolve_store
+
+app = typer.Typer(
+    help="workweave: capture, measure, check and show clinician-managers' intertwined "
+    "clinical and managerial work.",
+    no_args_is_help=True,
+    add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+import_app = typer.Typer(help="Import data from other tools.", no_args_is_help=True)
+template_app = typer.Typer(help="Observation templates.", no_args_is_help=True)
+app.add_typer(import_app, name="import")
+app.add_typer(template_app, name="template")
+
+out = Console()
+err = Console(stderr=True)
+
+StoreOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--store",
+        help="Store to use: a SQLite file or a PostgreSQL URL (default: this workspace's; "
+        "also WORKWEAVE_STORE).",
+        show_default=False,
+    ),
+]
+StudyOpt = Annotated[
+    str | None,
+    typer.Option("--study", help="Study name, when the store holds several.", show_default=False),
+]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def friendly(fn: F) -> F:
+    """Turn workweave errors into a clear message and exit code 2, never a traceback."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except ValidationError as exc:
+            err.print(f"[bold red]error:[/] {len(exc.problems)} problem(s); nothing was changed")
+            err.print(exc.describe(), markup=False, highlight=False)
+            raise typer.Exit(2) from None
+        except (NotFoundError, WorkweaveError) as exc:
+            err.print(f"[bold red]error:[/] {exc}", highlight=False)
+            raise typer.Exit(2) from None
+        except KeyboardInterrupt:
+            err.print("[yellow]interrupted; nothing was changed[/]")
+            raise typer.Exit(130) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def open_study(store: str | None, study: str | None) -> tuple[Store, int, str]:
+    location, default_study, timezone = resolve_store(store)
+    st = Store.open(location)
+    return st, st.study_id(study or default_study), timezone
+
+
+# -- init / demo ---------------------------------------------------------------------------------
+
+
+@app.command()
+@friendly
+def init(
+    study: Annotated[
+        str | None, typer.Option(help="Study name (default: the folder's name).")
+    ] = None,
+    title: Annotated[str, typer.Option(help="Study title.")] = "",
+    store: Annotated[
+        str | None,
+        typer.Option(help="Store: a SQLite file in this folder (default) or a PostgreSQL URL."),
+    ] = None,
+    timezone: Annotated[
+        str, typer.Option(help="Default time zone of sites (IANA name).")
+    ] = "Europe/London",
+) -> None:
+    """Make a workspace in the current folder: settings, the store and a study."""
+    st, sid = svc.init_workspace(
+        Path.cwd(), study=study, title=title, store=store, timezone=timezone
+    )
+    name = st.study(sid).name
+    out.print(f"workspace ready: study [bold]{name}[/] in {st.location}")
+    out.print(
+        "next: 'workweave import wombat FILE.csv' or 'workweave simulate', then 'workweave summary'"
+    )
+
+
+@app.command()
+@friendly
+def demo(
+    folder: Annotated[Path, typer.Option("--dir", help="Folder for the demo workspace.")] = Path(
+        "demo"
+    ),
+    seed: Annotated[int, typer.Option(help="Random seed of the synthetic study.")] = 7,
+) -> None:
+    """Build the synthetic four-site demo study in a workspace folder and summarise it."""
+    folder = folder.resolve()
+    if (folder / "workweave.sqlite").exists():
+        (folder / "workweave.sqlite").unlink()
+        for extra in ("-wal", "-shm"):
+            p = folder / f"workweave.sqlite{extra}"
+            if p.exists():
+                p.unlink()
+    folder.mkdir(parents=True, exist_ok=True)
+    settings = folder / "workweave.toml"
+    if settings.exists():
+        settings.unlink()
+    st = Store.create(folder / "workweave.sqlite")
+    with _progress("simulating the demo study") as bar:
+        sid, counts, _ = svc.simulate_into(st, seed=seed, study="demo", progress=bar)
+    from workweave.workspace import write_settings
+
+    write_settings(folder, study="demo", store="workweave.sqlite", timezone="Europe/London")
+    out.print(
+        f"demo study: {counts.sessions_added} sessions, {counts.tasks_added} tasks "
+        f"(SYNTHETIC data) in {st.location}"
+    )
+    _print_summary(svc.summary(st, sid), ("site",))
+    out.print(f"\nexplore it: cd {folder} && workweave summary --by participant")
+
+
+# -- imports -----------------------------------------------------------------------------------
+
+
+@import_app.command("wombat")
+@friendly
+def import_wombat(
+    files: Annotated[
+        list[Path], typer.Argument(help="WOMBAT 2 CSV export(s).", show_default=False)
+    ],
+    timezone: Annotated[
+        str | None,
+        typer.Option(
+            help="Time zone the export's clock times were recorded in (IANA name; "
+            "default: the workspace's)."
+        ),
+    ] = None,
+    replace: Annotated[
+        bool, typer.Option(help="Overwrite sessions already imported with different content.")
+    ] = False,
+    profession: Annotated[
+        str | None, typer.Option(help="Profession of the observed participants (e.g. nurse).")
+    ] = None,
+    template_name: Annotated[
+        str | None, typer.Option(help="Name for the template built from the header.")
+    ] = None,
+    store: StoreOpt = None,
+    study: StudyOpt = None,
+) -> None:
+    """Import WOMBAT 2 CSV exports (all files or none). Re-importing changes nothing."""
+    st, sid, default_tz = open_study(store, study)
+    res = svc.import_wombat(
+        st,
+        sid,
+        files,
+        timezone=timezone or default_tz,
+        replace=replace,
+        profession=profession,
+        template_name=template_name,
+    )
+    c = res.counts
+    out.print(
+        f"read {res.files} file(s): {res.sessions_in_files} sessions, {res.tasks_in_files} tasks; "
+        f"stored {c.sessions_added} new sessions ({c.tasks_added} tasks), "
+        f"{c.sessions_unchanged} unchanged, {c.sessions_replaced} replaced"
+    )
+    out.print(f"template(s): {', '.join(res.templates)}")
+    if res.time_mismatches:
+        err.print(
+            f"[yellow]warning:[/] {len(res.time_mismatches)} task(s) whose elapsed/active time "
+            "differs from the export's own columns:"
+        )
+        for m in res.time_mismatches[:20]:
+            err.print(f"  {m}", markup=False)
+    else:
+        out.print("check: every task's elapsed and active time equals the export's columns")
+    for w in res.warnings[:20]:
+        err.print(f"[yellow]warning:[/] {w}", highlight=False)
+
+
+@import_app.command("jobplan")
+@friendly
+def import_jobplan(
+    file: Annotated[Path, typer.Argument(help="CSV: participant, weekday, start, end, category.")],
+    store: StoreOpt = None,
+    study: StudyOpt = None,
+) -> None:
+    """Import job plans (weekly sessions); each participant's rows replace their plan."""
+    st, sid, _ = open_study(store, study)
+    hours = svc.import_job_plans(st, sid, file)
+    t = Table("participant", "contracted hours / week")
+    for code, h in sorted(hours.items()):
+        t.add_row(code, f"{h:.2f}")
+    out.print(t)
+
+
+# -- simulate ----------------------------------------------------------------------------------
+
+
+@app.command()
+@friendly
+def simulate(
+    tasks: Annotated[
+        int | None,
+        typer.Option("--tasks", help="Scale the study to about this many tasks.", min=1),
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Random seed (same seed, same study).")] = 7,
+    name: Annotated[str | None, typer.Option("--name", help="Name of the new study.")] = None,
+    store: StoreOpt = None,
+) -> None:
+    """Simulate a realistic SYNTHETIC four-site study into the store, as a new study."""
+    location, _, _ = resolve_store(store)
+    st = Store.open(location)
+    with _progress("simulating", total=tasks) as bar:
+        sid, counts, _ = svc.simulate_into(
+            st, seed=seed, target_tasks=tasks, study=name, progress=bar
+        )
+    out.print(
+        f"simulated study [bold]{st.study(sid).name}[/] (SYNTHETIC): {counts.sessions_added} "
+        f"sessions, {counts.tasks_added} tasks in {st.location}"
+    )
+
+
+# -- templates ---------------------------------------------------------------------------------
+
+
+@template_app.command("list")
+@friendly
+def template_list(store: StoreOpt = None) -> None:
+    """List built-in templates and the templates stored in the workspace."""
+    t = Table("name", "version", "where", "categories", "dimensions")
+    for name in builtin_template_names():
+        tp = builtin_template(name)
+        t.add_row(tp.name, tp.version, "built-in", str(len(tp.categories)), str(len(tp.dimensions)))
+    try:
+        location, _, _ = resolve_store(store)
+        for tp in Store.open(location).templates():
+            t.add_row(
+                tp.name, tp.version, "store", str(len(tp.categories)), str(len(tp.dimensions))
+            )
+    except NotFoundError:
+        pass
+    out.print(t)
+
+
+@template_app.command("show")
+@friendly
+def template_show(
+    name: Annotated[str, typer.Argument(help="Template name, e.g. ahp-clinician-manager.")],
+    version: Annotated[str | None, typer.Option(help="Version (default: latest).")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="yaml or json.")] = "yaml",
+    store: StoreOpt = None,
+) -> None:
+    """Print a template (from the store, else built-in) as YAML or JSON."""
+    import yaml
+
+    try:
+        location, _, _ = resolve_store(store)
+        tp = Store.open(location).template(name, version)
+    except NotFoundError:
+        tp = builtin_template(name)
+    data = tp.to_dict()
+    if fmt == "json":
+        sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    elif fmt == "yaml":
+        sys.stdout.write(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+    else:
+        raise ValidationError(f"unknown format '{fmt}' (yaml or json)")
+
+
+@template_app.command("load")
+@friendly
+def template_load(
+    file: Annotated[Path, typer.Argument(help="Template as YAML or JSON.")],
+    store: StoreOpt = None,
+) -> None:
+    """Validate a template file and store it (a changed template needs a new version)."""
+    tp = read_template(file)
+    location, _, _ = resolve_store(store)
+    Store.open(location).save_template(tp)
+    out.print(
+        f"stored template {tp.key}: {len(tp.categories)} categories, "
+        f"{len(tp.dimensions)} dimensions"
+    )
+
+
+# -- summary -----------------------------------------------------------------------------------
+
+
+@app.command()
+@friendly
+def summary(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    by: Annotated[
+        list[str] | None,
+        typer.Option(help="Breakdowns to show: site, participant, observer (repeatable)."),
+    ] = None,
+    store: StoreOpt = None,
+    study: StudyOpt = None,
+) -> None:
+    """Sessions, tasks, observed hours and interruptions, overall and by site/participant/observer."""
+    st, sid, _ = open_study(store, study)
+    data = svc.summary(st, sid)
+    if as_json:
+        sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+        return
+    groups = tuple(by or ("site", "participant", "observer"))
+    for g in groups:
+        if g not in ("site", "participant", "observer"):
+            raise ValidationError(f"cannot break down by '{g}' (site, participant or observer)")
+    _print_summary(data, groups)
+
+
+def _print_summary(data: dict[str, Any], groups: tuple[str, ...]) -> None:
+    tot = data["total"]
+    label = " (SYNTHETIC)" if data.get("synthetic") else ""
+    out.print(
+        f"[bold]{data['study']}[/]{label}: {tot['sessions']} sessions "
+        f"({tot['incomplete_sessions']} incomplete), {tot['tasks']} tasks, "
+        f"{tot['observed_hours']:.1f} observed hours, {tot['interruptions']} interruptions"
+    )
+    for g in groups:
+        t = Table(
+            g, "sessions", "tasks", "observed h", "interruptions", "per hour", title=f"by {g}"
+        )
+        for r in data[f"by_{g}"]:
+            rate = r["interruptions_per_hour"]
+            t.add_row(
+                str(r["group"]),
+                str(r["sessions"]),
+                str(r["tasks"]),
+                f"{r['observed_hours']:.1f}",
+                str(r["interruptions"]),
+                "—" if rate is None else f"{rate:.2f}",
+            )
+        out.print(t)
+
+
+class _progress:
+    """A rich progress bar counting tasks, usable as a callback."""
+
+    def __init__(self, label: str, total: int | None = None) -> None:
+        self.p = Progress(
+            TextColumn(f"{label}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("tasks"),
+            TimeElapsedColumn(),
+            console=err,
+            transient=True,
+        )
+        self.total = total
+        self.task = None
+
+    def __enter__(self) -> _progress:
+        self.p.start()
+        self.task = self.p.add_task("", total=self.total)
+        return self
+
+    def __call__(self, n: int) -> None:
+        self.p.advance(self.task, n)  # type: ignore[arg-type]
+
+    def __exit__(self, *exc: object) -> None:
+        self.p.stop()
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

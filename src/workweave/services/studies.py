@@ -1,0 +1,184 @@
+"""Use cases: set up a workspace, import data, simulate, summarise."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from workweave.analysis.summary import summarise
+from workweave.domain.errors import ValidationError
+from workweave.domain.observation import Session
+from workweave.domain.study import Study
+from workweave.domain.template import Template
+from workweave.io.jobplan import read_job_plans
+from workweave.io.templates import DEFAULT_TEMPLATE, builtin_template
+from workweave.io.wombat import WombatExport, read_many
+from workweave.store.repository import Store, WriteCounts
+from workweave.workspace import DEFAULT_STORE_FILE, SETTINGS_FILE, write_settings
+
+Progress = Callable[[int], None]  # called with the number of tasks just written
+
+
+def init_workspace(
+    folder: Path,
+    *,
+    study: str | None = None,
+    title: str = "",
+    store: str | None = None,
+    timezone: str = "Europe/London",
+    synthetic: bool = False,
+) -> tuple[Store, int]:
+    """Make a workspace in `folder`: settings file, store (SQLite by default) and a study using
+    the default template. Running it again on an existing workspace changes nothing."""
+    from workweave.domain.study import check_timezone
+
+    check_timezone(timezone)
+    folder.mkdir(parents=True, exist_ok=True)
+    name = study or _slug(folder.resolve().name) or "study"
+    location = store or DEFAULT_STORE_FILE
+    target = location if "://" in location else str(folder / location)
+    st = Store.create(target)
+    sid = st.create_study(Study(name=name, title=title or name, synthetic=synthetic))
+    st.save_template(builtin_template(DEFAULT_TEMPLATE))
+    if not (folder / SETTINGS_FILE).exists():
+        write_settings(folder, study=name, store=location, timezone=timezone)
+    return st, sid
+
+
+@dataclass
+class ImportResult:
+    files: int
+    counts: WriteCounts
+    sessions_in_files: int
+    tasks_in_files: int
+    time_mismatches: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    templates: list[str] = field(default_factory=list)
+
+
+def import_wombat(
+    store: Store,
+    study_id: int,
+    paths: Sequence[str | Path],
+    *,
+    timezone: str,
+    replace: bool = False,
+    profession: str | None = None,
+    template_name: str | None = None,
+) -> ImportResult:
+    """Import WOMBAT exports: all of them in one transaction, or none if any file is bad."""
+    exports: list[WombatExport] = read_many(
+        paths, timezone=timezone, profession=profession, template_name=template_name
+    )
+    counts = WriteCounts()
+    templates: dict[str, Template] = {}
+    for e in exports:
+        k = e.template.key
+        templates[k] = templates[k].merged_with(e.template) if k in templates else e.template
+    with store.transaction() as conn:
+        for t in templates.values():
+            store.save_template(t, merge=True, conn=conn)
+        for e in exports:
+            store.add_sites(study_id, e.sites, conn)
+            store.add_observers(study_id, e.observers, conn)
+            store.add_participants(study_id, e.participants, conn)
+            counts += store.write_sessions(study_id, e.sessions, conn, replace=replace)
+    return ImportResult(
+        files=len(exports),
+        counts=counts,
+        sessions_in_files=sum(len(e.sessions) for e in exports),
+        tasks_in_files=sum(e.task_count for e in exports),
+        time_mismatches=[m for e in exports for m in e.time_mismatches()],
+        warnings=[w for e in exports for w in e.warnings],
+        templates=sorted(templates),
+    )
+
+
+def import_job_plans(store: Store, study_id: int, path: str | Path) -> dict[str, float]:
+    """Replace the job plans of the participants in a job-plan CSV; returns weekly hours."""
+    plans = read_job_plans(path)
+    store.set_job_plans(study_id, plans)
+    return {code: plan.weekly_hours for code, plan in plans.items()}
+
+
+def write_stream(
+    store: Store,
+    study_id: int,
+    sessions: Iterable[Session],
+    *,
+    batch_tasks: int = 20_000,
+    progress: Progress | None = None,
+) -> WriteCounts:
+    """Write a stream of sessions in batches of about `batch_tasks` tasks, in one transaction,
+    so memory stays bounded however long the stream is."""
+    counts = WriteCounts()
+    batch: list[Session] = []
+    pending = 0
+    with store.transaction() as conn:
+        for s in sessions:
+            batch.append(s)
+            pending += len(s.tasks)
+            if pending >= batch_tasks:
+                counts += store.write_sessions(study_id, batch, conn)
+                if progress:
+                    progress(pending)
+                batch, pending = [], 0
+        if batch:
+            counts += store.write_sessions(study_id, batch, conn)
+            if progress:
+                progress(pending)
+    return counts
+
+
+def simulate_into(
+    store: Store,
+    *,
+    seed: int = 7,
+    target_tasks: int | None = None,
+    study: str | None = None,
+    progress: Progress | None = None,
+) -> tuple[int, WriteCounts, Any]:
+    """Simulate a synthetic study into the store (a new study; refused if the name exists)."""
+    from workweave.simulate import SimulationConfig, simulate
+
+    sim = simulate(SimulationConfig(seed=seed, target_tasks=target_tasks))
+    st = sim.study
+    if study:
+        st = Study(name=study, title=st.title, description=st.description, synthetic=True)
+    sid = store.create_study(st, exist_ok=False)
+    with store.transaction() as conn:
+        store.save_template(builtin_template(DEFAULT_TEMPLATE), conn=conn)
+        store.add_sites(sid, sim.sites, conn)
+        store.add_observers(sid, sim.observers, conn)
+        store.add_participants(sid, sim.participants, conn)
+    counts = write_stream(store, sid, sim.iter_sessions(), progress=progress)
+    return sid, counts, sim
+
+
+def summary(store: Store, study_id: int) -> dict[str, Any]:
+    frames = {
+        n: store.frame(n, study_id) for n in ("sessions", "tasks", "suspensions", "point_events")
+    }
+    study = store.study(study_id)
+    out = {"study": study.name, "title": study.title, "synthetic": study.synthetic}
+    out.update(summarise(frames))
+    return out
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60]
+
+
+__all__ = [
+    "ImportResult",
+    "ValidationError",
+    "import_job_plans",
+    "import_wombat",
+    "init_workspace",
+    "simulate_into",
+    "summary",
+    "write_stream",
+]

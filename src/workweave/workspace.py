@@ -1,0 +1,86 @@
+"""A workspace: a folder holding ``workweave.toml`` (settings) and, by default, the SQLite store.
+
+Commands find the workspace in the current folder or its parents; ``--store`` or the
+``WORKWEAVE_STORE`` environment variable name another store (a file or a PostgreSQL URL).
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from workweave.domain.errors import NotFoundError, ValidationError
+
+SETTINGS_FILE = "workweave.toml"
+DEFAULT_STORE_FILE = "workweave.sqlite"
+
+
+@dataclass(frozen=True)
+class Workspace:
+    folder: Path
+    store: str  # file path or URL
+    study: str | None
+    timezone: str
+
+    @classmethod
+    def load(cls, folder: Path) -> Workspace:
+        path = folder / SETTINGS_FILE
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ValidationError(f"{path}: not valid TOML ({exc})") from None
+        store = str(data.get("store", DEFAULT_STORE_FILE))
+        if "://" not in store and not Path(store).is_absolute():
+            store = str(folder / store)
+        return cls(
+            folder=folder,
+            store=store,
+            study=data.get("study"),
+            timezone=str(data.get("timezone", "Europe/London")),
+        )
+
+
+def find_workspace(start: Path | None = None) -> Workspace | None:
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / SETTINGS_FILE).is_file():
+            return Workspace.load(folder)
+    return None
+
+
+def write_settings(folder: Path, *, study: str, store: str, timezone: str) -> Path:
+    path = folder / SETTINGS_FILE
+    path.write_text(
+        "# workweave workspace settings\n"
+        f"study = {_toml(study)}\n"
+        "# the store: a SQLite file (relative to this folder) or a PostgreSQL URL\n"
+        f"store = {_toml(store)}\n"
+        "# the default time zone of sites and imports (IANA name)\n"
+        f"timezone = {_toml(timezone)}\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def _toml(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def resolve_store(store: str | None) -> tuple[str, str | None, str]:
+    """(store location, default study name, default time zone) for a command."""
+    ws = find_workspace()
+    explicit = store or os.environ.get("WORKWEAVE_STORE")
+    if explicit:
+        return (
+            explicit,
+            (ws.study if ws and ws.store == explicit else None),
+            (ws.timezone if ws else "Europe/London"),
+        )
+    if ws is None:
+        raise NotFoundError(
+            "no workspace here: run 'workweave init' in this folder, or pass --store PATH_OR_URL "
+            "(or set WORKWEAVE_STORE)"
+        )
+    return ws.store, ws.study, ws.timezone
