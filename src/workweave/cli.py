@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -32,8 +33,8 @@ template_app = typer.Typer(help="Observation templates.", no_args_is_help=True)
 app.add_typer(import_app, name="import")
 app.add_typer(template_app, name="template")
 
-out = Console()
-err = Console(stderr=True)
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 
 StoreOpt = Annotated[
     str | None,
@@ -69,6 +70,18 @@ def friendly(fn: F) -> F:
         except KeyboardInterrupt:
             err.print("[yellow]interrupted; nothing was changed[/]")
             raise typer.Exit(130) from None
+        except (typer.Exit, typer.Abort, SystemExit):
+            raise
+        except Exception as exc:
+            if os.environ.get("WORKWEAVE_DEBUG"):
+                raise
+            err.print(
+                f"[bold red]internal error:[/] {type(exc).__name__}: {exc}\n"
+                "This is a bug in workweave; run again with WORKWEAVE_DEBUG=1 to see the details "
+                "and please report them.",
+                highlight=False,
+            )
+            raise typer.Exit(3) from None
 
     return wrapper  # type: ignore[return-value]
 
@@ -321,7 +334,7 @@ def summary(
     store: StoreOpt = None,
     study: StudyOpt = None,
 ) -> None:
-    """Sessions, tasks, observed hours and interruptions, overall and by site/participant/observer."""
+    """Sessions, tasks, observed hours and interruptions, overall and by group."""
     st, sid, _ = open_study(store, study)
     data = svc.summary(st, sid)
     if as_json:

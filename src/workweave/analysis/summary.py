@@ -54,13 +54,13 @@ def summarise(frames: dict[str, pd.DataFrame]) -> dict[str, Any]:
 
 def _rows(df: pd.DataFrame) -> list[dict[str, Any]]:
     rows = []
-    for r in df.to_dict("records"):
-        hours = float(r["observed_hours"] or 0.0)
+    for r in df.fillna(0).to_dict("records"):
+        hours = float(r["observed_hours"])
         rows.append(
             {
                 "group": r["group"],
                 "sessions": int(r["sessions"]),
-                "incomplete_sessions": int(r["incomplete_sessions"] or 0),
+                "incomplete_sessions": int(r["incomplete_sessions"]),
                 "tasks": int(r["tasks"]),
                 "observed_hours": round(hours, 4),
                 "interruptions": int(r["interruptions"]),

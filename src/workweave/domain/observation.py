@@ -32,6 +32,11 @@ class Suspension:
     end: datetime | None
     by: str | None = None
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "start", utc(self.start))
+        if self.end is not None:
+            object.__setattr__(self, "end", utc(self.end))
+
 
 @dataclass(frozen=True)
 class ParallelLink:
@@ -40,6 +45,12 @@ class ParallelLink:
     other: str
     start: datetime | None = None
     end: datetime | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("start", "end"):
+            value = getattr(self, name)
+            if value is not None:
+                object.__setattr__(self, name, utc(value))
 
 
 @dataclass(frozen=True)
@@ -62,6 +73,12 @@ class Task:
     seq: int = 0  # recording order within the session (ties in the foreground rule)
 
     def __post_init__(self) -> None:
+        # multi-choice values are sets: keep one canonical order (by dimension, then value)
+        object.__setattr__(
+            self,
+            "dimensions",
+            tuple(sorted((k, tuple(sorted(set(v)))) for k, v in self.dimensions if v)),
+        )
         object.__setattr__(self, "start", utc(self.start))
         if self.end is not None:
             object.__setattr__(self, "end", utc(self.end))

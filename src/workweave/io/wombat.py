@@ -19,6 +19,7 @@ nothing (the caller imports all files or none).
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import re
 from collections.abc import Iterable, Sequence
@@ -259,6 +260,7 @@ class _SessionDraft:
     end: datetime | None
     complete: bool
     attributes: tuple[tuple[str, str], ...]
+    crosses_midnight: bool = False  # the session's end clock time is before its start
     tasks: list[Task] = field(default_factory=list)
 
 
@@ -308,8 +310,7 @@ class _Parser:
         if sess is None:
             return None
         day = sess.day
-        local_start = sess.start.astimezone(self.zone).time()
-        if t < local_start:  # a session that runs past midnight
+        if sess.crosses_midnight and t < sess.start.astimezone(self.zone).time():
             day = day + timedelta(days=1)
         return datetime.combine(day, t, tzinfo=self.zone)
 
@@ -502,6 +503,8 @@ class _Parser:
             ),
         )
         if end_txt:
+            with contextlib.suppress(ValueError):  # a bad time is reported by clock() below
+                draft.crosses_midnight = time.fromisoformat(end_txt) < t0
             draft.end = self.clock(n, "session end", end_txt, draft)
             if draft.end is None:
                 return None

@@ -1,0 +1,70 @@
+"""Shared fixtures: stores on SQLite (always) and PostgreSQL (when a server is configured), and
+the external test data in ../shared (tests that need it skip cleanly when it is absent)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("WORKWEAVE_SHARED", REPO.parent / "shared"))
+WOMBAT_DIR = SHARED / "data" / "wombat-nurse-study"
+PG_URL = os.environ.get("WORKWEAVE_TEST_PG_URL")
+
+
+def wombat_files() -> list[Path]:
+    return sorted(p for p in WOMBAT_DIR.glob("*.csv") if p.name != "ior-examples.csv")
+
+
+@pytest.fixture
+def wombat_paths() -> list[Path]:
+    files = wombat_files()
+    if not files:
+        pytest.skip("the WOMBAT exports in ../shared/data are not here")
+    return files
+
+
+def reset_postgres(url: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    from workweave.store.engine import store_url
+
+    engine = create_engine(store_url(url))
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+def _postgres_or_skip() -> str:
+    if not PG_URL:
+        if os.environ.get("WORKWEAVE_REQUIRE_PG"):
+            pytest.fail("WORKWEAVE_REQUIRE_PG is set but WORKWEAVE_TEST_PG_URL is not")
+        pytest.skip("no PostgreSQL server configured (set WORKWEAVE_TEST_PG_URL)")
+    return PG_URL
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def store_location(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty store location on each backend."""
+    if request.param == "sqlite":
+        yield str(tmp_path / "store.sqlite")
+    else:
+        url = _postgres_or_skip()
+        reset_postgres(url)
+        yield url
+
+
+@pytest.fixture
+def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh workspace folder (SQLite) as the current directory."""
+    from workweave.services.studies import init_workspace
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("WORKWEAVE_STORE", raising=False)
+    store, _ = init_workspace(tmp_path, study="test")
+    store.close()
+    return tmp_path

@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+import workweave
+from tests.test_wombat import ROWS, write
+from workweave.domain import ValidationError
+from workweave.services.studies import import_wombat
+
+
+def test_open_returns_study_tables_as_dataframes(workspace: Path) -> None:
+    with workweave.open(workspace) as study:
+        import_wombat(study.store, study.study_id, [write(workspace, ROWS)], timezone="UTC")
+        tasks = study.tasks()
+        assert list(tasks["task_key"]) == ["2_52_1", "2_52_2", "2_52_3"]
+        assert study.sessions().loc[0, "source_id"] == "52"
+        assert study.summary()["total"]["tasks"] == 3
+        (s,) = study.load_sessions(source_ids=["52"])
+        assert s.tasks[0].active_seconds == 180
+        assert "test" in repr(study)
+    with workweave.open(workspace / "workweave.sqlite", backend="polars") as study:
+        df = study.suspensions()
+        assert isinstance(df, pl.DataFrame) and df.height == 1
+    with pytest.raises(ValidationError, match="backend"):
+        workweave.open(workspace, backend="spark")

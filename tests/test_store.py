@@ -1,0 +1,242 @@
+"""The store on SQLite and on a real PostgreSQL server."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+
+from workweave.domain import (
+    JobPlan,
+    JobPlanSession,
+    Note,
+    NotFoundError,
+    Observer,
+    ParallelLink,
+    Participant,
+    PointEvent,
+    Session,
+    Site,
+    Study,
+    Suspension,
+    Task,
+    ValidationError,
+)
+from workweave.io.templates import builtin_template
+from workweave.store.engine import StoreError, store_url
+from workweave.store.repository import Store, fingerprint
+from workweave.store.schema import metadata
+
+T0 = datetime(2026, 2, 3, 9, 0, tzinfo=UTC)
+
+
+def at(minutes: float) -> datetime:
+    return T0 + timedelta(minutes=minutes)
+
+
+def make_session(key: str = "cap:1", category: str = "CLIN-DIRECT") -> Session:
+    return Session(
+        key=key,
+        participant="RAD-01",
+        site="TH",
+        start=at(0),
+        end=at(60),
+        mode="shadowing",
+        observer="OBS-1",
+        template="ahp-clinician-manager@1",
+        source="capture",
+        source_id=key.split(":")[1],
+        tasks=(
+            Task(
+                key="1",
+                category=category,
+                start=at(0),
+                end=at(30),
+                seq=1,
+                dimensions=(
+                    ("with_whom", ("patient", "carer/relative")),
+                    ("where", ("clinical area",)),
+                ),
+                suspensions=(Suspension(at(10), at(15), by="2"),),
+            ),
+            Task(
+                key="2",
+                category="STAFF-ROTA",
+                start=at(10),
+                end=at(15),
+                seq=2,
+                parallel=(ParallelLink("3", at(12), at(15)),),
+            ),
+            Task(
+                key="3",
+                category="ADMIN",
+                start=at(12),
+                end=None,
+                seq=3,
+                parallel=(ParallelLink("2", at(12), at(15)),),
+                suspensions=(Suspension(at(40), None, by=None),),
+            ),
+        ),
+        events=(
+            PointEvent("demand", at(20), "add-on", "e1"),
+            PointEvent("interruption", at(25), "phone"),
+        ),
+        notes=(Note(at(5), "Lead is pulled out of the list to sort cover — 'always the way'."),),
+    )
+
+
+def populated(location: str) -> tuple[Store, int]:
+    store = Store.create(location)
+    sid = store.create_study(Study("s1", "Study one"))
+    with store.transaction() as conn:
+        store.save_template(builtin_template(), conn=conn)
+        store.add_sites(sid, [Site("TH", "Teaching hospital")], conn)
+        store.add_observers(sid, [Observer("OBS-1")], conn)
+        plan = JobPlan((JobPlanSession(1, time(9), time(12, 45), "management"),))
+        store.add_participants(
+            sid, [Participant("RAD-01", "TH", "radiographer", "7", 2, job_plan=plan)], conn
+        )
+    return store, sid
+
+
+def test_migrations_create_exactly_the_declared_schema(store_location: str) -> None:
+    store = Store.create(store_location)
+    with store.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), metadata)
+    assert diff == []
+    # opening again is idempotent and finds the schema current
+    Store.open(store_location).close()
+    store.close()
+
+
+def test_sessions_round_trip_and_writes_are_idempotent(store_location: str) -> None:
+    store, sid = populated(store_location)
+    s = make_session()
+    with store.transaction() as conn:
+        c = store.write_sessions(sid, [s], conn)
+    assert (c.sessions_added, c.tasks_added) == (1, 3)
+    (back,) = store.load_sessions(sid)
+    assert back == s
+    assert fingerprint(back) == fingerprint(s)
+    assert back.tasks[2].end is None and back.tasks[2].active_seconds == 28 * 60
+    with store.transaction() as conn:
+        again = store.write_sessions(sid, [s], conn)
+    assert (again.sessions_added, again.sessions_unchanged) == (0, 1)
+    assert store.counts(sid) == {"sessions": 1, "tasks": 3}
+
+    changed = make_session(category="CLIN-INDIRECT")
+    with pytest.raises(ValidationError, match="different content"), store.transaction() as conn:
+        store.write_sessions(sid, [changed], conn)
+    with store.transaction() as conn:
+        r = store.write_sessions(sid, [changed], conn, replace=True)
+    assert r.sessions_replaced == 1
+    assert store.load_sessions(sid)[0].tasks[0].category == "CLIN-INDIRECT"
+    assert store.counts(sid) == {"sessions": 1, "tasks": 3}
+    assert len(store.frame("suspensions", sid)) == 2
+    store.close()
+
+
+def test_failed_write_leaves_nothing(store_location: str) -> None:
+    store, sid = populated(store_location)
+    stranger = Session(
+        key="cap:9", participant="NOBODY", site="TH", start=at(0), end=at(1), observer="OBS-1"
+    )
+    with (
+        pytest.raises(ValidationError, match="no participant 'NOBODY'"),
+        store.transaction() as conn,
+    ):
+        store.write_sessions(sid, [make_session(), stranger], conn)
+    assert store.counts(sid) == {"sessions": 0, "tasks": 0}
+    store.close()
+
+
+def test_frames_and_people(store_location: str) -> None:
+    store, sid = populated(store_location)
+    with store.transaction() as conn:
+        store.write_sessions(sid, [make_session()], conn)
+    tasks = store.frame("tasks", sid)
+    assert list(tasks["task_key"]) == ["1", "2", "3"]
+    assert tasks["start_ms"].iloc[0] == int(T0.timestamp() * 1000)
+    sessions = store.frame("sessions", sid)
+    assert (
+        sessions.loc[0, "participant"] == "RAD-01"
+        and sessions.loc[0, "template"] == "ahp-clinician-manager"
+    )
+    dims = store.frame("task_dimensions", sid)
+    assert sorted(dims["value"]) == ["carer/relative", "clinical area", "patient"]
+    assert len(store.frame("point_events", sid)) == 2 and len(store.frame("notes", sid)) == 1
+    (p,) = store.participants(sid)
+    assert p.job_plan.weekly_hours == 3.75 and p.band == "7"
+    store.set_job_plans(sid, {"RAD-01": JobPlan((JobPlanSession(0, time(8), time(16), "DCC"),))})
+    assert store.participants(sid)[0].weekly_hours == 8
+    with pytest.raises(ValidationError, match="no participant 'X'"):
+        store.set_job_plans(sid, {"X": JobPlan()})
+    with pytest.raises(NotFoundError):
+        store.frame("nope", sid)
+    store.close()
+
+
+def test_templates_are_versioned(store_location: str) -> None:
+    store, _ = populated(store_location)
+    t = builtin_template()
+    assert store.save_template(t) == store.save_template(t)
+    from workweave.domain import Template
+
+    changed = Template.from_dict({**t.to_dict(), "title": "changed"})
+    with pytest.raises(ValidationError, match="new version"):
+        store.save_template(changed)
+    store.save_template(Template.from_dict({**t.to_dict(), "version": "2"}))
+    assert store.template("ahp-clinician-manager").version == "2"
+    assert store.template("ahp-clinician-manager", "1") == t
+    with pytest.raises(NotFoundError):
+        store.template("missing")
+    store.close()
+
+
+def test_study_lookup(store_location: str) -> None:
+    store = Store.create(store_location)
+    with pytest.raises(NotFoundError, match="no study yet"):
+        store.study_id()
+    a = store.create_study(Study("a"))
+    assert store.study_id() == a
+    store.create_study(Study("b"))
+    with pytest.raises(NotFoundError, match="several studies"):
+        store.study_id()
+    assert store.study_id("a") == a
+    with pytest.raises(NotFoundError, match="no study 'c'"):
+        store.study_id("c")
+    with pytest.raises(ValidationError, match="already exists"):
+        store.create_study(Study("a"), exist_ok=False)
+    store.close()
+
+
+def test_sqlite_store_uses_wal(tmp_path: Path) -> None:
+    store = Store.create(tmp_path / "w.sqlite")
+    with store.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+    store.close()
+
+
+def test_store_locations() -> None:
+    assert store_url("postgresql://u:p@h/db").startswith("postgresql+pg8000://u:p@h/db")
+    assert store_url("x.sqlite").startswith("sqlite:////")
+    with pytest.raises(StoreError, match="unsupported"):
+        store_url("mysql://h/db")
+
+
+def test_opening_a_missing_or_foreign_file(tmp_path: Path) -> None:
+    with pytest.raises(NotFoundError, match="workweave init"):
+        Store.open(tmp_path / "missing.sqlite")
+    other = tmp_path / "other.sqlite"
+    import sqlite3
+
+    sqlite3.connect(other).execute("CREATE TABLE t (x)").connection.close()
+    with pytest.raises(StoreError, match="not a workweave store"):
+        Store.open(other)
+    junk = tmp_path / "junk.sqlite"
+    junk.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(StoreError):
+        Store.open(junk)
