@@ -123,3 +123,31 @@ def test_store_option_and_environment(
     monkeypatch.setenv("WORKWEAVE_STORE", store)
     code, out = ww("summary", "--json")
     assert code == 0 and json.loads(out)["total"]["sessions"] == 0
+
+
+def test_ior_commands(workspace: Path) -> None:
+    from tests.test_wombat import edit
+
+    # the same session recorded by a second observer, who saw the interruption end later
+    other = [
+        edit(
+            edit(edit(r, "observer id", "3"), "session id", "58"),
+            "observer/session/task id",
+            edit(r, "observer id", "3").split(",")[7].replace("2_52", "3_58"),
+        )
+        for r in ROWS
+    ]
+    other = [r.replace("2_52_", "3_58_") for r in other]
+    ww("import", "wombat", str(write(workspace, ROWS)), str(write(workspace, other, name="b.csv")))
+    code, out = ww("ior", "--pair", "52", "58", "--format", "json", "--kappa")
+    assert code == 0, out
+    data = json.loads(out)
+    assert data["pAg1"] == 100.0 and data["NW_score"] == 1.0
+    assert data["time_sliced_kappa"] == 1.0
+    code, out = ww("ior", "--auto", "--format", "csv")
+    assert code == 0 and out.splitlines()[0].startswith("session_a,session_b")
+    assert len(out.splitlines()) == 2
+    code, out = ww("ior", "--pair", "52", "99")
+    assert code == 2 and "no session '99'" in out
+    code, out = ww("ior")
+    assert code == 2 and "--pair A B or --auto" in out

@@ -146,6 +146,7 @@ class IorResult:
     n_fragments_a: int
     n_fragments_b: int
     reference_observer: str | None
+    reference_session: str | None
     M: int
     n_matched: int = 0
     n_duration_pairs: int = 0
@@ -611,7 +612,7 @@ def second_labels(
             xb[pb[p][0]] = pb[p][1]
         la.append(xa)
         lb.append(xb)
-    names = [NO_TASK, NONE_LABEL] + sorted(codes, key=codes.__getitem__)
+    names = [NO_TASK, NONE_LABEL, *sorted(codes, key=codes.__getitem__)]
     return seconds, la, lb, names
 
 
@@ -842,6 +843,9 @@ def ior_pair(
         n_fragments_a=len(tab_first) if first is a else len(tab_second),
         n_fragments_b=len(tab_second) if first is a else len(tab_first),
         reference_observer=reference_session.observer if (ref or oth) else None,
+        reference_session=(reference_session.source_id or reference_session.key)
+        if (ref or oth)
+        else None,
         M=m,
         n_matched=len(pairs),
         n_duration_pairs=len(dpairs),
@@ -859,23 +863,36 @@ def _dedupe(items: list[str]) -> list[str]:
 # --------------------------------------------------------------------------------------------
 
 
-def detect_pairs(sessions: Iterable[Session]) -> list[tuple[Session, Session]]:
+def detect_pairs(
+    sessions: Iterable[Session],
+    *,
+    participant_key: Callable[[Session], Hashable] | None = None,
+    tolerance: timedelta = timedelta(0),
+) -> list[tuple[Session, Session]]:
     """Co-observed pairs: same participant, different observers, overlapping times.
 
     Three observers at once give three pairs. Pairs come out by participant and start time;
     within a pair the earlier-starting session (then the smaller key) comes first. Sessions
     without an observer (self-reports) are never paired.
+
+    ``participant_key`` says which sessions are of the same person (default: the session's
+    participant code, which for WOMBAT imports includes the location id). ``tolerance``
+    widens each session by that much on both sides before testing the overlap, for
+    observers' devices whose clocks disagree.
     """
-    by_participant: dict[str, list[Session]] = {}
+    key = participant_key if participant_key is not None else (lambda s: s.participant)
+    by_participant: dict[Hashable, list[Session]] = {}
     for s in sessions:
         if s.observer is None:
             continue
-        by_participant.setdefault(s.participant, []).append(s)
+        by_participant.setdefault(key(s), []).append(s)
     out: list[tuple[Session, Session]] = []
-    for part in sorted(by_participant):
+    for part in sorted(by_participant, key=str):
         group = sorted(by_participant[part], key=lambda s: (s.start, s.key))
         for x, y in itertools.combinations(group, 2):
-            if x.observer != y.observer and sessions_overlap(x, y):
+            if x.observer == y.observer:
+                continue
+            if x.start - tolerance < y.known_end and y.start - tolerance < x.known_end:
                 out.append((x, y))
     return out
 
@@ -891,6 +908,7 @@ TABLE_COLUMNS: tuple[str, ...] = (
     "n_fragments_a",
     "n_fragments_b",
     "reference_observer",
+    "reference_session",
     "M",
     "warnings",
 )
@@ -955,11 +973,11 @@ def time_sliced_kappa(
     codes: dict[str, int] = {}
     sa, _, ca = _expand(frs_a, codes)
     sb, _, cb = _expand(frs_b, codes)
-    if len(sa) + len(sb) == 0:
+    covered = np.concatenate([sa, sb])
+    if len(covered) == 0:
         warn.append("no second is covered by a task of either observer")
         return TimeSlicedKappa(None, None, None, 0, 0, _dedupe(warn))
-    lo = int(min(sa.min() if len(sa) else sb.min(), sb.min() if len(sb) else sa.min()))
-    hi = int(max(sa.max() if len(sa) else sb.max(), sb.max() if len(sb) else sa.max()))
+    lo, hi = int(covered.min()), int(covered.max())
     n = hi - lo + 1
     bit = [1 << (c - _FIRST_CATEGORY) for c in range(_FIRST_CATEGORY, len(codes) + 2)]
     bits = np.array(bit, dtype=object)
