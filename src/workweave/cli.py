@@ -498,6 +498,9 @@ class _progress:
         self.p.stop()
 
 
+__import__("workweave.cli_qual", fromlist=["register"]).register(app)
+
+
 def main() -> None:
     app()
 

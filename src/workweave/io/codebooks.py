@@ -1,0 +1,98 @@
+"""Reading and writing codebooks: YAML or JSON (workweave's own, easy to edit by hand), REFI-QDA
+codebooks (.qdc) and the codebook inside a REFI-QDA project (.qdpx); plus the shipped
+codebooks (``clinician-manager-themes``)."""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from pathlib import Path
+
+import yaml
+
+from workweave.domain.errors import NotFoundError, Problem, ValidationError
+from workweave.domain.qualitative import Codebook
+
+DEFAULT_CODEBOOK = "clinician-manager-themes"
+FORMATS: tuple[str, ...] = (".yaml", ".yml", ".json", ".qdc", ".qdpx", ".qde")
+
+
+def builtin_codebook_names() -> list[str]:
+    folder = resources.files("workweave") / "codebooks"
+    return sorted(
+        p.name.removesuffix(".yaml") for p in folder.iterdir() if p.name.endswith(".yaml")
+    )
+
+
+def builtin_codebook(name: str = DEFAULT_CODEBOOK) -> Codebook:
+    """A codebook shipped with workweave, by name."""
+    path = resources.files("workweave") / "codebooks" / f"{name}.yaml"
+    if not path.is_file():
+        raise NotFoundError(
+            f"no built-in codebook '{name}' (built-in: {', '.join(builtin_codebook_names())})"
+        )
+    return Codebook.from_dict(yaml.safe_load(path.read_text(encoding="utf-8")), source=name)
+
+
+def read_codebook(path: str | Path) -> tuple[Codebook, list[str]]:
+    """A codebook from a file, by extension; returns it and what was adjusted to read it
+    (REFI-QDA files from other tools)."""
+    path = Path(path)
+    if not path.is_file():
+        raise NotFoundError(f"{path}: no such file")
+    ext = path.suffix.lower()
+    if ext in (".qdc", ".qdpx", ".qde"):
+        from workweave.io.refiqda import read_codebook_file
+
+        cb, report = read_codebook_file(path)
+        return cb, [*report.adjustments, *report.skipped]
+    if ext not in (".yaml", ".yml", ".json"):
+        raise ValidationError(
+            Problem(f"unknown codebook format '{ext}' (use {', '.join(FORMATS)})", path.name)
+        )
+    text = path.read_text(encoding="utf-8-sig")
+    try:
+        data = json.loads(text) if ext == ".json" else yaml.safe_load(text)
+    except (json.JSONDecodeError, yaml.YAMLError) as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f" at line {mark.line + 1}" if mark is not None else ""
+        if isinstance(exc, json.JSONDecodeError):
+            line = f" at line {exc.lineno}"
+        raise ValidationError(Problem(f"not valid YAML/JSON{line}: {exc}", str(path))) from None
+    return Codebook.from_dict(data, source=path.name), []
+
+
+def codebook_yaml(codebook: Codebook) -> str:
+    return yaml.safe_dump(codebook.to_dict(), sort_keys=False, allow_unicode=True, width=96)
+
+
+def write_codebook(codebook: Codebook, path: str | Path) -> Path:
+    """Write a codebook as .yaml/.yml, .json or REFI-QDA .qdc (by the file's extension)."""
+    path = Path(path)
+    ext = path.suffix.lower()
+    if ext == ".qdc":
+        from workweave.io.refiqda import write_qdc
+
+        return write_qdc(codebook, path)
+    if ext == ".json":
+        text = json.dumps(codebook.to_dict(), indent=2, ensure_ascii=False) + "\n"
+    elif ext in (".yaml", ".yml"):
+        text = codebook_yaml(codebook)
+    else:
+        raise ValidationError(
+            Problem(f"cannot write a codebook as '{ext}' (use .yaml, .json or .qdc)", path.name)
+        )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+__all__ = [
+    "DEFAULT_CODEBOOK",
+    "FORMATS",
+    "builtin_codebook",
+    "builtin_codebook_names",
+    "codebook_yaml",
+    "read_codebook",
+    "write_codebook",
+]
