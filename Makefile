@@ -21,7 +21,7 @@ $(VENV)/.synced: $(UV) pyproject.toml uv.lock
 env: $(VENV)/.synced
 
 demo: env
-	$(WW) demo --dir demo
+	$(WW) demo --dir demo --serve
 
 test: env
 	$(VENV)/bin/ruff check src tests bench

@@ -26,3 +26,22 @@ def test_open_returns_study_tables_as_dataframes(workspace: Path) -> None:
         assert isinstance(df, pl.DataFrame) and df.height == 1
     with pytest.raises(ValidationError, match="backend"):
         workweave.open(workspace, backend="spark")
+
+
+def test_ior_from_python(workspace: Path) -> None:
+    from tests.test_wombat import edit
+
+    other = [
+        edit(r, "observer id", "3").replace(",52,", ",58,").replace("2_52_", "3_58_") for r in ROWS
+    ]
+    with workweave.open(workspace) as study:
+        import_wombat(
+            study.store,
+            study.study_id,
+            [write(workspace, ROWS), write(workspace, other, "b.csv")],
+            timezone="UTC",
+        )
+        res = study.ior("52", "58")
+        assert res["pK1"] == 1.0 and res["NAg"] == 100.0 and res["warnings"] == []
+        table = study.ior_table()
+        assert list(table["session_a"]) == ["52"] and table.loc[0, "NW_score"] == 1.0

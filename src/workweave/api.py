@@ -79,6 +79,62 @@ class StudyData:
     def summary(self) -> dict[str, Any]:
         return svc.summary(self.store, self.study_id)
 
+    def metrics(
+        self,
+        by: list[str] | str | None = None,
+        filter: dict[str, Any] | None = None,
+        metric: list[str] | str | None = None,
+        seed: int | None = None,
+        B: int = 2000,
+        **options: Any,
+    ) -> Any:
+        """Registry metrics as a tidy table: one row per group × metric (× key) with estimate,
+        ci_low, ci_high, n_participants, n_sessions, observed_hours and flag.
+
+        by: study, site, profession, band, participant, observer, session, mode, month.
+        filter: {key: value or [values]}. metric: ids (default: all; see
+        ``workweave.analysis.metrics.REGISTRY``). seed, B: the cluster bootstrap. Other
+        options (poisson, confidence, params, domains) go to
+        ``workweave.analysis.metrics.compute``.
+        """
+        from workweave.analysis.metrics import compute
+
+        df = compute(self, by=by, filter=filter, metrics=metric, seed=seed, B=B, **options)
+        if self.backend == "polars":
+            import polars as pl
+
+            return pl.from_pandas(df)
+        return df
+
+    def ior(self, a: str, b: str, *, fragment_order: str = "iorapp") -> dict[str, Any]:
+        """Inter-observer reliability of two sessions (source ids such as '52', or keys): the
+        ten IORapp-compatible measures with counts and warnings (docs/ior.md)."""
+        from workweave.services.reliability import ior_for_pair
+
+        return ior_for_pair(
+            self.store, self.study_id, a, b, fragment_order=fragment_order
+        ).as_dict()
+
+    def ior_table(
+        self, *, tolerance_seconds: float = 0, participant: str = "code", **options: Any
+    ) -> Any:
+        """IOR of every co-observed pair (same participant, different observers, overlapping
+        times; `tolerance_seconds` allows for device clocks that disagree)."""
+        from workweave.services.reliability import ior_study_table
+
+        df = ior_study_table(
+            self.store,
+            self.study_id,
+            tolerance_seconds=tolerance_seconds,
+            participant=participant,
+            **options,
+        )
+        if self.backend == "polars":
+            import polars as pl
+
+            return pl.from_pandas(df)
+        return df
+
     def load_sessions(
         self, *, keys: list[str] | None = None, source_ids: list[str] | None = None
     ) -> list[Session]:

@@ -128,31 +128,52 @@ def demo(
         "demo"
     ),
     seed: Annotated[int, typer.Option(help="Random seed of the synthetic study.")] = 7,
+    report: Annotated[
+        bool, typer.Option("--report/--no-report", help="Also build the study report (HTML).")
+    ] = True,
+    serve: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="Serve the demo in the browser afterwards.")
+    ] = False,
+    host: Annotated[str, typer.Option(help="Address to serve on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to serve on.")] = 8000,
 ) -> None:
-    """Build the synthetic four-site demo study in a workspace folder and summarise it."""
+    """Build the SYNTHETIC four-site demo study in a workspace folder, with demo sign-ins and
+    its report, summarise it, and optionally serve it."""
+    from workweave.cli_web import print_demo_users
+    from workweave.web import prepare_demo_users
+    from workweave.workspace import write_settings
+
     folder = folder.resolve()
-    if (folder / "workweave.sqlite").exists():
-        (folder / "workweave.sqlite").unlink()
-        for extra in ("-wal", "-shm"):
-            p = folder / f"workweave.sqlite{extra}"
-            if p.exists():
-                p.unlink()
     folder.mkdir(parents=True, exist_ok=True)
-    settings = folder / "workweave.toml"
-    if settings.exists():
-        settings.unlink()
+    for name in ("workweave.sqlite", "workweave.sqlite-wal", "workweave.sqlite-shm"):
+        (folder / name).unlink(missing_ok=True)
     st = Store.create(folder / "workweave.sqlite")
     with _progress("simulating the demo study") as bar:
         sid, counts, _ = svc.simulate_into(st, seed=seed, study="demo", progress=bar)
-    from workweave.workspace import write_settings
-
     write_settings(folder, study="demo", store="workweave.sqlite", timezone="Europe/London")
     out.print(
         f"demo study: {counts.sessions_added} sessions, {counts.tasks_added} tasks "
         f"(SYNTHETIC data) in {st.location}"
     )
     _print_summary(svc.summary(st, sid), ("site",))
+    if report:
+        from workweave.report import build_study_report
+
+        with err.status("building the study report"):
+            path = build_study_report(st, sid, folder / "report", B=500)
+        out.print(f"study report: {path}")
+    users = prepare_demo_users(st)
+    print_demo_users(users)
     out.print(f"\nexplore it: cd {folder} && workweave summary --by participant")
+    if serve:
+        from workweave.web import serve as run_server
+
+        out.print(
+            f"\nserving the demo at [bold]http://{host}:{port}/[/] "
+            f"(sign in as {users['users'][0]['name']}; Ctrl+C to stop)"
+        )
+        st.close()
+        run_server(str(folder / "workweave.sqlite"), host, port, study="demo")
 
 
 # -- imports -----------------------------------------------------------------------------------
@@ -454,20 +475,17 @@ def _print_summary(data: dict[str, Any], groups: tuple[str, ...]) -> None:
         f"{tot['observed_hours']:.1f} observed hours, {tot['interruptions']} interruptions"
     )
     for g in groups:
-        t = Table(
-            g, "sessions", "tasks", "observed h", "interruptions", "per hour", title=f"by {g}"
-        )
+        t = Table(g, "sessions", "tasks", "observed h", "interruptions", title=f"by {g}")
         for r in data[f"by_{g}"]:
-            rate = r["interruptions_per_hour"]
             t.add_row(
                 str(r["group"]),
                 str(r["sessions"]),
                 str(r["tasks"]),
                 f"{r['observed_hours']:.1f}",
                 str(r["interruptions"]),
-                "—" if rate is None else f"{rate:.2f}",
             )
         out.print(t)
+    out.print("rates, shares and every other measure, with CIs: workweave metrics --by site")
 
 
 class _progress:
@@ -498,7 +516,10 @@ class _progress:
         self.p.stop()
 
 
+__import__("workweave.cli_web", fromlist=["register"]).register(app)
 __import__("workweave.cli_qual", fromlist=["register"]).register(app)
+__import__("workweave.cli_report", fromlist=["register"]).register(app)
+__import__("workweave.cli_metrics", fromlist=["register"]).register(app)
 
 
 def main() -> None:

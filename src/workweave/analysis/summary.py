@@ -1,7 +1,8 @@
 """The study summary: sessions, tasks, observed hours and interruptions by site, participant
 and observer. Observed time is the sum of session lengths (an incomplete session counts up to
 the last instant recorded in it); interruptions are task suspensions plus interruption point
-events (metrics.md, Notation and `interruptions_per_hour`)."""
+events, as counted by the metric `interruptions_per_hour` (rates and every other measure
+come from the metric registry: `workweave metrics`)."""
 
 from __future__ import annotations
 
@@ -64,7 +65,6 @@ def _rows(df: pd.DataFrame) -> list[dict[str, Any]]:
                 "tasks": int(r["tasks"]),
                 "observed_hours": round(hours, 4),
                 "interruptions": int(r["interruptions"]),
-                "interruptions_per_hour": round(r["interruptions"] / hours, 4) if hours else None,
             }
         )
     return rows

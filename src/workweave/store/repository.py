@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 from sqlalchemy import Connection, delete, func, insert, select, update
 from sqlalchemy.engine import Engine
 
@@ -715,6 +716,33 @@ class Store:
         with self.engine.connect() as conn:
             return pd.read_sql_query(TABLES[name](study_id), conn)
 
+    def arrow(self, names: Iterable[str], study_id: int) -> dict[str, pa.Table]:
+        """Canonical tables as Arrow tables, read column-wise through the store's own DB-API
+        connection (several times faster than `frame` for millions of rows; the same SQLite
+        library as every other connection of the process, so locks stay consistent)."""
+        out: dict[str, pa.Table] = {}
+        raw = self.engine.raw_connection()
+        try:
+            cur = raw.cursor()
+            for name in names:
+                if name not in TABLES:
+                    raise NotFoundError(f"no table '{name}' (tables: {', '.join(TABLES)})")
+                query = TABLES[name](study_id).order_by(None)  # analysis needs no order
+                sql = str(query.compile(self.engine, compile_kwargs={"literal_binds": True}))
+                cur.execute(sql)
+                rows = cur.fetchall()
+                cols = list(zip(*rows, strict=True)) if rows else [()] * len(query.selected_columns)
+                out[name] = pa.table(
+                    {
+                        c.name: _arrow_column(values, c.type)
+                        for c, values in zip(query.selected_columns, cols, strict=True)
+                    }
+                )
+            cur.close()
+        finally:
+            raw.close()
+        return out
+
     def counts(self, study_id: int) -> dict[str, int]:
         with self.engine.connect() as conn:
             n_sessions = conn.execute(
@@ -916,6 +944,18 @@ def _raw_template(spec: str) -> Template:
             PointEventType(p["key"], p["label"], tuple(p["subtypes"])) for p in d["point_events"]
         ),
     )
+
+
+def _arrow_column(values: tuple[Any, ...], sa_type: Any) -> pa.Array:
+    from sqlalchemy import BigInteger, Boolean, Float, Integer
+
+    if isinstance(sa_type, Boolean):  # SQLite hands booleans back as 0/1
+        return pa.array([None if v is None else bool(v) for v in values], type=pa.bool_())
+    if isinstance(sa_type, Integer | BigInteger):
+        return pa.array(values, type=pa.int64())
+    if isinstance(sa_type, Float):
+        return pa.array(values, type=pa.float64())
+    return pa.array(values, type=pa.string())
 
 
 def _codes(conn: Connection, table: Any, study_id: int) -> dict[str, int]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 
 import workweave.store.schema_qual  # noqa: F401  (qualitative tables on the same metadata)
+from workweave.store import schema_web  # noqa: F401  (web tables on the same metadata)
 from workweave.store.schema import metadata
 
 config = context.config

@@ -1,0 +1,144 @@
+"""Metrics: one registry, one engine, the same numbers everywhere.
+
+    >>> from workweave.analysis import metrics
+    >>> metrics.compute(store, study_id=1, by=["site"], metrics=["compartmentalisation"], seed=1)
+
+``compute`` accepts a `Store` (with ``study_id`` or ``study``), an opened study
+(``workweave.open(...)``), a `Tables` bundle, or a mapping of DataFrames named as the canonical
+tables. The result is a tidy DataFrame: one row per group × metric (× key) with ``estimate``,
+``ci_low``, ``ci_high``, ``n_participants``, ``n_sessions``, ``observed_hours`` and ``flag``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import pandas as pd
+
+from workweave.analysis.metrics.compare import compare
+from workweave.analysis.metrics.docs import list_frame, registry_markdown
+from workweave.analysis.metrics.engine import GROUP_KEYS, Metrics, parse_assignments
+from workweave.analysis.metrics.pay import PayScale, load_payscale, payscale_names
+from workweave.analysis.metrics.registry import (
+    METRICS,
+    PARAMETERS,
+    REGISTRY,
+    Metric,
+    Parameter,
+    get,
+    resolve_parameters,
+)
+from workweave.analysis.metrics.tables import Tables, from_frames, from_sessions, from_store
+
+
+def tables_of(source: Any, *, study_id: int | None = None, study: str | None = None) -> Tables:
+    """The canonical tables of a store, an opened study, a `Tables` or a mapping of frames."""
+    if isinstance(source, Tables):
+        return source
+    if isinstance(source, Mapping):
+        return from_frames(source, study=study or "study")
+    store = getattr(source, "store", None)
+    if store is not None and hasattr(source, "study_id"):  # an opened study (StudyData)
+        return from_store(store, source.study_id)
+    if hasattr(source, "frame") and hasattr(source, "study_id"):  # a Store
+        sid = study_id if study_id is not None else source.study_id(study)
+        return from_store(source, sid)
+    raise TypeError(
+        "metrics need a Store, an opened study, Tables or a mapping of DataFrames, "
+        f"not {type(source).__name__}"
+    )
+
+
+def prepare(
+    source: Any,
+    *,
+    study_id: int | None = None,
+    study: str | None = None,
+    filter: Mapping[str, Any] | None = None,
+    params: Mapping[str, Any] | None = None,
+    domains: Mapping[str, str] | None = None,
+) -> Metrics:
+    """Load a study's tables and build the shared blocks, ready for several computations."""
+    return Metrics(
+        tables_of(source, study_id=study_id, study=study),
+        filter=filter,
+        params=params,
+        domains=domains,
+    )
+
+
+def compute(
+    source: Any,
+    *,
+    study_id: int | None = None,
+    study: str | None = None,
+    by: Sequence[str] | str | None = None,
+    filter: Mapping[str, Any] | None = None,
+    metrics: Iterable[str] | str | None = None,
+    seed: int | None = None,
+    B: int = 2000,
+    confidence: float = 0.95,
+    poisson: bool = False,
+    params: Mapping[str, Any] | None = None,
+    domains: Mapping[str, str] | None = None,
+    min_participants: int = 5,
+) -> pd.DataFrame:
+    """Registry metrics of a study, grouped and filtered, with cluster-bootstrap intervals.
+
+    by: any of study, site, profession, band, participant, observer, session, mode, month.
+    filter: {key: value or [values]} on the same keys (``session`` also matches the source's
+    own session id). metrics: ids (default: all). B: bootstrap replicates (0: no intervals).
+    poisson: add exact Poisson intervals to rates per hour. params: metric parameters (see
+    ``PARAMETERS``). domains: {category: domain} overrides of the templates' mapping.
+    """
+    if isinstance(source, Metrics):
+        if filter or params or domains:
+            raise ValueError("filter, params and domains belong to prepare() for a Metrics")
+        engine = source
+        own = False
+    else:
+        engine = prepare(
+            source, study_id=study_id, study=study, filter=filter, params=params, domains=domains
+        )
+        own = True
+    try:
+        return engine.compute(
+            by=by,
+            metrics=metrics,
+            seed=seed,
+            B=B,
+            confidence=confidence,
+            poisson=poisson,
+            min_participants=min_participants,
+        )
+    finally:
+        if own:
+            engine.close()
+
+
+__all__ = [
+    "GROUP_KEYS",
+    "METRICS",
+    "PARAMETERS",
+    "REGISTRY",
+    "Metric",
+    "Metrics",
+    "Parameter",
+    "PayScale",
+    "Tables",
+    "compare",
+    "compute",
+    "from_frames",
+    "from_sessions",
+    "from_store",
+    "get",
+    "list_frame",
+    "load_payscale",
+    "parse_assignments",
+    "payscale_names",
+    "prepare",
+    "registry_markdown",
+    "resolve_parameters",
+    "tables_of",
+]

@@ -1,0 +1,753 @@
+"""The metric engine: canonical tables in, a tidy table of estimates out.
+
+``Metrics(tables)`` loads the tables into an in-process DuckDB database and builds the shared
+blocks once (`workweave.analysis.metrics.blocks`); ``compute(by=..., metrics=...)`` runs the
+registry's SQL for the metrics asked for, one numerator and denominator per session, sums them
+over each group and participant, and adds cluster-bootstrap intervals (`stats`).
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from workweave.analysis.metrics import blocks, stats
+from workweave.analysis.metrics.pay import PayScale, load_payscale
+from workweave.analysis.metrics.registry import (
+    METRICS,
+    PARAMETERS,
+    REGISTRY,
+    Metric,
+    get,
+    resolve_parameters,
+)
+from workweave.analysis.metrics.tables import Tables, check_domains, to_pandas
+from workweave.domain.errors import ValidationError
+from workweave.domain.template import Template
+
+GROUP_KEYS: tuple[str, ...] = (
+    "study",
+    "site",
+    "profession",
+    "band",
+    "participant",
+    "observer",
+    "session",
+    "mode",
+    "month",
+)
+"""What estimates can be grouped and filtered by. A ``session`` filter also matches the
+source's own session id (e.g. WOMBAT's)."""
+
+CLASSES: tuple[str, ...] = ("all", "job_plan", "pay", "demand")
+RESULT_COLUMNS: tuple[str, ...] = (
+    "metric",
+    "key",
+    "label",
+    "unit",
+    "estimate",
+    "ci_low",
+    "ci_high",
+    "n_participants",
+    "n_sessions",
+    "observed_hours",
+    "flag",
+)
+_NONE = "\x1fnone"  # stands for "no key" while matching keys in pandas
+HOUR = 3_600_000.0
+
+
+def _lit(value: Any) -> str:
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+class Metrics:
+    """A study's canonical tables, loaded and prepared for computing registry metrics."""
+
+    def __init__(
+        self,
+        tables: Tables,
+        *,
+        filter: Mapping[str, Any] | None = None,
+        params: Mapping[str, Any] | None = None,
+        domains: Mapping[str, str] | None = None,
+        default_template: Template | None = None,
+        threads: int | None = None,
+    ) -> None:
+        self.tables = tables
+        self.params = resolve_parameters(params)
+        self.payscale: PayScale = load_payscale(self.params["payscale"])
+        self.filter = _check_filter(filter)
+        self.con = duckdb.connect()
+        self.con.execute("SET TimeZone = 'UTC'")
+        # the working tables live in memory for one computation: never pause to checkpoint
+        # (compress) them, and let operators run without keeping insertion order
+        self.con.execute("SET checkpoint_threshold = '1TB'")
+        self.con.execute("SET preserve_insertion_order = false")
+        if threads:
+            self.con.execute(f"SET threads = {int(threads)}")
+        self.timings: dict[str, float] = {}
+        self._register(domains or {}, default_template)
+        self._build()
+        self._done: set[str] = set()
+        self._items_done: set[str] = set()
+
+    # -- loading -------------------------------------------------------------------------------
+    def _register(self, domains: Mapping[str, str], default_template: Template | None) -> None:
+        f = self.tables.frames
+        con = self.con
+        for name, view in (
+            ("sessions", "sessions_in"),
+            ("tasks", "tasks_in"),
+            ("suspensions", "susp_in"),
+            ("task_dimensions", "dims_in"),
+            ("point_events", "events_in"),
+        ):
+            con.register(view, f[name])
+        tpl, cats = self._categories(domains, default_template)
+        con.register("tpl_in", tpl)
+        con.register("cats_in", cats)
+        con.register("plans_raw", self._plans())
+        con.execute(
+            "CREATE OR REPLACE TEMP VIEW plans_in AS SELECT participant, weekday::INT AS weekday, "
+            "CAST(start_time AS TIME) AS start_time, CAST(end_time AS TIME) AS end_time, code "
+            "FROM plans_raw"
+        )
+        con.register("pay_in", self._pay())
+        fam = [
+            (name.lower(), family)
+            for family in ("with", "how", "where")
+            for name in self.params[f"{family}_dimensions"]
+        ]
+        con.register("fam_in", pd.DataFrame(fam, columns=["dimension", "family"]))
+
+    def _categories(
+        self, domains: Mapping[str, str], default_template: Template | None
+    ) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """(templates in use with a number, their categories' domain and job-plan code)."""
+        overrides = check_domains(domains)
+        cats = to_pandas(self.tables["categories"])
+        sessions = to_pandas(self.tables["sessions"])
+        pairs: set[tuple[str, str]] = set()
+        if len(sessions):
+            tv = sessions[["template", "template_version"]].astype(object)
+            tv = tv.where(tv.notna(), "")
+            pairs = {(str(a), str(b)) for a, b in tv.drop_duplicates().itertuples(index=False)}
+        known: dict[tuple[str, str], dict[str, tuple[str, str | None]]] = {}
+        for r in cats.itertuples(index=False):
+            key = (str(r.template or ""), str(r.template_version or ""))
+            known.setdefault(key, {})[str(r.category)] = (
+                str(r.domain),
+                None if pd.isna(r.job_plan) else r.job_plan,
+            )
+        fallback = default_template or _default_template()
+        default_map = {c.code: (c.domain, c.job_plan) for c in fallback.categories}
+        rows = []
+        tpls = []
+        for n, pair in enumerate(sorted(pairs), start=1):
+            tpls.append((pair[0], pair[1], n))
+            mapping = dict(known.get(pair) or default_map)
+            for code, dom in overrides.items():
+                jp = mapping.get(code, (dom, None))[1]
+                mapping[code] = (dom, jp)
+            rows.extend(
+                (n, code, dom, blocks.PLAN_CODES.get(jp or "", 0))
+                for code, (dom, jp) in mapping.items()
+            )
+        return (
+            pd.DataFrame(tpls, columns=["template", "template_version", "tpl"]),
+            pd.DataFrame(rows, columns=["tpl", "category", "domain", "jp"]),
+        )
+
+    def _plans(self) -> pd.DataFrame:
+        jp = to_pandas(self.tables["job_plans"])
+        out = pd.DataFrame(
+            {
+                "participant": jp["participant"].astype(object),
+                "weekday": jp["weekday"].astype("Int64"),
+                "start_time": jp["start_time"].astype(str),
+                "end_time": jp["end_time"].astype(str),
+                "code": jp["category"].map(blocks.PLAN_CODES).fillna(0).astype(int),
+            }
+        )
+        return out[out["code"] > 0]
+
+    def _pay(self) -> pd.DataFrame:
+        people = to_pandas(self.tables["participants"])
+        p = self.params
+        rows = []
+        for r in people.itertuples(index=False):
+            band = None if pd.isna(r.band) else str(r.band)
+            point = None if pd.isna(r.pay_point) else int(r.pay_point)
+            salary = self.payscale.salary(band, point, p["default_pay_point"])
+            if salary is None:
+                continue
+            mult = self.payscale.on_cost_multiplier(
+                salary,
+                pension_rate=p["employer_pension_rate"],
+                ni_rate=p["employer_ni_rate"],
+                ni_threshold=p["employer_ni_threshold"],
+            )
+            rows.append((r.participant, salary * mult / p["paid_hours_per_year"]))
+        return pd.DataFrame(rows, columns=["participant", "hourly_cost"]).astype(
+            {"participant": object, "hourly_cost": float}
+        )
+
+    def _build(self) -> None:
+        con = self.con
+        for name, sql in blocks.ORDER:
+            started = time.perf_counter()
+            con.execute(sql.replace("{study}", _lit(self.tables.study)))
+            if name == "S":
+                self._apply_filter()
+            self.timings[name] = time.perf_counter() - started
+        con.execute("CREATE TYPE metric_t AS ENUM (" + ", ".join(_lit(m.id) for m in METRICS) + ")")
+        con.execute("CREATE TYPE class_t AS ENUM (" + ", ".join(map(_lit, CLASSES)) + ")")
+        con.execute(
+            """
+            CREATE OR REPLACE TEMP TABLE EL AS
+            SELECT session_id, 'all'::class_t AS class FROM S
+            UNION ALL SELECT session_id, 'job_plan' FROM S WHERE has_plan
+            UNION ALL SELECT session_id, 'pay' FROM S WHERE hourly_cost IS NOT NULL
+            UNION ALL SELECT DISTINCT session_id, 'demand' FROM DM
+            """
+        )
+        for t in ("NUM", "DEN"):
+            extra = "key VARCHAR, " if t == "NUM" else ""
+            con.execute(
+                f"CREATE OR REPLACE TEMP TABLE {t} (metric metric_t, class class_t, "
+                f"session_id BIGINT, {extra}v DOUBLE)"
+            )
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE ITEMS (itemset VARCHAR, session_id BIGINT, v DOUBLE)"
+        )
+
+    def _apply_filter(self) -> None:
+        cond = _conditions(self.filter)
+        if cond:
+            self.con.execute(f"DELETE FROM S WHERE NOT ({cond})")
+
+    # -- per-session parts ---------------------------------------------------------------------
+    def _ensure(self, metrics: Sequence[Metric]) -> None:
+        num, den = [], []
+        for m in metrics:
+            if m.id in self._done:
+                continue
+            n_sql, d_sql = m.sql_for(self.params)
+            if m.kind == "ratio":
+                num.append(
+                    f"SELECT {_lit(m.id)}::metric_t AS metric, {_lit(m.eligible)}::class_t, "
+                    f"session_id::BIGINT, CAST(key AS VARCHAR), CAST(v AS DOUBLE) FROM ({n_sql})"
+                )
+                den.append(
+                    f"SELECT {_lit(m.id)}::metric_t AS metric, {_lit(m.eligible)}::class_t, "
+                    f"session_id::BIGINT, CAST(v AS DOUBLE) FROM ({d_sql})"
+                )
+            elif n_sql not in self._items_done:
+                self._items_done.add(n_sql)
+                self.con.execute(
+                    f"INSERT INTO ITEMS SELECT {_lit(n_sql)}, session_id::BIGINT, "
+                    f"CAST(v AS DOUBLE) FROM ({n_sql})"
+                )
+            self._done.add(m.id)
+        if num:
+            self.con.execute("INSERT INTO NUM " + " UNION ALL ".join(num))
+            self.con.execute("INSERT INTO DEN " + " UNION ALL ".join(den))
+
+    # -- groups --------------------------------------------------------------------------------
+    def _groups_by(self, group_by: tuple[str, ...]) -> pd.DataFrame:
+        cols = ", ".join(group_by)
+        con = self.con
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE G AS SELECT (row_number() OVER (ORDER BY {cols}) - 1)"
+            f"::BIGINT AS gid, {cols} FROM (SELECT DISTINCT {cols} FROM S)"
+        )
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE SG AS SELECT S.session_id, S.obs_ms, G.gid, "
+            "(dense_rank() OVER (ORDER BY S.participant) - 1)::BIGINT AS pidx "
+            f"FROM S JOIN G USING ({cols})"
+        )
+        return con.execute(f"SELECT {cols} FROM G ORDER BY gid").df()
+
+    def _groups_of(self, filters: Sequence[Mapping[str, Any]]) -> None:
+        """Groups given by filters (a session may fall in several)."""
+        parts = []
+        for g, f in enumerate(filters):
+            cond = _conditions(_check_filter(f)) or "TRUE"
+            parts.append(
+                f"SELECT session_id, obs_ms, participant, {g}::BIGINT AS gid FROM S WHERE {cond}"
+            )
+        self.con.execute(
+            "CREATE OR REPLACE TEMP TABLE SG AS SELECT session_id, obs_ms, gid, "
+            "(dense_rank() OVER (ORDER BY participant) - 1)::BIGINT AS pidx FROM ("
+            + " UNION ALL ".join(parts)
+            + ")"
+        )
+
+    # -- estimation ----------------------------------------------------------------------------
+    def _estimate(self, chosen: list[Metric], n_groups: int) -> _Estimates:
+        """Point estimates per group (ratio of sums, quantiles of items) and the per-participant
+        sums the bootstrap needs, for the groups in SG."""
+        con = self.con
+        ids = [m.id for m in chosen]
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE SGE AS SELECT EL.session_id, EL.class, SG.gid, "
+            "SG.pidx, SG.obs_ms FROM EL JOIN SG USING (session_id)"
+        )
+        part_num = con.execute(
+            "SELECT e.gid, n.class, e.pidx, n.metric, n.key, sum(n.v) AS v FROM NUM n "
+            "JOIN SGE e USING (session_id, class) GROUP BY ALL"
+        ).df()
+        part_num["metric"] = part_num["metric"].astype(str)
+        part_num["class"] = part_num["class"].astype(str)
+        keys_found: dict[str, list[str]] = {}
+        for mid, key in (
+            part_num.loc[part_num["key"].notna(), ["metric", "key"]]
+            .drop_duplicates()
+            .itertuples(index=False)
+        ):
+            keys_found.setdefault(mid, []).append(key)
+        columns: list[tuple[Metric, str | None]] = []
+        for m in chosen:
+            if m.key is None:
+                columns.append((m, None))
+            else:
+                ks = list(m.keys) if m.keys else sorted(keys_found.get(m.id, []))
+                columns.extend((m, k) for k in ks)
+        e = _Estimates(chosen, columns, n_groups, self.params)
+
+        cnt = con.execute(
+            "SELECT gid, class, count(DISTINCT pidx) AS np, count(*) AS ns, sum(obs_ms) AS obs "
+            "FROM SGE GROUP BY ALL"
+        ).df()
+        if len(cnt):
+            gi = cnt["gid"].to_numpy(int)
+            ci = np.array([CLASSES.index(str(c)) for c in cnt["class"]], dtype=int)
+            e.n_part[gi, ci] = cnt["np"].to_numpy(float)
+            e.n_sess[gi, ci] = cnt["ns"].to_numpy(float)
+            e.obs[gi, ci] = cnt["obs"].to_numpy(float)
+
+        # per participant sums (the group totals are their sums)
+        part_num["j"] = _col_positions(part_num, e.col_index)
+        e.part_num = part_num[part_num["j"] >= 0]
+        e.part_den = con.execute(
+            "SELECT e.gid, d.class, e.pidx, d.metric, sum(d.v) AS v FROM DEN d "
+            "JOIN SGE e USING (session_id, class) GROUP BY ALL"
+        ).df()
+        e.part_den["metric"] = e.part_den["metric"].astype(str)
+        e.part_den["class"] = e.part_den["class"].astype(str)
+        e.part_den["m"] = e.part_den["metric"].map({mid: i for i, mid in enumerate(ids)})
+        e.part_den = e.part_den[e.part_den["m"].notna()].astype({"m": int})
+        np.add.at(
+            e.num_tot,
+            (e.part_num["gid"].to_numpy(int), e.part_num["j"].to_numpy(int)),
+            e.part_num["v"].to_numpy(float),
+        )
+        den_tot = np.zeros((n_groups, len(chosen)))
+        np.add.at(
+            den_tot,
+            (e.part_den["gid"].to_numpy(int), e.part_den["m"].to_numpy(int)),
+            e.part_den["v"].to_numpy(float),
+        )
+        e.den_cols = den_tot[:, e.metric_of]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            e.est = (
+                np.where(
+                    e.den_cols > 0, e.num_tot / np.where(e.den_cols > 0, e.den_cols, 1.0), np.nan
+                )
+                * e.scale
+            )
+        e.members = {
+            (int(g), str(c)): np.sort(d["pidx"].to_numpy(np.int64))
+            for (g, c), d in con.execute("SELECT DISTINCT gid, class, pidx FROM SGE")
+            .df()
+            .astype({"class": str})
+            .groupby(["gid", "class"], sort=False)
+        }
+        # quantile metrics: items per group
+        for jj in np.flatnonzero(e.is_quant):
+            sql, _ = columns[jj][0].sql_for(self.params)
+            e.item_cols.setdefault(sql, []).append(int(jj))
+        for sql, jjs in e.item_cols.items():
+            arr = con.execute(
+                "SELECT SG.gid, SG.pidx, i.v FROM ITEMS i JOIN SG USING (session_id) "
+                "WHERE i.itemset = $1 ORDER BY SG.gid, i.v",
+                [sql],
+            ).fetchnumpy()
+            gid = np.asarray(arr["gid"], dtype=np.int64)
+            pix = np.asarray(arr["pidx"], dtype=np.int64)
+            val = np.asarray(arr["v"], dtype=np.float64)
+            bounds = np.searchsorted(gid, np.arange(n_groups + 1))
+            e.items[sql] = (pix, val, bounds)
+            for g in range(n_groups):
+                vals = val[bounds[g] : bounds[g + 1]]
+                for jj in jjs:
+                    q = columns[jj][0].quantile or 0.5
+                    e.est[g, jj] = stats.quantile_sorted(vals, q) * e.scale[jj]
+        return e
+
+    def compute(
+        self,
+        *,
+        by: Sequence[str] | str | None = None,
+        metrics: Iterable[str] | str | None = None,
+        seed: int | None = None,
+        B: int = 2000,
+        confidence: float = 0.95,
+        poisson: bool = False,
+        min_participants: int = 5,
+    ) -> pd.DataFrame:
+        """One row per group × metric (× key): estimate, interval, n and flag."""
+        group_by = _check_by(by)
+        chosen = _choose(metrics)
+        _check_stats(B, confidence)
+        started = time.perf_counter()
+        self._ensure(chosen)
+        self.timings["metric sql"] = time.perf_counter() - started
+        started = time.perf_counter()
+        groups = self._groups_by(group_by)
+        n_groups = len(groups)
+        labels = [tuple(r) for r in groups.itertuples(index=False)]
+        e = self._estimate(chosen, n_groups)
+        self.timings["estimates"] = time.perf_counter() - started
+        started = time.perf_counter()
+        lo = np.full(e.est.shape, np.nan)
+        hi = np.full(e.est.shape, np.nan)
+        if B > 0:
+            for g in range(n_groups):
+                for c in range(len(CLASSES)):
+                    cols_c = np.flatnonzero(e.class_of == c)
+                    if not len(cols_c) or e.n_part[g, c] < 2:
+                        continue
+                    pidx = e.members.get((g, CLASSES[c]), np.zeros(0, dtype=np.int64))
+                    w = stats.cluster_weights(stats.group_rng(seed, labels[g], c), len(pidx), B)
+                    reps = e.replicates(g, c, cols_c, pidx, w)
+                    lo[g, cols_c], hi[g, cols_c] = stats.percentile_interval(reps, confidence)
+        out = pd.DataFrame(
+            {k: np.repeat(groups[k].to_numpy(object), e.J) for k in group_by}
+            | e.describe(n_groups)
+            | {
+                "estimate": e.est.ravel(),
+                "ci_low": lo.ravel(),
+                "ci_high": hi.ravel(),
+                "n_participants": e.n_part[:, e.class_of].ravel().astype(int),
+                "n_sessions": e.n_sess[:, e.class_of].ravel().astype(int),
+                "observed_hours": e.obs[:, e.class_of].ravel() / HOUR,
+            }
+        )
+        out["flag"] = _flags(out["n_participants"].to_numpy(), e.est.ravel(), min_participants)
+        self.timings["bootstrap"] = time.perf_counter() - started
+        if poisson:
+            plo, phi = stats.poisson_interval(e.num_tot, e.den_cols / HOUR, confidence)
+            rate = e.count_rate[None, :]
+            out["poisson_low"] = np.where(rate, plo, np.nan).ravel()
+            out["poisson_high"] = np.where(rate, phi, np.nan).ravel()
+        self._attrs(out, B, seed, confidence)
+        out.attrs["by"] = list(group_by)
+        return out
+
+    def compare(
+        self,
+        a: Mapping[str, Any],
+        b: Mapping[str, Any],
+        *,
+        metrics: Iterable[str] | str | None = None,
+        seed: int | None = None,
+        B: int = 2000,
+        confidence: float = 0.95,
+        min_participants: int = 5,
+    ) -> pd.DataFrame:
+        """Group (or period) a minus group b, per metric, with a bootstrap interval.
+
+        Participants are resampled within strata: only in a, only in b, in both (resampled
+        once for both sides, so a comparison of periods of the same people is paired).
+        """
+        chosen = _choose(metrics)
+        _check_stats(B, confidence)
+        self._ensure(chosen)
+        self._groups_of([a, b])
+        e = self._estimate(chosen, 2)
+        diff = e.est[0] - e.est[1]
+        lo = np.full(e.J, np.nan)
+        hi = np.full(e.J, np.nan)
+        if B > 0:
+            label = (repr(sorted(a.items())), repr(sorted(b.items())))
+            for c in range(len(CLASSES)):
+                cols_c = np.flatnonzero(e.class_of == c)
+                pa = e.members.get((0, CLASSES[c]), np.zeros(0, dtype=np.int64))
+                pb = e.members.get((1, CLASSES[c]), np.zeros(0, dtype=np.int64))
+                if not len(cols_c) or not len(pa) or not len(pb):
+                    continue
+                union = np.union1d(pa, pb)
+                in_a, in_b = np.isin(union, pa), np.isin(union, pb)
+                rng = stats.group_rng(seed, label, c)
+                w = np.zeros((B, len(union)))
+                for stratum in (in_a & ~in_b, ~in_a & in_b, in_a & in_b):
+                    idx = np.flatnonzero(stratum)
+                    w[:, idx] = stats.cluster_weights(rng, len(idx), B)
+                ra = e.replicates(0, c, cols_c, pa, w[:, in_a])
+                rb = e.replicates(1, c, cols_c, pb, w[:, in_b])
+                lo[cols_c], hi[cols_c] = stats.percentile_interval(ra - rb, confidence)
+        cls = e.class_of
+        out = pd.DataFrame(
+            e.describe(1)
+            | {
+                "estimate_a": e.est[0],
+                "estimate_b": e.est[1],
+                "difference": diff,
+                "ci_low": lo,
+                "ci_high": hi,
+                "n_participants_a": e.n_part[0, cls].astype(int),
+                "n_participants_b": e.n_part[1, cls].astype(int),
+                "n_sessions_a": e.n_sess[0, cls].astype(int),
+                "n_sessions_b": e.n_sess[1, cls].astype(int),
+                "observed_hours_a": e.obs[0, cls] / HOUR,
+                "observed_hours_b": e.obs[1, cls] / HOUR,
+            }
+        )
+        fewest = np.minimum(e.n_part[0, cls], e.n_part[1, cls])
+        out["flag"] = _flags(fewest, diff, min_participants)
+        self._attrs(out, B, seed, confidence)
+        out.attrs["a"] = dict(a)
+        out.attrs["b"] = dict(b)
+        return out
+
+    def _attrs(self, out: pd.DataFrame, B: int, seed: int | None, confidence: float) -> None:
+        out.attrs["parameters"] = {
+            k: list(v) if isinstance(v, tuple) else v for k, v in self.params.items()
+        }
+        out.attrs["payscale"] = {
+            "name": self.payscale.name,
+            "title": self.payscale.title,
+            "source": self.payscale.source,
+            "on_costs": self.payscale.on_cost_source,
+        }
+        out.attrs["bootstrap"] = {"B": B, "seed": seed, "confidence": confidence}
+        out.attrs["filter"] = dict(self.filter)
+        out.attrs["study"] = self.tables.study
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> Metrics:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class _Estimates:
+    """Point estimates and bootstrap inputs for the groups in SG (G groups × J columns)."""
+
+    def __init__(
+        self,
+        chosen: list[Metric],
+        columns: list[tuple[Metric, str | None]],
+        n_groups: int,
+        params: Mapping[str, Any],
+    ) -> None:
+        self.chosen = chosen
+        self.columns = columns
+        self.J = len(columns)
+        self.col_index = {(m.id, _NONE if k is None else k): j for j, (m, k) in enumerate(columns)}
+        self.metric_of = np.array([chosen.index(m) for m, _ in columns], dtype=int)
+        self.is_quant = np.array([m.kind == "quantile" for m, _ in columns], dtype=bool)
+        self.class_of = np.array(
+            [CLASSES.index("all" if m.kind == "quantile" else m.eligible) for m, _ in columns],
+            dtype=int,
+        )
+        self.scale = np.array([m.scale_for(params) for m, _ in columns], dtype=float)
+        self.count_rate = np.array([m.count_rate for m, _ in columns], dtype=bool)
+        self.n_part = np.zeros((n_groups, len(CLASSES)))
+        self.n_sess = np.zeros((n_groups, len(CLASSES)))
+        self.obs = np.zeros((n_groups, len(CLASSES)))
+        self.num_tot = np.zeros((n_groups, self.J))
+        self.den_cols = np.zeros((n_groups, self.J))
+        self.est = np.full((n_groups, self.J), np.nan)
+        self.part_num = pd.DataFrame()
+        self.part_den = pd.DataFrame()
+        self.members: dict[tuple[int, str], np.ndarray] = {}
+        self.item_cols: dict[str, list[int]] = {}
+        self.items: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        self._num_by: dict[int, pd.DataFrame] | None = None
+        self._den_by: dict[int, pd.DataFrame] | None = None
+        self._binned: dict[tuple[str, int, bytes], tuple[np.ndarray, ...]] = {}
+
+    def describe(self, n_groups: int) -> dict[str, np.ndarray]:
+        def tile(values: list[Any]) -> np.ndarray:
+            return np.tile(np.array(values, dtype=object), n_groups)
+
+        return {
+            "metric": tile([m.id for m, _ in self.columns]),
+            "key": tile([k for _, k in self.columns]),
+            "label": tile([m.label for m, _ in self.columns]),
+            "unit": tile([m.unit for m, _ in self.columns]),
+        }
+
+    def replicates(
+        self, g: int, c: int, cols: np.ndarray, pidx: np.ndarray, w: np.ndarray
+    ) -> np.ndarray:
+        """B × len(cols) replicate estimates of group g's columns of class c, for weights w
+        over the participants `pidx` (sorted)."""
+        if self._num_by is None:
+            self._num_by = dict(tuple(self.part_num.groupby("gid", sort=False)))
+            self._den_by = dict(tuple(self.part_den.groupby("gid", sort=False)))
+        B = w.shape[0]
+        out = np.full((B, len(cols)), np.nan)
+        ratio = ~self.is_quant[cols]
+        rcols = cols[ratio]
+        if len(rcols):
+            local = np.full(self.J, -1, dtype=int)
+            local[rcols] = np.arange(len(rcols))
+            N = np.zeros((len(pidx), len(rcols)))
+            D = np.zeros((len(pidx), len(self.chosen)))
+            gn = self._num_by.get(g)
+            if gn is not None:
+                sub = gn[gn["class"] == CLASSES[c]]
+                cc = local[sub["j"].to_numpy(int)]
+                keep = cc >= 0
+                rows = np.searchsorted(pidx, sub["pidx"].to_numpy(np.int64))
+                np.add.at(N, (rows[keep], cc[keep]), sub["v"].to_numpy(float)[keep])
+            gd = (self._den_by or {}).get(g)
+            if gd is not None:
+                sub = gd[gd["class"] == CLASSES[c]]
+                rows = np.searchsorted(pidx, sub["pidx"].to_numpy(np.int64))
+                np.add.at(D, (rows, sub["m"].to_numpy(int)), sub["v"].to_numpy(float))
+            reps = stats.ratio_replicates(w, N, D[:, self.metric_of[rcols]])
+            out[:, np.flatnonzero(ratio)] = reps * self.scale[rcols]
+        for pos in np.flatnonzero(~ratio):
+            jj = int(cols[pos])
+            sql = next(s for s, js in self.item_cols.items() if jj in js)
+            pix, val, bounds = self.items[sql]
+            vals = val[bounds[g] : bounds[g + 1]]
+            if not vals.size or not len(pidx):
+                continue
+            # the resampled counts serve every quantile of these items and weights
+            key = (sql, g, pidx.tobytes())
+            cached = self._binned.get(key)
+            if cached is None or cached[0] is not w:
+                local = np.full(int(max(pidx.max(), pix.max(initial=0))) + 1, 0, dtype=np.int64)
+                local[pidx] = np.arange(len(pidx))
+                rows = local[pix[bounds[g] : bounds[g + 1]]]
+                counts, uniq = stats.binned_counts(vals, rows, len(pidx))
+                cached = (w, stats.resampled_cumcounts(w, counts), uniq)
+                self._binned = {key: cached}
+            _, cum, uniq = cached
+            q = self.columns[jj][0].quantile or 0.5
+            out[:, pos] = stats.quantiles_from_cumcounts(cum, uniq, q) * self.scale[jj]
+        return out
+
+
+def _conditions(filter: Mapping[str, Sequence[str]]) -> str:
+    conds = []
+    for key, values in filter.items():
+        vals = ", ".join(_lit(v) for v in values)
+        if key == "session":
+            conds.append(f"(session IN ({vals}) OR source_id IN ({vals}))")
+        else:
+            conds.append(f"CAST({key} AS VARCHAR) IN ({vals})")
+    return " AND ".join(conds)
+
+
+def _check_stats(B: int, confidence: float) -> None:
+    if B < 0:
+        raise ValidationError("the number of bootstrap replicates must not be negative")
+    if not 0 < confidence < 1:
+        raise ValidationError("confidence must be between 0 and 1")
+
+
+def _flags(n_participants: np.ndarray, estimate: np.ndarray, min_participants: int) -> np.ndarray:
+    flags = np.full(len(estimate), "", dtype=object)
+    few = np.asarray(n_participants) < min_participants
+    undefined = np.isnan(np.asarray(estimate, dtype=float))
+    flags[few] = f"fewer than {min_participants} participants"
+    flags[undefined & few] = f"fewer than {min_participants} participants; undefined"
+    flags[undefined & ~few] = "undefined"
+    return flags
+
+
+@functools.lru_cache(maxsize=1)
+def _default_template() -> Template:
+    from workweave.io.templates import DEFAULT_TEMPLATE, builtin_template
+
+    return builtin_template(DEFAULT_TEMPLATE)
+
+
+def _col_positions(df: pd.DataFrame, col_index: Mapping[tuple[str, str], int]) -> np.ndarray:
+    if not len(df):
+        return np.zeros(0, dtype=int)
+    keys = df["key"].astype(object).where(df["key"].notna(), _NONE)
+    return np.fromiter(
+        (col_index.get((m, k), -1) for m, k in zip(df["metric"], keys, strict=True)),
+        dtype=int,
+        count=len(df),
+    )
+
+
+def _check_by(by: Sequence[str] | str | None) -> tuple[str, ...]:
+    if by is None or by == [] or by == ():
+        return ("study",)
+    items = [by] if isinstance(by, str) else list(by)
+    out: list[str] = []
+    for item in items:
+        for k in str(item).split(","):
+            k = k.strip()
+            if not k:
+                continue
+            if k not in GROUP_KEYS:
+                raise ValidationError(
+                    f"cannot group by '{k}' (choose from: {', '.join(GROUP_KEYS)})"
+                )
+            if k not in out:
+                out.append(k)
+    return tuple(out) or ("study",)
+
+
+def _check_filter(filter: Mapping[str, Any] | None) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for key, value in (filter or {}).items():
+        if key not in GROUP_KEYS:
+            raise ValidationError(
+                f"cannot filter on '{key}' (choose from: {', '.join(GROUP_KEYS)})"
+            )
+        values = [value] if isinstance(value, str | int | float) else list(value)
+        out.setdefault(key, []).extend(str(v) for v in values)
+    return out
+
+
+def _choose(metrics: Iterable[str] | str | None) -> list[Metric]:
+    if metrics is None:
+        return list(METRICS)
+    items = [metrics] if isinstance(metrics, str) else list(metrics)
+    wanted = {get(i).id for item in items for i in str(item).split(",") if i.strip()}
+    return [m for m in METRICS if m.id in wanted]
+
+
+def parse_assignments(items: Iterable[str], what: str = "filter") -> dict[str, list[str]]:
+    """``key=value`` strings (values may be comma-separated) as a mapping."""
+    out: dict[str, list[str]] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise ValidationError(f"{what} '{item}' is not key=value")
+        out.setdefault(key.strip(), []).extend(
+            v.strip() for v in value.split(",") if v.strip() != ""
+        )
+    return out
+
+
+__all__ = [
+    "CLASSES",
+    "GROUP_KEYS",
+    "PARAMETERS",
+    "REGISTRY",
+    "RESULT_COLUMNS",
+    "Metrics",
+    "parse_assignments",
+]

@@ -1,0 +1,380 @@
+"""``workweave metrics``: the registry's metrics for a study, as a table, JSON, CSV or Parquet.
+
+workweave metrics --list
+workweave metrics --by site --metric compartmentalisation --seed 1
+workweave metrics --filter site=A --by participant --format csv --out metrics.csv
+workweave metrics --compare site=A --compare site=B --metric leakage
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from workweave.analysis import metrics as M
+from workweave.cli import StoreOpt, StudyOpt, err, friendly, open_study
+from workweave.domain.errors import ValidationError
+
+FORMATS = ("table", "json", "csv", "parquet", "markdown")
+
+ByOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--by",
+        help="Group by: study, site, profession, band, participant, observer, session, mode, "
+        "month (repeatable).",
+        show_default=False,
+    ),
+]
+FilterOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--filter",
+        help="key=value (values may be comma-separated), on the --by keys; session also "
+        "matches the source's session id (repeatable).",
+        show_default=False,
+    ),
+]
+MetricOpt = Annotated[
+    list[str] | None,
+    typer.Option("--metric", help="Metric id (repeatable; default: all).", show_default=False),
+]
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``metrics`` command to the ``workweave`` app."""
+    app.command("metrics")(metrics)
+
+
+@friendly
+def metrics(
+    by: ByOpt = None,
+    filter: FilterOpt = None,
+    metric: MetricOpt = None,
+    fmt: Annotated[
+        str, typer.Option("--format", help="table, json, csv, parquet or markdown.")
+    ] = "table",
+    out_file: Annotated[
+        Path | None, typer.Option("--out", help="Write to this file instead of the screen.")
+    ] = None,
+    seed: Annotated[
+        int | None, typer.Option(help="Random seed of the bootstrap (same seed, same intervals).")
+    ] = None,
+    boot: Annotated[
+        int, typer.Option("--boot", help="Bootstrap replicates (0: no intervals).", min=0)
+    ] = 2000,
+    confidence: Annotated[float, typer.Option(help="Confidence level of intervals.")] = 0.95,
+    poisson: Annotated[
+        bool, typer.Option("--poisson", help="Add exact Poisson intervals to rates per hour.")
+    ] = False,
+    compare: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--compare",
+            help="Two groups or periods to compare, each as key=value[;key=value] "
+            "(give it twice): prints the difference first minus second.",
+            show_default=False,
+        ),
+    ] = None,
+    param: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--param", help="Metric parameter name=value (repeatable).", show_default=False
+        ),
+    ] = None,
+    domain: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--domain",
+            help="CATEGORY=domain: override a category's domain (repeatable).",
+            show_default=False,
+        ),
+    ] = None,
+    list_: Annotated[bool, typer.Option("--list", help="List the metric registry.")] = False,
+    store: StoreOpt = None,
+    study: StudyOpt = None,
+) -> None:
+    """Compute metrics of the registry (ratio-of-sums estimates, cluster-bootstrap 95 % CIs,
+    n participants, n sessions and observed hours beside each)."""
+    if fmt not in FORMATS:
+        raise ValidationError(f"unknown format '{fmt}' (choose from: {', '.join(FORMATS)})")
+    if list_:
+        _emit_list(fmt, out_file)
+        return
+    if fmt == "markdown":
+        raise ValidationError("--format markdown is for --list (the metric documentation)")
+    params = {k: ",".join(v) for k, v in M.parse_assignments(param or [], "param").items()}
+    domains = {k: v[-1] for k, v in M.parse_assignments(domain or [], "domain").items() if v}
+    filters = M.parse_assignments(filter or [])
+    st, sid, _ = open_study(store, study)
+    try:
+        engine = M.prepare(st, study_id=sid, filter=filters, params=params, domains=domains)
+        try:
+            if compare:
+                if len(compare) != 2:
+                    raise ValidationError("--compare needs exactly two groups (give it twice)")
+                a, b = (_spec(c) for c in compare)
+                df = engine.compare(a, b, metrics=metric, seed=seed, B=boot, confidence=confidence)
+            else:
+                df = engine.compute(
+                    by=by, metrics=metric, seed=seed, B=boot, confidence=confidence, poisson=poisson
+                )
+        finally:
+            engine.close()
+    finally:
+        st.close()
+    _emit(df, fmt, out_file, compared=bool(compare))
+
+
+def _spec(text: str) -> dict[str, list[str]]:
+    return M.parse_assignments([p for p in text.split(";") if p.strip()], "compare")
+
+
+# -- output ------------------------------------------------------------------------------------
+
+
+def _clean(v: Any) -> Any:
+    if isinstance(v, float) and (math.isnan(v) or math.isinf(v)):
+        return None
+    if hasattr(v, "item"):  # numpy scalars
+        return _clean(v.item())
+    return v
+
+
+def to_json(df: pd.DataFrame) -> dict[str, Any]:
+    """Nested JSON of a result: groups, each with its metrics keyed by metric id (and key)."""
+    by: list[str] = list(df.attrs.get("by") or [])
+    fields = [c for c in df.columns if c not in (*by, "metric", "key", "label", "unit")]
+    groups: list[dict[str, Any]] = []
+    index: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for row in df.to_dict("records"):
+        gkey = tuple(row[k] for k in by)
+        if gkey not in index:
+            index[gkey] = {"group": {k: _clean(row[k]) for k in by}, "metrics": {}}
+            groups.append(index[gkey])
+        value = {f: _clean(row[f]) for f in fields}
+        value["unit"] = row["unit"]
+        ms = index[gkey]["metrics"]
+        if row["key"] is None or (isinstance(row["key"], float) and math.isnan(row["key"])):
+            ms[row["metric"]] = value
+        else:
+            ms.setdefault(row["metric"], {})[str(row["key"])] = value
+    return {
+        "study": df.attrs.get("study"),
+        "by": by,
+        "filter": df.attrs.get("filter", {}),
+        "parameters": df.attrs.get("parameters", {}),
+        "payscale": df.attrs.get("payscale", {}),
+        "bootstrap": df.attrs.get("bootstrap", {}),
+        "groups": groups,
+    }
+
+
+def _compare_json(df: pd.DataFrame) -> dict[str, Any]:
+    metrics: dict[str, Any] = {}
+    for row in df.to_dict("records"):
+        value = {f: _clean(v) for f, v in row.items() if f not in ("metric", "key", "label")}
+        if row["key"] is None or (isinstance(row["key"], float) and math.isnan(row["key"])):
+            metrics[row["metric"]] = value
+        else:
+            metrics.setdefault(row["metric"], {})[str(row["key"])] = value
+    return {
+        "study": df.attrs.get("study"),
+        "a": df.attrs.get("a"),
+        "b": df.attrs.get("b"),
+        "parameters": df.attrs.get("parameters", {}),
+        "bootstrap": df.attrs.get("bootstrap", {}),
+        "metrics": metrics,
+    }
+
+
+def _fmt(v: Any, unit: str) -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "—"
+    if unit == "£ per FTE-year":
+        return f"£{v:,.0f}"
+    if unit in ("hours per FTE-year",):
+        return f"{v:,.1f}"
+    if abs(v) >= 100:
+        return f"{v:,.1f}"
+    return f"{v:.3g}" if abs(v) < 1 else f"{v:.2f}"
+
+
+def _short_flag(flag: str) -> str:
+    return flag.replace("fewer than ", "n < ").replace(" participants", "")
+
+
+def _ci(lo: Any, hi: Any, unit: str) -> str:
+    if lo is None or (isinstance(lo, float) and math.isnan(lo)):
+        return "—"
+    return f"{_fmt(lo, unit)} to {_fmt(hi, unit)}"
+
+
+def _name(row: dict[str, Any]) -> str:
+    key = row["key"]
+    if key is None or (isinstance(key, float) and math.isnan(key)):
+        return str(row["metric"])
+    return escape(f"{row['metric']}[{key}]")
+
+
+def _table(df: pd.DataFrame, compared: bool) -> Table:
+    by: list[str] = list(df.attrs.get("by") or [])
+    conf = df.attrs.get("bootstrap", {}).get("confidence", 0.95)
+    ci = f"{conf:.0%} CI"
+    if compared:
+        t = Table()
+        for c in ("metric", "unit", "a", "b", "a − b", ci, "n a/b", "flag"):
+            t.add_column(c, overflow="fold")
+        for r in df.to_dict("records"):
+            u = r["unit"]
+            t.add_row(
+                _name(r),
+                u,
+                _fmt(r["estimate_a"], u),
+                _fmt(r["estimate_b"], u),
+                _fmt(r["difference"], u),
+                _ci(r["ci_low"], r["ci_high"], u),
+                f"{r['n_participants_a']}/{r['n_participants_b']}",
+                _short_flag(r["flag"]),
+            )
+        return t
+    poisson = "poisson_low" in df.columns
+    cols = [*by, "metric", "unit", "estimate", ci]
+    if poisson:
+        cols.append("Poisson CI")
+    cols += ["participants", "sessions", "hours", "flag"]
+    t = Table()
+    for c in cols:
+        t.add_column(c, overflow="fold")
+    for r in df.to_dict("records"):
+        u = r["unit"]
+        cells = [escape(str(r[k])) for k in by]
+        cells += [
+            _name(r),
+            u,
+            _fmt(r["estimate"], u),
+            _ci(r["ci_low"], r["ci_high"], u),
+        ]
+        if poisson:
+            cells.append(_ci(r["poisson_low"], r["poisson_high"], u))
+        cells += [
+            str(r["n_participants"]),
+            str(r["n_sessions"]),
+            f"{r['observed_hours']:.1f}",
+            _short_flag(r["flag"]),
+        ]
+        t.add_row(*cells)
+    return t
+
+
+def _emit(df: pd.DataFrame, fmt: str, out_file: Path | None, *, compared: bool) -> None:
+    if fmt == "parquet":
+        if out_file is None:
+            raise ValidationError("--format parquet needs --out FILE")
+        flat = df.copy()
+        flat["key"] = flat["key"].astype(object).where(flat["key"].notna(), None)
+        flat.attrs = {}
+        flat.to_parquet(out_file, index=False)
+        err.print(f"wrote {len(df)} rows to {out_file}")
+        return
+    if fmt == "csv":
+        text = df.to_csv(index=False)
+    elif fmt == "json":
+        data = _compare_json(df) if compared else to_json(df)
+        text = json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n"
+    else:
+        if out_file is None:
+            console = Console()
+            console.width = max(console.width, 140)
+            console.print(_table(df, compared))
+            _footer(df)
+            return
+        with out_file.open("w", encoding="utf-8") as fh:
+            Console(file=fh, width=200).print(_table(df, compared))
+        return
+    if out_file is None:
+        sys.stdout.write(text)
+    else:
+        out_file.write_text(text, encoding="utf-8")
+        err.print(f"wrote {len(df)} rows to {out_file}")
+
+
+def _footer(df: pd.DataFrame) -> None:
+    boot = df.attrs.get("bootstrap", {})
+    pay = df.attrs.get("payscale", {})
+    seed = boot.get("seed")
+    err.print(
+        f"intervals: cluster bootstrap over participants, B={boot.get('B')}"
+        + (f", seed {seed}" if seed is not None else " (no --seed: intervals vary run to run)")
+        + f"; pay scale: {pay.get('title', '')}",
+        highlight=False,
+    )
+
+
+def _emit_list(fmt: str, out_file: Path | None) -> None:
+    if fmt == "markdown":
+        text = M.registry_markdown()
+    elif fmt == "json":
+        data = {
+            "metrics": {
+                m.id: {
+                    "label": m.label,
+                    "section": m.section,
+                    "definition": m.definition,
+                    "unit": m.unit,
+                    "denominator": m.denominator,
+                    "reference": m.reference,
+                    "key": m.key,
+                    "kind": m.kind,
+                    "quantile": m.quantile,
+                    "applies_to": m.eligible,
+                    "parameters": list(m.parameters),
+                    "notes": m.notes,
+                }
+                for m in M.METRICS
+            },
+            "parameters": {
+                p.name: {
+                    "default": list(p.default) if isinstance(p.default, tuple) else p.default,
+                    "unit": p.unit,
+                    "description": p.description,
+                    **({"choices": list(p.choices)} if p.choices else {}),
+                }
+                for p in M.PARAMETERS.values()
+            },
+        }
+        text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    elif fmt in ("csv", "parquet"):
+        frame = M.list_frame()
+        if fmt == "parquet":
+            if out_file is None:
+                raise ValidationError("--format parquet needs --out FILE")
+            frame.to_parquet(out_file, index=False)
+            return
+        text = frame.to_csv(index=False)
+    else:
+        t = Table("id", "label", "unit", "denominator")
+        for m in M.METRICS:
+            t.add_row(escape(m.display_id()), escape(m.label), m.unit, escape(m.denominator))
+        if out_file is None:
+            Console().print(t)
+            return
+        with out_file.open("w", encoding="utf-8") as fh:
+            Console(file=fh, width=200).print(t)
+        return
+    if out_file is None:
+        sys.stdout.write(text)
+    else:
+        out_file.write_text(text, encoding="utf-8")
+
+
+__all__ = ["register", "to_json"]

@@ -1,0 +1,168 @@
+"""``workweave serve`` and ``workweave user ...``: the web app and its accounts, from the command
+line. ``register(app)`` adds the commands to the main ``workweave`` command."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from workweave.workspace import resolve_store
+
+out = Console()
+err = Console(stderr=True)
+
+user_app = typer.Typer(help="Accounts of the web app.", no_args_is_help=True)
+
+StoreOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--store",
+        help="Store to use: a SQLite file or a PostgreSQL URL (default: this workspace's; "
+        "also WORKWEAVE_STORE).",
+        show_default=False,
+    ),
+]
+
+
+def _open(store: str | None) -> tuple[str, str | None]:
+    location, study, _ = resolve_store(store)
+    return location, study
+
+
+def serve_command(
+    store: StoreOpt = None,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    study: Annotated[
+        str | None, typer.Option(help="Study to open first (default: the workspace's).")
+    ] = None,
+    secure_cookies: Annotated[
+        bool,
+        typer.Option(help="Send the session cookie over HTTPS only (when served over HTTPS)."),
+    ] = False,
+) -> None:
+    """Run the web app: administration, shadowing capture, self-report and session review."""
+    from workweave.web import accounts
+    from workweave.web.app import open_store, serve
+
+    location, default_study = _open(store)
+    st = open_store(location)
+    if accounts.user_count(st) == 0:
+        err.print(
+            "[yellow]no accounts yet:[/] add one with "
+            "'workweave user add NAME --role admin' to sign in"
+        )
+    st.close()
+    out.print(f"workweave web app on http://{host}:{port}/ (store: {location}); Ctrl+C stops it")
+    serve(location, host, port, study=study or default_study, secure_cookies=secure_cookies)
+
+
+def user_add(
+    name: Annotated[str, typer.Argument(help="Sign-in name (letters, digits, . _ @ -).")],
+    role: Annotated[
+        str, typer.Option(help="admin, researcher, observer or participant.")
+    ] = "observer",
+    password: Annotated[
+        str | None,
+        typer.Option(help="Password (at least 8 characters; asked for when not given)."),
+    ] = None,
+    store: StoreOpt = None,
+) -> None:
+    """Add a user of the web app."""
+    from workweave.web import accounts
+    from workweave.web.app import open_store
+
+    location, _ = _open(store)
+    st = open_store(location)
+    if password is None:
+        password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
+    user = accounts.add_user(st, name, role, password)
+    out.print(f"user [bold]{user.name}[/] added with role {user.role}")
+    if role != "admin":
+        out.print(f"next: 'workweave user grant {name} --study STUDY --role {role}'")
+
+
+def user_grant(
+    name: Annotated[str, typer.Argument(help="The user's sign-in name.")],
+    study: Annotated[str, typer.Option(help="Study name.")],
+    role: Annotated[str, typer.Option(help="researcher, observer or participant.")],
+    code: Annotated[
+        str | None,
+        typer.Option(
+            help="For an observer: the observer code they record as (default: their name). "
+            "For a participant: their participant code (required)."
+        ),
+    ] = None,
+    store: StoreOpt = None,
+) -> None:
+    """Make a user a member of a study with a role."""
+    from workweave.web import accounts
+    from workweave.web.app import open_store
+
+    location, _ = _open(store)
+    m = accounts.grant(open_store(location), name, study, role, code=code)
+    link = ""
+    if m.observer_code:
+        link = f" (records as observer {m.observer_code})"
+    if m.participant_code:
+        link = f" (linked to participant {m.participant_code})"
+    out.print(f"{name} is now {m.role} in study {m.study}{link}")
+
+
+def user_list(store: StoreOpt = None) -> None:
+    """List the users and their studies."""
+    from workweave.web import accounts
+    from workweave.web.app import open_store
+
+    location, _ = _open(store)
+    st = open_store(location)
+    t = Table("name", "role", "active", "studies")
+    for u in accounts.users(st):
+        ms = ", ".join(f"{m.study} ({m.role})" for m in accounts.memberships(st, u.id))
+        t.add_row(u.name, u.role, "yes" if u.active else "no", ms or "—")
+    out.print(t)
+
+
+def user_password(
+    name: Annotated[str, typer.Argument(help="The user's sign-in name.")],
+    password: Annotated[
+        str | None, typer.Option(help="New password (asked for if not given).")
+    ] = None,
+    store: StoreOpt = None,
+) -> None:
+    """Set a user's password (signs them out everywhere)."""
+    from workweave.web import accounts
+    from workweave.web.app import open_store
+
+    location, _ = _open(store)
+    if password is None:
+        password = typer.prompt("new password", hide_input=True, confirmation_prompt=True)
+    accounts.set_password(open_store(location), name, password)
+    out.print(f"password of {name} changed")
+
+
+def print_demo_users(info: dict[str, object]) -> None:
+    """Print the demo sign-ins made by ``workweave.web.prepare_demo_users``."""
+    t = Table("sign in as", "password", "role", title=f"demo sign-ins (study {info['study']})")
+    for u in info["users"]:  # type: ignore[attr-defined]
+        role = u["role"] + (f" (participant {u['participant']})" if u.get("participant") else "")
+        t.add_row(u["name"], u["password"], role)
+    out.print(t)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``serve`` and ``user`` to the main command."""
+    from workweave.cli import friendly
+
+    app.command("serve")(friendly(serve_command))
+    user_app.command("add")(friendly(user_add))
+    user_app.command("grant")(friendly(user_grant))
+    user_app.command("list")(friendly(user_list))
+    user_app.command("password")(friendly(user_password))
+    app.add_typer(user_app, name="user")
+
+
+__all__ = ["print_demo_users", "register", "serve_command", "user_app"]

@@ -1,0 +1,226 @@
+"""The web app: ``create_app(store_location)`` builds it; ``serve`` runs it with uvicorn."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from starlette.middleware.sessions import SessionMiddleware
+
+from workweave import __version__
+from workweave.domain.errors import NotFoundError, ValidationError, WorkweaveError
+from workweave.store.repository import Store
+from workweave.web import accounts
+from workweave.web.auth import (
+    SESSION_COOKIE,
+    AuthError,
+    CSRFMiddleware,
+    Principal,
+    csrf_token,
+    current_user,
+)
+from workweave.web.timeline import DOMAIN_COLOURS
+
+WEB_DIR = Path(str(resources.files("workweave") / "web"))
+STATIC_DIR = WEB_DIR / "static"
+TEMPLATE_DIR = WEB_DIR / "templates"
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; connect-src 'self'; worker-src 'self'; manifest-src 'self'; "
+    "frame-ancestors 'none'; form-action 'self'; base-uri 'self'"
+)
+
+templates = Jinja2Templates(directory=str(TEMPLATE_DIR))
+templates.env.globals["DOMAIN_COLOURS"] = DOMAIN_COLOURS
+templates.env.globals["version"] = __version__
+templates.env.filters["tojson_attr"] = lambda v: json.dumps(v, ensure_ascii=False)
+templates.env.filters["utcms"] = lambda ms: (
+    datetime.fromtimestamp(ms / 1000, tz=UTC).strftime("%Y-%m-%d %H:%M UTC") if ms else ""
+)
+
+
+def open_store(location: str) -> Store:
+    """Open the store at a path or URL, making it if it does not exist yet."""
+    try:
+        return Store.open(location)
+    except NotFoundError:
+        return Store.create(location)
+
+
+def create_app(
+    store_location: str | Store,
+    *,
+    default_study: str | None = None,
+    secure_cookies: bool = False,
+) -> FastAPI:
+    """The workweave web app over a store (a SQLite file path or a PostgreSQL URL).
+
+    `secure_cookies`: send the session cookie over HTTPS only (set it when the app is served
+    over HTTPS, e.g. behind a proxy)."""
+    from workweave.web import pages, routes_api
+
+    store = store_location if isinstance(store_location, Store) else open_store(store_location)
+    app = FastAPI(
+        title="workweave",
+        version=__version__,
+        description="Capture, review and administer observation studies of clinician-managers' "
+        "work. Every state-changing request needs the session's CSRF token in the "
+        "X-CSRF-Token header (GET /api/session returns it).",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+    )
+    app.state.store = store
+    app.state.default_study = default_study
+    app.add_middleware(CSRFMiddleware)
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=accounts.secret_key(store),
+        session_cookie=SESSION_COOKIE,
+        max_age=14 * 24 * 3600,
+        same_site="lax",
+        https_only=secure_cookies,
+    )
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next: Any) -> Response:
+        response: Response = await call_next(request)
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if request.url.path.startswith("/api"):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
+
+    @app.get("/sw.js", include_in_schema=False)
+    def service_worker() -> FileResponse:
+        # served from the root so that it may control /capture/ and /me/ pages
+        return FileResponse(
+            STATIC_DIR / "capture" / "sw.js",
+            media_type="text/javascript",
+            headers={"Cache-Control": "no-cache", "Service-Worker-Allowed": "/"},
+        )
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        return {"status": "ok", "version": __version__}
+
+    app.include_router(routes_api.router)
+    app.include_router(pages.router)
+
+    @app.exception_handler(AuthError)
+    async def auth_error(request: Request, exc: AuthError) -> Response:
+        if request.url.path.startswith("/api"):
+            return JSONResponse({"detail": exc.message}, status_code=exc.status)
+        if exc.status == 401:
+            target = request.url.path
+            if request.url.query:
+                target += "?" + request.url.query
+            from urllib.parse import quote
+
+            return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
+        return error_page(request, exc.message, exc.status)
+
+    @app.exception_handler(ValidationError)
+    async def validation_error(request: Request, exc: ValidationError) -> Response:
+        if request.url.path.startswith("/api"):
+            return JSONResponse(
+                {"detail": exc.describe(), "problems": [str(p) for p in exc.problems]},
+                status_code=400,
+            )
+        return error_page(request, exc.describe(), 400)
+
+    @app.exception_handler(NotFoundError)
+    async def not_found(request: Request, exc: NotFoundError) -> Response:
+        if request.url.path.startswith("/api"):
+            return JSONResponse({"detail": str(exc)}, status_code=404)
+        return error_page(request, str(exc), 404)
+
+    @app.exception_handler(WorkweaveError)
+    async def other_error(request: Request, exc: WorkweaveError) -> Response:
+        if request.url.path.startswith("/api"):
+            return JSONResponse({"detail": str(exc)}, status_code=400)
+        return error_page(request, str(exc), 400)
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_request(request: Request, exc: RequestValidationError) -> Response:
+        problems = [
+            f"{'.'.join(str(x) for x in e.get('loc', ()) if x != 'body')}: {e.get('msg')}"
+            for e in exc.errors()
+        ]
+        if request.url.path.startswith("/api"):
+            return JSONResponse(
+                {"detail": "; ".join(problems), "problems": problems}, status_code=422
+            )
+        return error_page(request, "; ".join(problems), 422)
+
+    return app
+
+
+# -- rendering helpers used by the page routes ---------------------------------------------------
+
+
+def flash(request: Request, message: str, kind: str = "ok") -> None:
+    request.session.setdefault("flash", []).append([kind, message])
+    request.session["flash"] = request.session["flash"][-5:]
+
+
+def render(
+    request: Request,
+    name: str,
+    who: Principal | None,
+    status_code: int = 200,
+    **context: Any,
+) -> Response:
+    flashes = request.session.pop("flash", []) if "flash" in request.session else []
+    study = context.pop("study", None) or (who.study if who else None)
+    ctx = {
+        "request": request,
+        "who": who,
+        "user": who.user if who else current_user(request),
+        "role": who.role if who else None,
+        "csrf": csrf_token(request),
+        "study": study,
+        "flashes": flashes,
+        **context,
+    }
+    return templates.TemplateResponse(request, name, ctx, status_code=status_code)
+
+
+def error_page(request: Request, message: str, status: int) -> Response:
+    try:
+        user = current_user(request)
+    except Exception:  # the store itself may be the problem
+        user = None
+    who = Principal(user, user.role) if user else None
+    return render(request, "error.html", who, status_code=status, message=message, status=status)
+
+
+def serve(
+    store_location: str,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    *,
+    study: str | None = None,
+    log_level: str = "info",
+    secure_cookies: bool = False,
+) -> None:
+    """Run the web app with uvicorn until interrupted."""
+    import uvicorn
+
+    app = create_app(store_location, default_study=study, secure_cookies=secure_cookies)
+    uvicorn.run(app, host=host, port=port, log_level=log_level, proxy_headers=False)
+
+
+__all__ = ["create_app", "open_store", "serve"]

@@ -1,0 +1,279 @@
+"""Sign-in, roles and CSRF protection for the web app.
+
+* Sessions are signed cookies (Starlette's ``SessionMiddleware``: HttpOnly, SameSite=Lax)
+  holding the user's id, a version number that changes when their password changes or their
+  account is disabled (signing them out everywhere), and a per-session CSRF token.
+* Every state-changing request (POST, PUT, PATCH, DELETE) must carry that token, in the form
+  field ``csrf_token`` or the header ``X-CSRF-Token``; ``CSRFMiddleware`` checks it before any
+  route runs.
+* Every route declares the roles it admits with ``Depends(Require(...))``. In a route under a
+  study (a ``{study}`` path parameter) the role is the user's role in that study (admins are
+  admins everywhere); elsewhere it is the user's own role. ``route_roles`` lists every route
+  with its roles, so the role x route matrix can be checked.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import Request
+from fastapi.routing import APIRoute
+from starlette.datastructures import Headers
+from starlette.responses import HTMLResponse, JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from workweave.domain.errors import NotFoundError
+from workweave.store.repository import Store
+from workweave.web import accounts
+from workweave.web.accounts import ROLES, Membership, User
+from workweave.web.sync import Actor
+
+SESSION_COOKIE = "workweave_session"
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "x-csrf-token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+ANY_ROLE: tuple[str, ...] = ROLES
+
+
+class AuthError(Exception):
+    """Not signed in (401) or not allowed (403)."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The signed-in user, with their role where the route applies."""
+
+    user: User
+    role: str
+    study: str | None = None
+    study_id: int | None = None
+    membership: Membership | None = None
+
+    @property
+    def is_admin(self) -> bool:
+        return self.user.role == "admin"
+
+    @property
+    def participant_code(self) -> str | None:
+        return self.membership.participant_code if self.membership else None
+
+    @property
+    def observer_code(self) -> str | None:
+        return self.membership.observer_code if self.membership else None
+
+    def actor(self) -> Actor:
+        return Actor(
+            self.user.id, self.user.name, self.role, self.observer_code, self.participant_code
+        )
+
+
+def store_of(request: Request) -> Store:
+    return request.app.state.store  # type: ignore[no-any-return]
+
+
+def csrf_token(request: Request) -> str:
+    """The session's CSRF token (made on first use)."""
+    token = request.session.get("csrf")
+    if not token:
+        token = secrets.token_urlsafe(32)
+        request.session["csrf"] = token
+    return str(token)
+
+
+def current_user(request: Request) -> User | None:
+    if hasattr(request.state, "user"):
+        return request.state.user  # type: ignore[no-any-return]
+    user = None
+    uid = request.session.get("uid")
+    if isinstance(uid, int):
+        found = accounts.user_by_id(store_of(request), uid)
+        if (
+            found is not None
+            and found.active
+            and request.session.get("ver") == found.session_version
+        ):
+            user = found
+    request.state.user = user
+    return user
+
+
+def sign_in(request: Request, user: User) -> None:
+    request.session.clear()
+    request.session["uid"] = user.id
+    request.session["ver"] = user.session_version
+    request.session["csrf"] = secrets.token_urlsafe(32)  # a new token for the new session
+    request.state.user = user
+
+
+def sign_out(request: Request) -> None:
+    request.session.clear()
+    request.state.user = None
+
+
+def principal_for(request: Request, user: User, study: str | None) -> Principal:
+    """The user's role in `study` (or their own role outside a study)."""
+    if study is None:
+        return Principal(user, user.role)
+    store = store_of(request)
+    if user.role == "admin":
+        try:
+            sid = store.study_id(study)
+        except NotFoundError:
+            raise AuthError(404, f"no study '{study}'") from None
+        return Principal(user, "admin", study, sid, accounts.membership(store, user.id, sid))
+    member = next((m for m in accounts.memberships(store, user.id) if m.study == study), None)
+    if member is None:
+        raise AuthError(403, f"you are not a member of study '{study}'")
+    return Principal(user, member.role, study, member.study_id, member)
+
+
+class Require:
+    """A route dependency admitting only the given roles (see the module's notes)."""
+
+    def __init__(self, *roles: str) -> None:
+        unknown = set(roles) - set(ROLES)
+        if unknown or not roles:
+            raise ValueError(f"unknown roles {sorted(unknown)}")
+        self.roles: tuple[str, ...] = tuple(r for r in ROLES if r in roles)
+
+    def __call__(self, request: Request) -> Principal:
+        user = current_user(request)
+        if user is None:
+            raise AuthError(401, "please sign in")
+        who = principal_for(request, user, request.path_params.get("study"))
+        if who.role not in self.roles:
+            raise AuthError(
+                403, f"this needs one of the roles {', '.join(self.roles)} (you are {who.role})"
+            )
+        return who
+
+    def __repr__(self) -> str:
+        return f"Require{self.roles}"
+
+
+def _requires(dependant: Any) -> list[Require]:
+    found = []
+    for d in dependant.dependencies:
+        if isinstance(d.call, Require):
+            found.append(d.call)
+        found.extend(_requires(d))
+    return found
+
+
+def _api_routes(routes: Any, prefix: str = "") -> list[tuple[str, APIRoute]]:
+    out: list[tuple[str, APIRoute]] = []
+    for route in routes:
+        if isinstance(route, APIRoute):
+            out.append((prefix + route.path, route))
+        included = getattr(route, "original_router", None)  # a router included in the app
+        if included is not None:
+            context = getattr(route, "include_context", None)
+            out.extend(_api_routes(included.routes, prefix + getattr(context, "prefix", "")))
+    return out
+
+
+def route_roles(app: Any) -> dict[tuple[str, str], tuple[str, ...] | None]:
+    """Every (method, path) of the app with the roles it admits (None: public)."""
+    out: dict[tuple[str, str], tuple[str, ...] | None] = {}
+    for path, route in _api_routes(app.routes):
+        reqs = _requires(route.dependant)
+        roles = reqs[0].roles if reqs else None
+        for method in sorted(route.methods or ()):
+            out[(method, path)] = roles
+    return out
+
+
+class CSRFMiddleware:
+    """Refuses state-changing requests whose CSRF token does not match the session's."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in SAFE_METHODS:
+            await self.app(scope, receive, send)
+            return
+        expected = (scope.get("session") or {}).get("csrf")
+        headers = Headers(scope=scope)
+        token = headers.get(CSRF_HEADER)
+        ctype = headers.get("content-type", "")
+        if token is None and (
+            ctype.startswith("application/x-www-form-urlencoded")
+            or ctype.startswith("multipart/form-data")
+        ):
+            body = b""
+            more = True
+            while more:
+                message = await receive()
+                if message["type"] != "http.request":
+                    return
+                body += message.get("body", b"")
+                more = message.get("more_body", False)
+            token = await _form_token(scope, body)
+            receive = _replay(body, receive)
+        if not expected or not token or not secrets.compare_digest(str(token), str(expected)):
+            msg = (
+                "this form has expired or did not come from workweave (missing or wrong CSRF "
+                "token): reload the page and try again"
+            )
+            if scope["path"].startswith("/api"):
+                response: Any = JSONResponse({"detail": msg}, status_code=403)
+            else:
+                response = HTMLResponse(
+                    f"<!doctype html><title>Refused</title><p>{msg}</p>"
+                    '<p><a href="/">Back to workweave</a></p>',
+                    status_code=403,
+                )
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
+async def _form_token(scope: Scope, body: bytes) -> str | None:
+    from starlette.requests import Request as StarletteRequest
+
+    async def once() -> Message:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    request = StarletteRequest(scope, once)
+    try:
+        form = await request.form()
+    except Exception:  # a malformed body has no token
+        return None
+    value = form.get(CSRF_FIELD)
+    await form.close()
+    return value if isinstance(value, str) else None
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
+
+
+__all__ = [
+    "ANY_ROLE",
+    "AuthError",
+    "CSRFMiddleware",
+    "Principal",
+    "Require",
+    "csrf_token",
+    "current_user",
+    "route_roles",
+    "sign_in",
+    "sign_out",
+]

@@ -1,0 +1,760 @@
+"""The HTML pages: sign-in, studies and their dashboards, administration, capture shells,
+self-report, session review."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse, Response
+
+from workweave.domain.errors import NotFoundError, ValidationError
+from workweave.domain.study import BANDS, PROFESSIONS, WEEKDAYS
+from workweave.domain.template import DOMAINS, JOB_PLAN_CATEGORIES
+from workweave.web import accounts, headline, service, sync
+from workweave.web.app import flash, render
+from workweave.web.auth import (
+    ANY_ROLE,
+    AuthError,
+    Principal,
+    Require,
+    current_user,
+    sign_in,
+    sign_out,
+    store_of,
+)
+from workweave.web.timeline import layout
+
+router = APIRouter(include_in_schema=False)
+
+ADMIN = Require("admin")
+MANAGE = Require("admin", "researcher")
+CAPTURE = Require("admin", "researcher", "observer")
+ANYONE = Require(*ANY_ROLE)
+PARTICIPANT = Require("participant")
+
+Who = Principal
+
+
+def _back(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+def _q(text: str) -> str:
+    return quote(text, safe="")
+
+
+def _local(target: str) -> str:
+    """A path on this site to go back to after signing in (never another site)."""
+    ok = target.startswith("/") and not target.startswith("//")
+    ok = ok and not any(c in target for c in "\\\r\n\t") and "://" not in target
+    return target if ok else "/"
+
+
+async def _form(request: Request) -> dict[str, Any]:
+    form = await request.form()
+    out: dict[str, Any] = {}
+    for k, v in form.multi_items():
+        if k == "csrf_token":
+            continue
+        if k in out:
+            out[k] = [*out[k], v] if isinstance(out[k], list) else [out[k], v]
+        else:
+            out[k] = v
+    return out
+
+
+def _attempt(request: Request, fn: Any, ok: str) -> bool:
+    """Run a change; flash its result or the problems found (nothing half-done)."""
+    try:
+        fn()
+    except (ValidationError, NotFoundError) as exc:
+        flash(request, str(exc), "error")
+        return False
+    flash(request, ok)
+    return True
+
+
+# -- sign-in ----------------------------------------------------------------------------------
+
+
+@router.get("/login")
+def login_page(request: Request, next: str = "/") -> Response:
+    return render(
+        request,
+        "login.html",
+        None,
+        next=_local(next),
+        no_users=accounts.user_count(store_of(request)) == 0,
+    )
+
+
+@router.post("/login")
+async def login_submit(request: Request) -> Response:
+    form = await _form(request)
+    target = _local(str(form.get("next") or "/"))
+    user = accounts.authenticate(
+        store_of(request), str(form.get("name", "")), str(form.get("password", ""))
+    )
+    if user is None:
+        return render(
+            request,
+            "login.html",
+            None,
+            status_code=401,
+            next=target,
+            error="Wrong user name or password.",
+            no_users=False,
+        )
+    sign_in(request, user)
+    return _back(target)
+
+
+@router.post("/logout")
+def logout(request: Request) -> Response:
+    sign_out(request)
+    return _back("/login")
+
+
+@router.get("/")
+def home(request: Request, who: Annotated[Who, Depends(ANYONE)]) -> Response:
+    default = request.app.state.default_study
+    studies = service.visible_studies(store_of(request), who.user)
+    names = [s.name for s in studies]
+    if default in names:
+        return _back(f"/studies/{_q(default)}")
+    if len(studies) == 1:
+        return _back(f"/studies/{_q(studies[0].name)}")
+    return _back("/studies")
+
+
+@router.get("/account")
+def account(request: Request, who: Annotated[Who, Depends(ANYONE)]) -> Response:
+    ms = accounts.memberships(store_of(request), who.user.id)
+    return render(request, "account.html", who, memberships=ms)
+
+
+@router.post("/account/password")
+async def change_password(request: Request, who: Annotated[Who, Depends(ANYONE)]) -> Response:
+    form = await _form(request)
+    store = store_of(request)
+    if accounts.authenticate(store, who.user.name, str(form.get("current", ""))) is None:
+        flash(request, "The current password is wrong.", "error")
+        return _back("/account")
+    if form.get("new") != form.get("again"):
+        flash(request, "The two new passwords differ.", "error")
+        return _back("/account")
+
+    def change() -> None:
+        accounts.set_password(store, who.user.name, str(form.get("new", "")))
+
+    if _attempt(request, change, "Password changed."):
+        user = accounts.user_by_id(store, who.user.id)
+        assert user is not None
+        sign_in(request, user)
+    return _back("/account")
+
+
+# -- studies ----------------------------------------------------------------------------------
+
+
+@router.get("/studies")
+def studies(request: Request, who: Annotated[Who, Depends(ANYONE)]) -> Response:
+    return render(
+        request,
+        "studies.html",
+        who,
+        studies=service.visible_studies(store_of(request), who.user),
+        can_create=who.role in ("admin", "researcher"),
+    )
+
+
+@router.post("/studies")
+async def create_study(request: Request, who: Annotated[Who, Depends(MANAGE)]) -> Response:
+    form = await _form(request)
+    name = str(form.get("name", "")).strip()
+    ok = _attempt(
+        request,
+        lambda: service.create_study(
+            store_of(request),
+            who.user,
+            name,
+            str(form.get("title", "")),
+            str(form.get("description", "")),
+        ),
+        f"Study {name} created.",
+    )
+    return _back(f"/studies/{_q(name)}" if ok else "/studies")
+
+
+@router.get("/studies/{study}")
+def dashboard(request: Request, study: str, who: Annotated[Who, Depends(ANYONE)]) -> Response:
+    if who.role == "participant":
+        return _back(f"/me/{_q(study)}")
+    store = store_of(request)
+    assert who.study_id is not None
+    info = store.study(who.study_id)
+    head = headline.headline(store, who.study_id)
+    tpl = accounts.study_template(store, who.study_id)
+    return render(
+        request,
+        "dashboard.html",
+        who,
+        info=info,
+        head=head,
+        sessions=service.sessions_list(store, who.study_id, limit=25),
+        template=tpl,
+        templates=service.all_templates(store) if who.role in ("admin", "researcher") else [],
+        counts={
+            "sites": len(store.sites(who.study_id)),
+            "participants": len(store.participants(who.study_id)),
+            "observers": len(store.observers(who.study_id)),
+        },
+    )
+
+
+@router.post("/studies/{study}/template")
+async def choose_template(
+    request: Request, study: str, who: Annotated[Who, Depends(MANAGE)]
+) -> Response:
+    form = await _form(request)
+    store = store_of(request)
+    name, _, version = str(form.get("template", "")).rpartition("@")
+    assert who.study_id is not None
+    sid = who.study_id
+
+    def choose() -> None:
+        store.save_template(service.find_template(store, name, version))
+        accounts.set_study_template(store, sid, name, version, who.user.id)
+
+    _attempt(request, choose, f"New sessions will use template {name}@{version}.")
+    return _back(f"/studies/{_q(study)}")
+
+
+# -- sites, observers, members --------------------------------------------------------------------
+
+
+@router.get("/studies/{study}/sites")
+def sites(request: Request, study: str, who: Annotated[Who, Depends(MANAGE)]) -> Response:
+    assert who.study_id is not None
+    return render(request, "sites.html", who, sites=store_of(request).sites(who.study_id))
+
+
+@router.post("/studies/{study}/sites")
+async def add_site(request: Request, study: str, who: Annotated[Who, Depends(MANAGE)]) -> Response:
+    form = await _form(request)
+    assert who.study_id is not None
+    sid = who.study_id
+    _attempt(
+        request,
+        lambda: service.add_site(
+            store_of(request),
+            sid,
+            str(form.get("code", "")),
+            str(form.get("name", "")),
+            str(form.get("timezone", "")),
+            str(form.get("description", "")),
+        ),
+        f"Site {form.get('code')} added.",
+    )
+    return _back(f"/studies/{_q(study)}/sites")
+
+
+@router.get("/studies/{study}/observers")
+def observers(request: Request, study: str, who: Annotated[Who, Depends(MANAGE)]) -> Response:
+    assert who.study_id is not None
+    return render(
+        request, "observers.html", who, observers=store_of(request).observers(who.study_id)
+    )
+
+
+@router.post("/studies/{study}/observers")
+async def add_observer(
+    request: Request, study: str, who: Annotated[Who, Depends(MANAGE)]
+) -> Response:
+    form = await _form(request)
+    assert who.study_id is not None
+    sid = who.study_id
+    _attempt(
+        request,
+        lambda: service.add_observer(
+            store_of(request), sid, str(form.get("code", "")), str(form.get("name", ""))
+        ),
+        f"Observer {form.get('code')} added.",
+    )
+    return _back(f"/studies/{_q(study)}/observers")
+
+
+@router.get("/studies/{study}/members")
+def members(request: Request, study: str, who: Annotated[Who, Depends(MANAGE)]) -> Response:
+    store = store_of(request)
+    assert who.study_id is not None
+    return render(
+        request,
+        "members.html",
+        who,
+        members=accounts.members(store, who.study_id),
+        users=[u for u in accounts.users(store) if u.role != "admin"],
+        participants=store.participants(who.study_id),
+    )
+
+
+@router.post("/studies/{study}/members")
+async def add_member(
+    request: Request, study: str, who: Annotated[Who, Depends(MANAGE)]
+) -> Response:
+    form = await _form(request)
+    name = str(form.get("user", ""))
+    role = str(form.get("role", ""))
+    code = str(form.get("code", "")).strip() or None
+    _attempt(
+        request,
+        lambda: accounts.grant(store_of(request), name, study, role, code=code),
+        f"{name} is now {role} in {study}.",
+    )
+    return _back(f"/studies/{_q(study)}/members")
+
+
+# -- participants -------------------------------------------------------------------------------
+
+
+@router.get("/studies/{study}/participants")
+def participants(request: Request, study: str, who: Annotated[Who, Depends(MANAGE)]) -> Response:
+    store = store_of(request)
+    assert who.study_id is not None
+    return render(
+        request,
+        "participants.html",
+        who,
+        participants=service.participants_view(store, who.study_id),
+        sites=store.sites(who.study_id),
+        professions=PROFESSIONS,
+        bands=BANDS,
+    )
+
+
+@router.post("/studies/{study}/participants")
+async def add_participant(
+    request: Request, study: str, who: Annotated[Who, Depends(MANAGE)]
+) -> Response:
+    form = await _form(request)
+    code = str(form.get("code", "")).strip()
+    assert who.study_id is not None
+    sid = who.study_id
+    ok = _attempt(
+        request,
+        lambda: service.save_participant(
+            store_of(request),
+            sid,
+            code,
+            site=str(form.get("site", "")),
+            profession=str(form.get("profession", "other")),
+            band=str(form.get("band", "")) or None,
+            pay_point=form.get("pay_point"),
+            contracted_hours=form.get("contracted_hours"),
+            new=True,
+        ),
+        f"Participant {code} added. Record their consent before observing them.",
+    )
+    if ok:
+        return _back(f"/studies/{_q(study)}/participants/{_q(code)}")
+    return _back(f"/studies/{_q(study)}/participants")
+
+
+@router.get("/studies/{study}/participants/{code}")
+def participant(
+    request: Request, study: str, code: str, who: Annotated[Who, Depends(MANAGE)]
+) -> Response:
+    store = store_of(request)
+    assert who.study_id is not None
+    p = service.participant(store, who.study_id, code)
+    plan = [
+        {
+            "weekday": s.weekday,
+            "start": s.start.strftime("%H:%M"),
+            "end": s.end.strftime("%H:%M"),
+            "category": s.category,
+        }
+        for s in p.job_plan.sessions
+    ]
+    plan += [{"weekday": 0, "start": "", "end": "", "category": "DCC"}] * 4
+    return render(
+        request,
+        "participant.html",
+        who,
+        p=p,
+        plan=plan,
+        sites=store.sites(who.study_id),
+        professions=PROFESSIONS,
+        bands=BANDS,
+        weekdays=WEEKDAYS,
+        jp_categories=JOB_PLAN_CATEGORIES,
+        consent=accounts.consent_history(store, who.study_id, code),
+    )
+
+
+@router.post("/studies/{study}/participants/{code}")
+async def update_participant(
+    request: Request, study: str, code: str, who: Annotated[Who, Depends(MANAGE)]
+) -> Response:
+    form = await _form(request)
+    assert who.study_id is not None
+    sid = who.study_id
+    _attempt(
+        request,
+        lambda: service.save_participant(
+            store_of(request),
+            sid,
+            code,
+            site=str(form.get("site", "")),
+            profession=str(form.get("profession", "other")),
+            band=str(form.get("band", "")) or None,
+            pay_point=form.get("pay_point"),
+            contracted_hours=form.get("contracted_hours"),
+            new=False,
+        ),
+        "Saved.",
+    )
+    return _back(f"/studies/{_q(study)}/participants/{_q(code)}")
+
+
+@router.post("/studies/{study}/participants/{code}/jobplan")
+async def save_job_plan(
+    request: Request, study: str, code: str, who: Annotated[Who, Depends(MANAGE)]
+) -> Response:
+    form = await request.form()
+    rows = []
+    weekdays = form.getlist("weekday")
+    starts = form.getlist("start")
+    ends = form.getlist("end")
+    cats = form.getlist("category")
+    for i in range(len(starts)):
+        rows.append(
+            {
+                "weekday": weekdays[i] if i < len(weekdays) else -1,
+                "start": starts[i],
+                "end": ends[i] if i < len(ends) else "",
+                "category": cats[i] if i < len(cats) else "",
+            }
+        )
+    store = store_of(request)
+    assert who.study_id is not None
+    sid = who.study_id
+
+    def save() -> None:
+        plan = service.job_plan_from_rows(rows)  # type: ignore[arg-type]
+        service.participant(store, sid, code)
+        store.set_job_plans(sid, {code: plan})
+
+    _attempt(request, save, "Job plan saved.")
+    return _back(f"/studies/{_q(study)}/participants/{_q(code)}")
+
+
+@router.post("/studies/{study}/participants/{code}/consent")
+async def record_consent(
+    request: Request, study: str, code: str, who: Annotated[Who, Depends(MANAGE)]
+) -> Response:
+    form = await _form(request)
+    given = form.get("given") == "yes"
+    assert who.study_id is not None
+    sid = who.study_id
+    if form.get("given") not in ("yes", "no"):
+        flash(request, "Say whether consent was given or withdrawn.", "error")
+        return _back(f"/studies/{_q(study)}/participants/{_q(code)}")
+    _attempt(
+        request,
+        lambda: accounts.record_consent(
+            store_of(request),
+            sid,
+            code,
+            given=given,
+            by=who.user.id,
+            form_version=str(form.get("form_version", "")),
+            note=str(form.get("note", "")),
+        ),
+        "Consent recorded." if given else "Withdrawal of consent recorded.",
+    )
+    return _back(f"/studies/{_q(study)}/participants/{_q(code)}")
+
+
+# -- templates --------------------------------------------------------------------------------
+
+
+@router.get("/templates")
+def templates_page(request: Request, who: Annotated[Who, Depends(MANAGE)]) -> Response:
+    return render(
+        request, "templates.html", who, templates=service.all_templates(store_of(request))
+    )
+
+
+@router.post("/templates")
+async def upload_template(request: Request, who: Annotated[Who, Depends(MANAGE)]) -> Response:
+    form = await request.form()
+    text = str(form.get("text") or "")
+    upload = form.get("file")
+    if upload is not None and not isinstance(upload, str):
+        raw = await upload.read()
+        if raw:
+            text = raw.decode("utf-8-sig", errors="replace")
+    store = store_of(request)
+    holder: dict[str, Any] = {}
+
+    def save() -> None:
+        tpl = service.template_from_text(text, getattr(upload, "filename", None) or "template")
+        store.save_template(tpl)
+        holder["t"] = tpl
+
+    if _attempt(request, save, "Template stored."):
+        t = holder["t"]
+        return _back(f"/templates/{_q(t.name)}/{_q(t.version)}")
+    return _back("/templates")
+
+
+@router.get("/templates/{name}/{version}")
+def template_page(
+    request: Request, name: str, version: str, who: Annotated[Who, Depends(MANAGE)]
+) -> Response:
+    import yaml
+
+    tpl = service.find_template(store_of(request), name, version)
+    return render(
+        request,
+        "template.html",
+        who,
+        t=tpl,
+        domains=DOMAINS,
+        yaml_text=yaml.safe_dump(tpl.to_dict(), sort_keys=False, allow_unicode=True),
+    )
+
+
+# -- users ----------------------------------------------------------------------------------------
+
+
+@router.get("/admin/users")
+def users_page(request: Request, who: Annotated[Who, Depends(ADMIN)]) -> Response:
+    store = store_of(request)
+    rows = [(u, accounts.memberships(store, u.id)) for u in accounts.users(store)]
+    return render(request, "users.html", who, rows=rows, roles=accounts.ROLES)
+
+
+@router.post("/admin/users")
+async def add_user(request: Request, who: Annotated[Who, Depends(ADMIN)]) -> Response:
+    form = await _form(request)
+    name = str(form.get("name", ""))
+    _attempt(
+        request,
+        lambda: accounts.add_user(
+            store_of(request), name, str(form.get("role", "")), str(form.get("password", ""))
+        ),
+        f"User {name} added.",
+    )
+    return _back("/admin/users")
+
+
+@router.post("/admin/users/{name}")
+async def change_user(request: Request, name: str, who: Annotated[Who, Depends(ADMIN)]) -> Response:
+    form = await _form(request)
+    store = store_of(request)
+
+    def change() -> None:
+        if form.get("role"):
+            accounts.set_role(store, name, str(form["role"]))
+        if form.get("password"):
+            accounts.set_password(store, name, str(form["password"]))
+        if form.get("active") in ("yes", "no"):
+            if name == who.user.name and form["active"] == "no":
+                raise ValidationError("you cannot disable your own account")
+            accounts.set_active(store, name, form["active"] == "yes")
+
+    _attempt(request, change, f"User {name} updated.")
+    return _back("/admin/users")
+
+
+# -- capture and self-report ------------------------------------------------------------------
+
+
+def _capture_boot(request: Request, who: Principal, mode: str) -> dict[str, Any]:
+    assert who.study is not None
+    return {
+        "study": who.study,
+        "mode": mode,
+        "user": who.user.name,
+        "role": who.role,
+        "config": f"/api/studies/{_q(who.study)}/capture-config",
+        "home": f"/studies/{_q(who.study)}" if mode == "shadowing" else f"/me/{_q(who.study)}",
+    }
+
+
+@router.get("/capture/{study}")
+def capture(request: Request, study: str, who: Annotated[Who, Depends(CAPTURE)]) -> Response:
+    return render(request, "capture.html", who, boot=_capture_boot(request, who, "shadowing"))
+
+
+@router.get("/me/{study}")
+def self_report(
+    request: Request, study: str, who: Annotated[Who, Depends(PARTICIPANT)]
+) -> Response:
+    if who.participant_code is None:
+        raise AuthError(403, "your account is not linked to a participant code in this study")
+    return render(request, "capture.html", who, boot=_capture_boot(request, who, "self-report"))
+
+
+@router.get("/me/{study}/diary")
+def diary_page(request: Request, study: str, who: Annotated[Who, Depends(PARTICIPANT)]) -> Response:
+    assert who.study_id is not None
+    store = store_of(request)
+    tpl = accounts.study_template(store, who.study_id)
+    own = (
+        service.sessions_list(store, who.study_id, participant_code=who.participant_code, limit=30)
+        if who.participant_code
+        else []
+    )
+    return render(
+        request,
+        "diary.html",
+        who,
+        t=tpl,
+        domains=DOMAINS,
+        today=dt.date.today().isoformat(),
+        rows=range(6),
+        sessions=own,
+    )
+
+
+@router.post("/me/{study}/diary")
+async def diary_submit(
+    request: Request, study: str, who: Annotated[Who, Depends(PARTICIPANT)]
+) -> Response:
+    form = await request.form()
+    cats, starts, ends = form.getlist("category"), form.getlist("start"), form.getlist("end")
+    withs = form.getlist("with_whom")
+    entries = []
+    for i, cat in enumerate(cats):
+        if not cat and not (starts[i] if i < len(starts) else ""):
+            continue
+        dims = {}
+        if i < len(withs) and withs[i]:
+            dims["with_whom"] = [str(withs[i])]
+        entries.append(
+            {
+                "category": str(cat),
+                "start": str(starts[i]) if i < len(starts) else "",
+                "end": str(ends[i]) if i < len(ends) else "",
+                "dims": dims,
+            }
+        )
+    assert who.study_id is not None
+    sid = who.study_id
+
+    def save() -> None:
+        try:
+            day = dt.date.fromisoformat(str(form.get("date", "")))
+        except ValueError:
+            raise ValidationError("choose the day (YYYY-MM-DD)") from None
+        report = sync.record_diary(store_of(request), sid, who.actor(), day, entries)
+        if report.rejected:
+            raise ValidationError(report.rejected[0]["reason"])
+
+    _attempt(
+        request, save, f"{len(entries)} diary entr{'y' if len(entries) == 1 else 'ies'} saved."
+    )
+    return _back(f"/me/{_q(study)}/diary")
+
+
+# -- sessions -----------------------------------------------------------------------------------
+
+
+@router.get("/studies/{study}/sessions")
+def sessions(request: Request, study: str, who: Annotated[Who, Depends(ANYONE)]) -> Response:
+    assert who.study_id is not None
+    own = who.participant_code if who.role == "participant" else None
+    rows = (
+        []
+        if who.role == "participant" and own is None
+        else service.sessions_list(
+            store_of(request), who.study_id, participant_code=own, limit=1000
+        )
+    )
+    return render(request, "sessions.html", who, sessions=rows)
+
+
+@router.get("/studies/{study}/sessions/{key}")
+def session_page(
+    request: Request, study: str, key: str, who: Annotated[Who, Depends(ANYONE)]
+) -> Response:
+    store = store_of(request)
+    assert who.study_id is not None
+    s = service.load_session(store, who.study_id, key)
+    if who.role == "participant" and s.participant != who.participant_code:
+        raise AuthError(403, "participants see only their own sessions")
+    tpl = service.template_of(store, s)
+    captured = sync.capture_session(store, who.study_id, key) is not None
+    return render(
+        request,
+        "session.html",
+        who,
+        s=s,
+        t=tpl,
+        tl=layout(s, tpl),
+        edits=sync.edits_of(store, who.study_id, key),
+        captured=captured,
+        can_correct=captured and who.role in ("admin", "researcher"),
+        labels={c.code: c.label for c in tpl.categories} if tpl else {},
+    )
+
+
+@router.post("/studies/{study}/sessions/{key}/corrections")
+async def correct_session(
+    request: Request, study: str, key: str, who: Annotated[Who, Depends(MANAGE)]
+) -> Response:
+    form = await _form(request)
+    field = str(form.get("field", ""))
+    value: Any = form.get("value", "")
+    assert who.study_id is not None
+    store = store_of(request)
+    sid = who.study_id
+
+    def run() -> None:
+        v: Any = value
+        if field in ("start", "end", "at"):
+            s = service.load_session(store, sid, key)
+            from zoneinfo import ZoneInfo
+
+            try:
+                local = dt.datetime.fromisoformat(str(value))
+            except ValueError:
+                raise ValidationError("a time must be YYYY-MM-DD HH:MM[:SS]") from None
+            if local.tzinfo is None:
+                local = local.replace(tzinfo=ZoneInfo(s.timezone))
+            v = int(local.timestamp() * 1000)
+        elif field == "deleted":
+            v = value in ("yes", "true", "1", True)
+        report = sync.correct(store, sid, who.actor(), key, str(form.get("target", "")), field, v)
+        if report.rejected:
+            raise ValidationError(report.rejected[0]["reason"])
+
+    _attempt(request, run, "Correction recorded (see the list of edits).")
+    return _back(f"/studies/{_q(study)}/sessions/{_q(key)}")
+
+
+# -- the API, described for people ---------------------------------------------------------------
+
+
+@router.get("/api/docs")
+def api_docs(request: Request) -> Response:
+    schema = request.app.openapi()
+    rows = []
+    for path, ops in schema.get("paths", {}).items():
+        for method, op in ops.items():
+            rows.append(
+                {
+                    "method": method.upper(),
+                    "path": path,
+                    "summary": op.get("summary", ""),
+                    "description": op.get("description", ""),
+                    "tags": ", ".join(op.get("tags", [])),
+                }
+            )
+    return render(request, "api_docs.html", None, rows=rows, user=current_user(request))

@@ -1,0 +1,136 @@
+// Sending the device's actions to the server, in order, until none are waiting.
+//
+// POST /api/sync is idempotent (an action's UUID is its key), so a batch that was stored but
+// whose answer was lost is simply sent again. Each batch carries the device clock, from which
+// the server measures the device's clock skew.
+
+const BATCH = 500;
+
+export class Syncer {
+  constructor({ db, study, csrf, onState, onRefused }) {
+    this.db = db;
+    this.study = study;
+    this.csrf = csrf;
+    this.onState = onState || (() => {});
+    this.onRefused = onRefused || (() => {});
+    this.running = false;
+    this.again = false;
+    this.timer = null;
+    this.backoff = 2000;
+    this.phase = "idle";
+    this.message = "";
+    window.addEventListener("online", () => this.soon(50));
+    setInterval(() => this.soon(0), 20000);
+  }
+
+  soon(delay = 250) {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.run();
+    }, delay);
+  }
+
+  async report(phase, message = "") {
+    this.phase = phase;
+    this.message = message;
+    const counts = await this.db.countPending(this.study);
+    this.onState({ phase, message, ...counts });
+  }
+
+  async refreshToken() {
+    const r = await fetch("/api/session", { credentials: "same-origin", cache: "no-store" });
+    if (!r.ok) return false;
+    const body = await r.json();
+    this.csrf = body.csrf;
+    return !!body.user;
+  }
+
+  async post(actions) {
+    return fetch("/api/sync", {
+      method: "POST",
+      credentials: "same-origin",
+      cache: "no-store",
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": this.csrf },
+      body: JSON.stringify({
+        study: this.study,
+        clock: Date.now(),
+        actions: actions.map(({ uuid, session, seq, type, t, payload }) => ({
+          uuid, session, seq, type, t, payload,
+        })),
+      }),
+    });
+  }
+
+  async run() {
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = true;
+    try {
+      for (;;) {
+        const batch = await this.db.pending(this.study, BATCH);
+        if (!batch.length) {
+          await this.report("synced");
+          break;
+        }
+        await this.report("syncing");
+        let res = await this.post(batch);
+        if (res.status === 403 || res.status === 401) {
+          // an expired token or session: fetch a fresh token once and try again
+          const signedIn = await this.refreshToken();
+          if (!signedIn) {
+            await this.report("signin", "Sign in again to sync. Everything is kept on this device.");
+            break;
+          }
+          res = await this.post(batch);
+        }
+        if (!res.ok) {
+          let detail = `the server answered ${res.status}`;
+          try {
+            detail = (await res.json()).detail || detail;
+          } catch (e) {
+            /* not JSON */
+          }
+          await this.report("error", detail);
+          this.retryLater();
+          break;
+        }
+        const body = await res.json();
+        await this.db.mark([...body.stored, ...body.duplicates], 0);
+        if (body.rejected.length) {
+          const reasons = Object.fromEntries(body.rejected.map((r) => [r.uuid, r.reason]));
+          await this.db.mark(Object.keys(reasons), 2, reasons);
+          this.onRefused(body.rejected, batch);
+        }
+        this.backoff = 2000;
+      }
+    } catch (e) {
+      // no network (or the server is down): keep everything and try again later
+      await this.report("offline", navigator.onLine ? "The server cannot be reached." : "Offline.");
+      this.retryLater();
+    } finally {
+      this.running = false;
+      if (this.again) {
+        this.again = false;
+        this.soon(0);
+      }
+    }
+  }
+
+  // Sync now and wait until nothing is waiting, or until it cannot go on (offline, error).
+  async flush() {
+    for (let i = 0; i < 5; i++) {
+      while (this.running) await new Promise((r) => setTimeout(r, 25));
+      await this.run();
+      const { waiting } = await this.db.countPending(this.study);
+      if (!waiting || ["offline", "error", "signin"].includes(this.phase)) return;
+    }
+  }
+
+  retryLater() {
+    this.soon(this.backoff);
+    this.backoff = Math.min(this.backoff * 2, 30000);
+  }
+}

@@ -1,0 +1,213 @@
+"""Shared helpers for the web tests: a seeded store, a real uvicorn server in a thread, sign-in
+over HTTP, and Debian's Chromium through Playwright (skipped cleanly when it is absent)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from workweave.domain.study import JobPlan, JobPlanSession, Participant, Site, Study
+from workweave.store.repository import Store
+from workweave.web import accounts
+
+PASSWORD = "test-password-1"
+USERS = {  # user name -> (own role, role in study s1, linked code)
+    "adm": ("admin", None, None),
+    "res": ("researcher", "researcher", None),
+    "obs1": ("observer", "observer", "OBS-1"),
+    "obs2": ("observer", "observer", "OBS-2"),
+    "part": ("participant", "participant", "P1"),
+}
+CHROMIUM = os.environ.get("WORKWEAVE_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def seed(store: Store) -> int:
+    """Study s1 with two sites, four participants (P1-P3 consented, P4 not) and five users."""
+    from datetime import time as t
+
+    sid = store.create_study(Study("s1", "Test study"))
+    with store.transaction() as conn:
+        store.add_sites(
+            sid, [Site("RAD", "Radiography"), Site("PHY", "Physiotherapy", "Europe/London")], conn
+        )
+        plan = JobPlan(
+            (
+                JobPlanSession(0, t(9), t(12, 45), "DCC"),
+                JobPlanSession(0, t(13, 30), t(17), "management"),
+            )
+        )
+        store.add_participants(
+            sid,
+            [
+                Participant("P1", "RAD", "radiographer", "8a", 2, plan),
+                Participant("P2", "RAD", "radiographer", "7"),
+                Participant("P3", "PHY", "physiotherapist", "7"),
+                Participant("P4", "PHY", "physiotherapist", "6"),
+            ],
+            conn,
+        )
+    for code in ("P1", "P2", "P3"):
+        accounts.record_consent(store, sid, code, given=True, by=None, form_version="v1")
+    for name, (role, study_role, code) in USERS.items():
+        accounts.add_user(store, name, role, PASSWORD)
+        if study_role:
+            accounts.grant(store, name, "s1", study_role, code=code)
+    return sid
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class LiveServer:
+    """The web app served by uvicorn on 127.0.0.1 in a background thread."""
+
+    location: str
+    store: Store = field(init=False)
+    url: str = field(init=False)
+    requests: list[tuple[float, str, str]] = field(default_factory=list)
+
+    def start(self) -> LiveServer:
+        import uvicorn
+
+        from workweave.web import create_app
+
+        self.store = Store.create(self.location)
+        self.app = create_app(self.location)
+        log = self.requests
+
+        async def recorder(scope: Any, receive: Any, send: Any) -> None:
+            if scope["type"] == "http":
+                log.append((time.monotonic(), scope["method"], scope["path"]))
+            await self.app(scope, receive, send)
+
+        port = free_port()
+        self.url = f"http://127.0.0.1:{port}"
+        config = uvicorn.Config(
+            recorder, host="127.0.0.1", port=port, log_level="warning", lifespan="off"
+        )
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread.start()
+        deadline = time.monotonic() + 15
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("the test server did not start")
+            time.sleep(0.02)
+        return self
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+        self.app.state.store.close()
+        self.store.close()
+
+    def client(self, user: str | None = None) -> httpx.Client:
+        """An HTTP client, signed in as `user` when given; its CSRF token is in headers."""
+        c = httpx.Client(base_url=self.url, timeout=20, follow_redirects=False)
+        token = c.get("/api/session").json()["csrf"]
+        if user is not None:
+            r = c.post(
+                "/api/login",
+                json={"name": user, "password": PASSWORD},
+                headers={"X-CSRF-Token": token},
+            )
+            assert r.status_code == 200, r.text
+            token = r.json()["csrf"]
+        c.headers["X-CSRF-Token"] = token
+        return c
+
+
+def reset_postgres(url: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    from workweave.store.engine import store_url
+
+    engine = create_engine(store_url(url))
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+def store_location(backend: str, tmp: Path) -> str:
+    """A fresh, empty store on a backend: a SQLite file, or the shared PostgreSQL test
+    database (reset; skipped when no server is configured unless WORKWEAVE_REQUIRE_PG=1)."""
+    if backend == "sqlite":
+        return str(tmp / "web.sqlite")
+    url = os.environ.get("WORKWEAVE_TEST_PG_URL")
+    if not url:
+        if os.environ.get("WORKWEAVE_REQUIRE_PG") == "1":
+            pytest.fail("WORKWEAVE_REQUIRE_PG=1 but WORKWEAVE_TEST_PG_URL is not set")
+        pytest.skip("no PostgreSQL server configured (set WORKWEAVE_TEST_PG_URL)")
+    reset_postgres(url)
+    return url
+
+
+def live_server(location: str) -> Iterator[LiveServer]:
+    server = LiveServer(location).start()
+    seed(server.store)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+# -- the browser ---------------------------------------------------------------------------------
+
+
+def chromium_or_skip() -> str:
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("WORKWEAVE_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"WORKWEAVE_REQUIRE_BROWSER=1 but there is no browser at {CHROMIUM}")
+        pytest.skip(f"no Chromium at {CHROMIUM} (set WORKWEAVE_CHROMIUM)")
+    return CHROMIUM
+
+
+def launch_browser() -> tuple[Any, Any]:
+    """(playwright, browser): Debian's Chromium, headless."""
+    path = chromium_or_skip()
+    from playwright.sync_api import sync_playwright
+
+    pw = sync_playwright().start()
+    browser = pw.chromium.launch(executable_path=path, headless=True, args=CHROMIUM_ARGS)
+    return pw, browser
+
+
+def sign_in(page: Any, server: LiveServer, user: str, next_path: str) -> None:
+    page.goto(f"{server.url}/login?next={next_path}")
+    page.fill("input[name=name]", user)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button.primary")
+    page.wait_for_url(f"{server.url}{next_path}")
+
+
+def wait_until(check: Callable[[], Any], timeout: float = 15.0, what: str = "condition") -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.05)
