@@ -1,0 +1,114 @@
+"""Analysis pages: inter-observer reliability of a study, the study report (researchers) and a
+participant's own report (that participant only). Every number comes from the analysis
+packages (IOR module, metric registry through the report); nothing is computed here."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+
+from workweave.domain.errors import NotFoundError, ValidationError
+from workweave.services.reliability import PARTICIPANT_KEYS, ior_study_table
+from workweave.web.app import render
+from workweave.web.auth import AuthError, Principal, Require, store_of
+
+router = APIRouter(include_in_schema=False)
+
+MANAGE = Require("admin", "researcher")
+PARTICIPANT = Require("participant")
+
+IOR_COLUMNS = (
+    "pK1",
+    "pAg1",
+    "pK2",
+    "pAg2",
+    "pKm",
+    "NK",
+    "NAg",
+    "DCCCr",
+    "DCCCcb",
+    "NW_score",
+)
+MAX_BOOTSTRAP = 5000
+
+
+@router.get("/studies/{study}/ior")
+def ior_page(
+    request: Request,
+    study: str,
+    who: Annotated[Principal, Depends(MANAGE)],
+    tolerance: float = 0,
+    match: str = "code",
+) -> Response:
+    """Every co-observed pair of the study with the ten IORapp-compatible measures."""
+    assert who.study_id is not None
+    problem = None
+    rows: list[dict[str, object]] = []
+    try:
+        table = ior_study_table(
+            store_of(request), who.study_id, tolerance_seconds=tolerance, participant=match
+        )
+        rows = table.to_dict("records")
+    except ValidationError as exc:
+        problem = str(exc)
+    return render(
+        request,
+        "ior.html",
+        who,
+        rows=rows,
+        columns=IOR_COLUMNS,
+        tolerance=tolerance,
+        match=match,
+        matches=tuple(PARTICIPANT_KEYS),
+        problem=problem,
+    )
+
+
+def _bootstrap(B: int) -> int:
+    if not 0 <= B <= MAX_BOOTSTRAP:
+        raise AuthError(400, f"B must be between 0 and {MAX_BOOTSTRAP}")
+    return B
+
+
+@router.get("/studies/{study}/report")
+def study_report(
+    request: Request,
+    study: str,
+    who: Annotated[Principal, Depends(MANAGE)],
+    B: int = 500,
+) -> Response:
+    """The study report (self-contained HTML), built on request."""
+    from workweave.report import render_study_report_html
+
+    assert who.study_id is not None
+    try:
+        html = render_study_report_html(
+            store_of(request), who.study_id, B=_bootstrap(B), csv_href=lambda name: None
+        )
+    except (ValidationError, NotFoundError) as exc:
+        return render(request, "error.html", who, status_code=409, status=409, message=str(exc))
+    return HTMLResponse(html)
+
+
+@router.get("/me/{study}/report")
+def my_report(
+    request: Request,
+    study: str,
+    who: Annotated[Principal, Depends(PARTICIPANT)],
+    B: int = 500,
+) -> Response:
+    """The signed-in participant's own report: their data and the study as a whole only."""
+    from workweave.report import render_participant_report_html
+
+    if who.participant_code is None:
+        raise AuthError(403, "your account is not linked to a participant code in this study")
+    assert who.study_id is not None
+    try:
+        html = render_participant_report_html(
+            store_of(request), who.study_id, who.participant_code, B=_bootstrap(B)
+        )
+    except (ValidationError, NotFoundError) as exc:
+        return render(request, "error.html", who, status_code=409, status=409, message=str(exc))
+    return HTMLResponse(html)
