@@ -258,11 +258,20 @@ def timeline(
         fig.legend(
             handles=handles,
             loc="outside lower center",
-            ncols=min(len(handles), 4),
+            ncols=legend_columns([h.get_label() for h in handles]),
             frameon=False,
             handlelength=1.6,
         )
         return to_image(fig)
+
+
+def legend_columns(labels: list[str], width: int = 70) -> int:
+    """As many legend columns (at most 4) as fit the figure's width in characters, so a
+    legend of long labels wraps onto more rows instead of being cut off."""
+    for cols in range(min(len(labels), 4), 1, -1):
+        if cols * (max(len(x) for x in labels) + 4) <= width:
+            return cols
+    return 1
 
 
 # -- estimates with intervals -------------------------------------------------------------------
@@ -394,7 +403,7 @@ def interval_chart(
             fig.legend(
                 handles=handles,
                 loc="outside lower center",
-                ncols=min(len(handles), 4),
+                ncols=legend_columns([h.get_label() for h in handles]),
                 frameon=False,
             )
         return to_image(fig)
