@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.conftest import reset_postgres
 from workweave.domain.study import JobPlan, JobPlanSession, Participant, Site, Study
 from workweave.store.repository import Store
 from workweave.web import accounts
@@ -136,18 +137,6 @@ class LiveServer:
             token = r.json()["csrf"]
         c.headers["X-CSRF-Token"] = token
         return c
-
-
-def reset_postgres(url: str) -> None:
-    from sqlalchemy import create_engine, text
-
-    from workweave.store.engine import store_url
-
-    engine = create_engine(store_url(url))
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
 
 
 def store_location(backend: str, tmp: Path) -> str:

@@ -11,15 +11,12 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 from rich.tree import Tree
 
+from workweave.cli_common import StoreOpt, StudyOpt, err, friendly, open_study, out
 from workweave.domain.errors import ValidationError
-
-out = Console()
-err = Console(stderr=True)
 
 codebook_app = typer.Typer(
     help="Codebooks for coding field notes and transcripts.", no_args_is_help=True
@@ -31,23 +28,8 @@ qdpx_app = typer.Typer(help="REFI-QDA projects (.qdpx) for other QDA tools.", no
 codes_app = typer.Typer(help="Reports on coded text.", no_args_is_help=True)
 quotes_app = typer.Typer(help="Coded quotes.", no_args_is_help=True)
 
-StoreOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--store",
-        help="Store to use: a SQLite file or a PostgreSQL URL (default: this workspace's; "
-        "also WORKWEAVE_STORE).",
-        show_default=False,
-    ),
-]
-StudyOpt = Annotated[
-    str | None,
-    typer.Option("--study", help="Study name, when the store holds several.", show_default=False),
-]
-
 
 def _open(store: str | None, study: str | None) -> tuple[Any, int]:
-    from workweave.cli import open_study
 
     st, sid, _ = open_study(store, study)
     return st, sid
@@ -449,7 +431,6 @@ def quotes_export(
 
 def register(app: typer.Typer) -> None:
     """Add the qualitative commands to the main ``workweave`` command."""
-    from workweave.cli import friendly
 
     def cmd(target: typer.Typer, name: str, fn: Callable[..., Any]) -> None:
         target.command(name)(friendly(fn))

@@ -6,25 +6,12 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from workweave.cli_common import StoreOpt, err, friendly, out
 from workweave.workspace import resolve_store
 
-out = Console()
-err = Console(stderr=True)
-
 user_app = typer.Typer(help="Accounts of the web app.", no_args_is_help=True)
-
-StoreOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--store",
-        help="Store to use: a SQLite file or a PostgreSQL URL (default: this workspace's; "
-        "also WORKWEAVE_STORE).",
-        show_default=False,
-    ),
-]
 
 
 def _open(store: str | None) -> tuple[str, str | None]:
@@ -155,7 +142,6 @@ def print_demo_users(info: dict[str, object]) -> None:
 
 def register(app: typer.Typer) -> None:
     """Add ``serve`` and ``user`` to the main command."""
-    from workweave.cli import friendly
 
     app.command("serve")(friendly(serve_command))
     user_app.command("add")(friendly(user_add))
