@@ -78,8 +78,7 @@ def demo(
     host: Annotated[str, typer.Option(help="Address to serve on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to serve on.")] = 8000,
 ) -> None:
-    """Build the SYNTHETIC four-site demo study in a workspace folder, with demo sign-ins and
-    its report, summarise it, and optionally serve it."""
+    """Build the SYNTHETIC four-site demo study (with sign-ins and report) and serve it."""
     from workweave.cli_web import print_demo_users
     from workweave.web import prepare_demo_users
     from workweave.workspace import write_settings
