@@ -64,7 +64,9 @@ class PlantedRates:
     context. In expectation, therefore:
 
     - ``clinical_displacement`` (managerial time in planned clinical time) = `mgmt_share_clinical`;
-    - ``takeover_ratio`` (managerial time ÷ planned management time) = `mgmt_share_management`;
+    - managerial time inside planned management sessions ÷ their length = `mgmt_share_management`
+      (``takeover_ratio`` divides *all* managerial time in the observed windows by planned
+      management time, so it also counts the management that leaked elsewhere);
     - managerial time ÷ observed time outside contracted hours is `mgmt_share_lunch` in the gap
       between planned sessions and `mgmt_share_outside` before and after them;
     - ``interruptions_per_hour`` = `interruptions_per_hour`;
@@ -128,7 +130,6 @@ class PlantedRates:
         return {
             "interruptions_per_hour": self.interruptions_per_hour,
             "clinical_displacement": self.mgmt_share_clinical,
-            "takeover_ratio": self.mgmt_share_management,
         }
 
     def expected_managerial_seconds(self, observed: Mapping[str, float]) -> dict[str, float]:
