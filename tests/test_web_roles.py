@@ -82,6 +82,7 @@ def fill(path: str, key: str) -> str:
         "study": "s1",
         "code": "P1",
         "key": key,
+        "coding": key,
         "version": "1",
     }
     path = re.sub(r"/templates/\{name\}", "/templates/ahp-clinician-manager", path)

@@ -66,7 +66,7 @@ def create_app(
 
     `secure_cookies`: send the session cookie over HTTPS only (set it when the app is served
     over HTTPS, e.g. behind a proxy)."""
-    from workweave.web import pages, pages_analysis, routes_api
+    from workweave.web import pages, pages_analysis, pages_qual, routes_api
 
     store = store_location if isinstance(store_location, Store) else open_store(store_location)
     app = FastAPI(
@@ -119,6 +119,7 @@ def create_app(
     app.include_router(routes_api.router)
     app.include_router(pages.router)
     app.include_router(pages_analysis.router)
+    app.include_router(pages_qual.router)
 
     @app.exception_handler(AuthError)
     async def auth_error(request: Request, exc: AuthError) -> Response:

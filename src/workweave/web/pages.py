@@ -13,7 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 from workweave.domain.errors import NotFoundError, ValidationError
 from workweave.domain.study import BANDS, PROFESSIONS, WEEKDAYS
 from workweave.domain.template import DOMAINS, JOB_PLAN_CATEGORIES
-from workweave.web import accounts, headline, service, sync
+from workweave.web import accounts, headline, pages_qual, service, sync
 from workweave.web.app import flash, render
 from workweave.web.auth import (
     ANY_ROLE,
@@ -702,6 +702,12 @@ def session_page(
         captured=captured,
         can_correct=captured and who.role in ("admin", "researcher"),
         labels={c.code: c.label for c in tpl.categories} if tpl else {},
+        # -- the codes applied to the session's field notes (qualitative coding) --
+        coded_notes=(
+            pages_qual.coded_notes(request, who.study_id, s.key, s.timezone)
+            if who.role in ("admin", "researcher")
+            else []
+        ),
     )
 
 
