@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from workweave.analysis.metrics.engine import RESULT_COLUMNS
 from workweave.analysis.metrics.registry import ELIGIBILITY
 from workweave.domain.errors import ValidationError
 from workweave.domain.study import Participant
@@ -996,21 +997,7 @@ def _cost_section(ctx: _Context) -> None:
 
 # -- tables -------------------------------------------------------------------------------------
 
-CSV_COLUMNS = (
-    "breakdown",
-    "group",
-    "metric",
-    "key",
-    "label",
-    "unit",
-    "estimate",
-    "ci_low",
-    "ci_high",
-    "n_participants",
-    "n_sessions",
-    "observed_hours",
-    "flag",
-)
+CSV_COLUMNS = ("breakdown", "group", *RESULT_COLUMNS)
 
 
 def _tables_section(ctx: _Context) -> None:

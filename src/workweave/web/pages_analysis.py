@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
+from workweave.analysis.ior import MEASURES
 from workweave.domain.errors import NotFoundError, ValidationError
 from workweave.services.reliability import PARTICIPANT_KEYS, ior_study_table
 from workweave.web.app import render
@@ -19,18 +20,7 @@ router = APIRouter(include_in_schema=False)
 MANAGE = Require("admin", "researcher")
 PARTICIPANT = Require("participant")
 
-IOR_COLUMNS = (
-    "pK1",
-    "pAg1",
-    "pK2",
-    "pAg2",
-    "pKm",
-    "NK",
-    "NAg",
-    "DCCCr",
-    "DCCCcb",
-    "NW_score",
-)
+IOR_COLUMNS = MEASURES
 MAX_BOOTSTRAP = 5000
 
 
