@@ -731,7 +731,8 @@ class Store:
                 sql = str(query.compile(self.engine, compile_kwargs={"literal_binds": True}))
                 cur.execute(sql)
                 rows = cur.fetchall()
-                cols = list(zip(*rows, strict=True)) if rows else [()] * len(query.selected_columns)
+                # one list per column (much faster than zip(*rows) for millions of rows)
+                cols = [[r[i] for r in rows] for i in range(len(query.selected_columns))]
                 out[name] = pa.table(
                     {
                         c.name: _arrow_column(values, c.type)
@@ -946,7 +947,7 @@ def _raw_template(spec: str) -> Template:
     )
 
 
-def _arrow_column(values: tuple[Any, ...], sa_type: Any) -> pa.Array:
+def _arrow_column(values: list[Any], sa_type: Any) -> pa.Array:
     from sqlalchemy import BigInteger, Boolean, Float, Integer
 
     if isinstance(sa_type, Boolean):  # SQLite hands booleans back as 0/1
