@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -308,6 +309,9 @@ def summary(
     _print_summary(data, groups)
 
 
+MEASURE_HEADERS = ("pK1", "pAg1", "pK2", "pAg2", "pKm", "NK", "NAg", "DCCCr", "DCCCcb", "NW")
+
+
 @app.command()
 @friendly
 def ior(
@@ -340,6 +344,7 @@ def ior(
     study: StudyOpt = None,
 ) -> None:
     """Inter-observer reliability of co-observed sessions (IORapp-compatible composite)."""
+    from workweave.analysis.ior import MEASURES
     from workweave.services import reliability as rel
 
     if fmt not in ("table", "json", "csv"):
@@ -385,25 +390,24 @@ def ior(
     elif table.empty:
         out.print("no co-observed pairs found (try --tolerance or --match id)")
     else:
-        cols = [
-            "session_a",
-            "session_b",
-            "observer_a",
-            "observer_b",
-            "pK1",
-            "pAg1",
-            "pK2",
-            "pKm",
-            "NK",
-            "NAg",
-            "DCCCr",
-            "DCCCcb",
-            "NW_score",
-        ]
-        t = Table(*cols, title=f"IOR of {len(table)} co-observed pairs")
-        for r in table[cols].itertuples(index=False):
-            t.add_row(*[f"{v:.3f}" if isinstance(v, float) else str(v) for v in r])
-        out.print(t)
+        t = Table(
+            "pair", "observers", *MEASURE_HEADERS, title=f"IOR of {len(table)} co-observed pairs"
+        )
+        for r in table.to_dict("records"):
+            t.add_row(
+                f"{r['session_a']}–{r['session_b']}",
+                f"{r['observer_a']}–{r['observer_b']}",
+                *[_measure(r[m], m) for m in MEASURES],
+            )
+        # complete rows rather than truncated cells, even on a narrow terminal or in a pipe
+        Console(width=max(out.width, 120)).print(t)
+        out.print("pAg and NAg are percentages; '—' is undefined (see docs/ior.md)")
+
+
+def _measure(value: Any, name: str) -> str:
+    if value is None or value != value:  # None or NaN: undefined
+        return "—"
+    return f"{value:.0f}" if name in ("pAg1", "pAg2", "NAg") else f"{value:.2f}"
 
 
 def _print_summary(data: dict[str, Any], groups: tuple[str, ...]) -> None:
