@@ -5,33 +5,25 @@ codebooks (``clinician-manager-themes``)."""
 from __future__ import annotations
 
 import json
-from importlib import resources
 from pathlib import Path
 
 import yaml
 
 from workweave.domain.errors import NotFoundError, Problem, ValidationError
 from workweave.domain.qualitative import Codebook
+from workweave.io.datafiles import load_shipped, parse_yaml_or_json, shipped_names
 
 DEFAULT_CODEBOOK = "clinician-manager-themes"
 FORMATS: tuple[str, ...] = (".yaml", ".yml", ".json", ".qdc", ".qdpx", ".qde")
 
 
 def builtin_codebook_names() -> list[str]:
-    folder = resources.files("workweave") / "codebooks"
-    return sorted(
-        p.name.removesuffix(".yaml") for p in folder.iterdir() if p.name.endswith(".yaml")
-    )
+    return shipped_names("codebooks")
 
 
 def builtin_codebook(name: str = DEFAULT_CODEBOOK) -> Codebook:
     """A codebook shipped with workweave, by name."""
-    path = resources.files("workweave") / "codebooks" / f"{name}.yaml"
-    if not path.is_file():
-        raise NotFoundError(
-            f"no built-in codebook '{name}' (built-in: {', '.join(builtin_codebook_names())})"
-        )
-    return Codebook.from_dict(yaml.safe_load(path.read_text(encoding="utf-8")), source=name)
+    return Codebook.from_dict(load_shipped("codebooks", name, "codebook"), source=name)
 
 
 def read_codebook(path: str | Path) -> tuple[Codebook, list[str]]:
@@ -50,15 +42,9 @@ def read_codebook(path: str | Path) -> tuple[Codebook, list[str]]:
         raise ValidationError(
             Problem(f"unknown codebook format '{ext}' (use {', '.join(FORMATS)})", path.name)
         )
-    text = path.read_text(encoding="utf-8-sig")
-    try:
-        data = json.loads(text) if ext == ".json" else yaml.safe_load(text)
-    except (json.JSONDecodeError, yaml.YAMLError) as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f" at line {mark.line + 1}" if mark is not None else ""
-        if isinstance(exc, json.JSONDecodeError):
-            line = f" at line {exc.lineno}"
-        raise ValidationError(Problem(f"not valid YAML/JSON{line}: {exc}", str(path))) from None
+    data = parse_yaml_or_json(
+        path.read_text(encoding="utf-8-sig"), str(path), json_only=ext == ".json"
+    )
     return Codebook.from_dict(data, source=path.name), []
 
 

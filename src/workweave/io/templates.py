@@ -3,32 +3,31 @@
 from __future__ import annotations
 
 import json
-from importlib import resources
 from pathlib import Path
 
 import yaml
 
 from workweave.domain.errors import NotFoundError, Problem, ValidationError
 from workweave.domain.template import Template
+from workweave.io.datafiles import load_shipped, parse_yaml_or_json, shipped_names
 
 DEFAULT_TEMPLATE = "ahp-clinician-manager"
 
 
 def builtin_template_names() -> list[str]:
-    folder = resources.files("workweave") / "templates"
-    return sorted(
-        p.name.removesuffix(".yaml") for p in folder.iterdir() if p.name.endswith(".yaml")
-    )
+    return shipped_names("templates")
 
 
 def builtin_template(name: str = DEFAULT_TEMPLATE) -> Template:
     """A template shipped with workweave, by name (e.g. 'ahp-clinician-manager')."""
-    path = resources.files("workweave") / "templates" / f"{name}.yaml"
-    if not path.is_file():
-        raise NotFoundError(
-            f"no built-in template '{name}' (built-in: {', '.join(builtin_template_names())})"
-        )
-    return Template.from_dict(yaml.safe_load(path.read_text(encoding="utf-8")), source=name)
+    return Template.from_dict(load_shipped("templates", name, "template"), source=name)
+
+
+def parse_template(text: str, source: str, *, json_only: bool = False) -> Template:
+    """A template from YAML or JSON text (e.g. an upload), validated with clear errors."""
+    if not text.strip():
+        raise ValidationError(Problem("the template is empty", source))
+    return Template.from_dict(parse_yaml_or_json(text, source, json_only=json_only), source=source)
 
 
 def read_template(path: str | Path) -> Template:
@@ -36,16 +35,9 @@ def read_template(path: str | Path) -> Template:
     path = Path(path)
     if not path.is_file():
         raise NotFoundError(f"{path}: no such file")
-    text = path.read_text(encoding="utf-8-sig")
-    try:
-        data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
-    except (json.JSONDecodeError, yaml.YAMLError) as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f" at line {mark.line + 1}" if mark is not None else ""
-        if isinstance(exc, json.JSONDecodeError):
-            line = f" at line {exc.lineno}"
-        raise ValidationError(Problem(f"not valid YAML/JSON{line}: {exc}", str(path))) from None
-    return Template.from_dict(data, source=str(path))
+    return parse_template(
+        path.read_text(encoding="utf-8-sig"), str(path), json_only=path.suffix.lower() == ".json"
+    )
 
 
 def write_template(template: Template, path: str | Path) -> None:

@@ -13,6 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 from workweave.domain.errors import NotFoundError, ValidationError
 from workweave.domain.study import BANDS, PROFESSIONS, WEEKDAYS
 from workweave.domain.template import DOMAINS, JOB_PLAN_CATEGORIES
+from workweave.io.templates import parse_template
 from workweave.web import accounts, headline, pages_qual, service, sync
 from workweave.web.app import flash, render
 from workweave.web.auth import (
@@ -502,7 +503,7 @@ async def upload_template(request: Request, who: Annotated[Who, Depends(MANAGE)]
     holder: dict[str, Any] = {}
 
     def save() -> None:
-        tpl = service.template_from_text(text, getattr(upload, "filename", None) or "template")
+        tpl = parse_template(text, getattr(upload, "filename", None) or "template")
         store.save_template(tpl)
         holder["t"] = tpl
 

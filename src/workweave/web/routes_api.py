@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
 from workweave.domain.errors import NotFoundError, ValidationError
+from workweave.io.templates import parse_template
 from workweave.web import accounts, headline, service, sync
 from workweave.web.auth import (
     ANY_ROLE,
@@ -397,7 +398,7 @@ def upload_template(
     request: Request, body: TemplateIn, who: Annotated[Who, Depends(MANAGE)]
 ) -> dict[str, Any]:
     """Store a template from YAML or JSON text (a changed template needs a new version)."""
-    tpl = service.template_from_text(body.text)
+    tpl = parse_template(body.text, "uploaded template")
     store_of(request).save_template(tpl)
     return {"name": tpl.name, "version": tpl.version, "categories": len(tpl.categories)}
 

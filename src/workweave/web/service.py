@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import yaml
 from sqlalchemy import func, select
 
 from workweave.domain.errors import NotFoundError, Problem, ValidationError
@@ -288,22 +286,6 @@ def template_of(store: Store, session: Session) -> Template | None:
 # -- templates ----------------------------------------------------------------------------------
 
 
-def template_from_text(text: str, source: str = "uploaded template") -> Template:
-    """Parse a template from YAML or JSON text, validated with clear errors."""
-    text = text.lstrip("\ufeff")
-    if not text.strip():
-        raise ValidationError(Problem("the template is empty", source))
-    try:
-        data = json.loads(text) if text.lstrip().startswith("{") else yaml.safe_load(text)
-    except (json.JSONDecodeError, yaml.YAMLError) as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f" at line {mark.line + 1}" if mark is not None else ""
-        if isinstance(exc, json.JSONDecodeError):
-            line = f" at line {exc.lineno}"
-        raise ValidationError(Problem(f"not valid YAML/JSON{line}: {exc}", source)) from None
-    return Template.from_dict(data, source=source)
-
-
 def all_templates(store: Store) -> list[tuple[Template, str]]:
     """(template, 'store' or 'built-in') for every template known."""
     stored = store.templates()
@@ -373,7 +355,6 @@ __all__ = [
     "participants_view",
     "save_participant",
     "sessions_list",
-    "template_from_text",
     "template_of",
     "visible_studies",
 ]

@@ -19,7 +19,6 @@ import pandas as pd
 from workweave.analysis.metrics.compare import compare
 from workweave.analysis.metrics.docs import list_frame, registry_markdown
 from workweave.analysis.metrics.engine import GROUP_KEYS, Metrics, parse_assignments
-from workweave.analysis.metrics.pay import PayScale, load_payscale, payscale_names
 from workweave.analysis.metrics.registry import (
     METRICS,
     PARAMETERS,
@@ -30,6 +29,7 @@ from workweave.analysis.metrics.registry import (
     resolve_parameters,
 )
 from workweave.analysis.metrics.tables import Tables, from_frames, from_sessions, from_store
+from workweave.io.payscales import PayScale, load_payscale, payscale_names
 
 
 def tables_of(source: Any, *, study_id: int | None = None, study: str | None = None) -> Tables:

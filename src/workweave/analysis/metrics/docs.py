@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 
 from workweave.analysis.metrics.blocks import PLAN_CODES
-from workweave.analysis.metrics.pay import DEFAULT_PAYSCALE, load_payscale
 from workweave.analysis.metrics.registry import ELIGIBILITY, METRICS, PARAMETERS, Metric
+from workweave.io.payscales import DEFAULT_PAYSCALE, load_payscale
 
 SECTIONS = {
     "A": "A. Established time-and-motion measures (WOMBAT family)",

@@ -18,7 +18,6 @@ import numpy as np
 import pandas as pd
 
 from workweave.analysis.metrics import blocks, stats
-from workweave.analysis.metrics.pay import PayScale, load_payscale
 from workweave.analysis.metrics.registry import (
     METRICS,
     PARAMETERS,
@@ -30,6 +29,7 @@ from workweave.analysis.metrics.registry import (
 from workweave.analysis.metrics.tables import Tables, check_domains, to_pandas
 from workweave.domain.errors import ValidationError
 from workweave.domain.template import Template
+from workweave.io.payscales import PayScale, load_payscale
 
 GROUP_KEYS: tuple[str, ...] = (
     "study",
