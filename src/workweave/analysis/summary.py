@@ -6,6 +6,7 @@ come from the metric registry: `workweave metrics`)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import duckdb
@@ -38,7 +39,7 @@ GROUP BY ALL ORDER BY 1
 """
 
 
-def summarise(frames: dict[str, pd.DataFrame]) -> dict[str, Any]:
+def summarise(frames: Mapping[str, Any]) -> dict[str, Any]:
     """Totals and per-group rows from the canonical tables (sessions, tasks, suspensions,
     point_events)."""
     con = duckdb.connect()

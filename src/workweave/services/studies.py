@@ -159,9 +159,8 @@ def simulate_into(
 
 
 def summary(store: Store, study_id: int) -> dict[str, Any]:
-    frames = {
-        n: store.frame(n, study_id) for n in ("sessions", "tasks", "suspensions", "point_events")
-    }
+    # Arrow tables: the summary only scans them, and reading is several times faster
+    frames = store.arrow(("sessions", "tasks", "suspensions", "point_events"), study_id)
     study = store.study(study_id)
     out = {"study": study.name, "title": study.title, "synthetic": study.synthetic}
     out.update(summarise(frames))
