@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import time as _time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, time
+from datetime import datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +33,7 @@ from workweave.domain.observation import (
 )
 from workweave.domain.study import JobPlan, JobPlanSession, Observer, Participant, Site, Study
 from workweave.domain.template import Template
+from workweave.domain.time import from_ms, now_ms, to_ms
 from workweave.store import schema as S
 from workweave.store.engine import (
     StoreError,
@@ -44,23 +44,8 @@ from workweave.store.engine import (
     store_url,
 )
 
-# -- time conversions ------------------------------------------------------------------------
-
-
-def to_ms(dt: datetime | None) -> int | None:
-    if dt is None:
-        return None
-    return round(dt.timestamp() * 1000)
-
-
-def from_ms(ms: int | None) -> datetime | None:
-    if ms is None:
-        return None
-    return datetime.fromtimestamp(ms / 1000, tz=UTC)
-
-
-def _now_ms() -> int:
-    return int(_time.time() * 1000)
+# time conversions live in workweave.domain.time (re-exported for existing callers)
+_now_ms = now_ms
 
 
 @dataclass

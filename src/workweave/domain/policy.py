@@ -1,0 +1,26 @@
+"""Study-wide defaults and the small-number rules, defined once.
+
+Every surface (CLI, web, reports, Python API) reads these names instead of repeating the
+numbers. docs/metrics.md and docs/reports.md describe what each rule does.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+DEFAULT_TIMEZONE: Final = "Europe/London"
+"""IANA zone used for a study, site or session when none is given."""
+
+BOOTSTRAP_REPLICATES: Final = 2000
+"""Cluster-bootstrap replicates (B) for confidence intervals in the CLI, API and reports."""
+
+DASHBOARD_BOOTSTRAP_REPLICATES: Final = 500
+"""Replicates for the web pages that compute intervals on request (kept smaller for speed)."""
+
+SUPPRESS_BELOW: Final = 3
+"""Reports and tables hide a group resting on fewer participants than this (small-number
+rule for disclosure: a figure about one or two people could identify them)."""
+
+FLAG_BELOW: Final = 5
+"""The metric engine flags an estimate resting on fewer participants than this: it is shown,
+but marked as imprecise (few clusters make the bootstrap interval too narrow)."""
