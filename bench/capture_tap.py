@@ -89,10 +89,10 @@ def main() -> None:
         result = page.evaluate(MEASURE, args.taps)
         page.click("#end-session")
         page.click("#confirm-end")
-        sid = server.store.study_id("s1")
+        sid = server.store.studies.id("s1")
         wait_until(
             lambda: any(
-                s.complete and len(s.tasks) == args.taps for s in server.store.load_sessions(sid)
+                s.complete and len(s.tasks) == args.taps for s in server.store.sessions.load(sid)
             ),
             timeout=60,
             what="the session on the server",

@@ -219,12 +219,12 @@ def _list(table: pd.DataFrame | pa.Table, column: str) -> list[object]:
 def write_store(frames: dict[str, pd.DataFrame | pa.Table], folder: Path) -> tuple[object, int]:
     """The generated tables written into a new SQLite store (raw inserts, no domain objects)."""
     from workweave.domain.study import Study
-    from workweave.store.repository import Store
+    from workweave.store import Store
 
     path = folder / "bench.sqlite"
     store = Store.create(path)
-    sid = store.create_study(Study(name="bench", synthetic=True))
-    store.save_template(builtin_template(DEFAULT_TEMPLATE))
+    sid = store.studies.create(Study(name="bench", synthetic=True))
+    store.studies.save_template(builtin_template(DEFAULT_TEMPLATE))
     store.close()
     con = sqlite3.connect(path)
     s = frames["sessions"]

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from workweave.domain.study import Participant, Site, Study
-from workweave.store.repository import Store
+from workweave.store import Store
 from workweave.web import accounts, sync
 
 CATEGORIES = [
@@ -119,10 +119,10 @@ def main() -> None:
 
     location = args.store or str(Path(tempfile.mkdtemp(prefix="ww-bench-")) / "bench.sqlite")
     store = Store.create(location)
-    sid = store.create_study(Study(f"bench-{uuid.uuid4().hex[:6]}"))
+    sid = store.studies.create(Study(f"bench-{uuid.uuid4().hex[:6]}"))
     with store.transaction() as conn:
-        store.add_sites(sid, [Site("S")], conn)
-        store.add_participants(sid, [Participant("P1", "S")], conn)
+        store.studies.add_sites(sid, [Site("S")], conn)
+        store.studies.add_participants(sid, [Participant("P1", "S")], conn)
     accounts.record_consent(store, sid, "P1", given=True, by=None)
     name = f"bench-{uuid.uuid4().hex[:6]}"
     accounts.add_user(store, name, "admin", "bench-password")

@@ -19,7 +19,7 @@ from workweave.domain import (
     Task,
 )
 from workweave.io.templates import builtin_template
-from workweave.store.repository import Store
+from workweave.store import Store
 
 TEMPLATE = builtin_template()
 TEMPLATE_KEY = TEMPLATE.key
@@ -100,13 +100,13 @@ def write_store(
     study: str = "paper",
 ) -> tuple[Store, int]:
     store = Store.create(path)
-    sid = store.create_study(Study(name=study))
-    store.save_template(TEMPLATE)
+    sid = store.studies.create(Study(name=study))
+    store.studies.save_template(TEMPLATE)
     with store.transaction() as conn:
-        store.add_sites(sid, sites, conn)
-        store.add_observers(sid, observers, conn)
-        store.add_participants(sid, participants, conn)
-        store.write_sessions(sid, sessions, conn)
+        store.studies.add_sites(sid, sites, conn)
+        store.studies.add_observers(sid, observers, conn)
+        store.studies.add_participants(sid, participants, conn)
+        store.sessions.write(sid, sessions, conn)
     return store, sid
 
 

@@ -47,7 +47,7 @@ from tests.metrics_support import (
 )
 from workweave.analysis import metrics as M
 from workweave.domain import Observer, Participant, Site, Study
-from workweave.store.repository import Store
+from workweave.store import Store
 
 O1 = 300.0  # observed minutes, session 1
 
@@ -423,13 +423,13 @@ def test_p1_is_the_participant_with_a_plan():
 def test_every_store_backend_gives_the_same_numbers(store_location: str, by_session):
     """SQLite (read through Arrow) and PostgreSQL (read through Store.frame) agree."""
     store = Store.create(store_location)
-    sid = store.create_study(Study(name="paper"))
-    store.save_template(TEMPLATE)
+    sid = store.studies.create(Study(name="paper"))
+    store.studies.save_template(TEMPLATE)
     with store.transaction() as conn:
-        store.add_sites(sid, [Site("S1", "Site one", "Europe/London")], conn)
-        store.add_observers(sid, [Observer("O1")], conn)
-        store.add_participants(sid, paper_participants(), conn)
-        store.write_sessions(sid, paper_sessions(), conn)
+        store.studies.add_sites(sid, [Site("S1", "Site one", "Europe/London")], conn)
+        store.studies.add_observers(sid, [Observer("O1")], conn)
+        store.studies.add_participants(sid, paper_participants(), conn)
+        store.sessions.write(sid, paper_sessions(), conn)
     got = M.compute(store, study_id=sid, by="session", B=0)
     store.close()
     cols = ["session", "metric", "key", "estimate", "n_participants", "observed_hours"]

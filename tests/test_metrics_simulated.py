@@ -8,7 +8,7 @@ import pytest
 
 from workweave.analysis import metrics as M
 from workweave.services.studies import simulate_into
-from workweave.store.repository import Store
+from workweave.store import Store
 
 # metric id -> planted rate it estimates (see PlantedRates)
 TARGETS = {

@@ -22,7 +22,7 @@ from tests.conftest import wombat_files
 from workweave.analysis import metrics as M
 from workweave.domain import Study
 from workweave.services.studies import import_wombat
-from workweave.store.repository import Store
+from workweave.store import Store
 
 pytestmark = pytest.mark.shared
 
@@ -36,7 +36,7 @@ def nurse_store(tmp_path_factory: pytest.TempPathFactory):
     if not files:
         pytest.skip("the WOMBAT exports in ../shared/data are not here")
     store = Store.create(tmp_path_factory.mktemp("wombat") / "nurse.sqlite")
-    sid = store.create_study(Study(name="nurse"))
+    sid = store.studies.create(Study(name="nurse"))
     import_wombat(store, sid, files, timezone="Europe/Rome")
     yield store, sid
     store.close()
@@ -76,10 +76,10 @@ def test_whole_study_agrees_with_the_export_totals(nurse_store):
     which the importer checks task by task."""
     store, sid = nurse_store
     df = M.compute(store, study_id=sid, metrics=["share_observed", "tasks_per_hour"], B=0)
-    tasks = store.frame("tasks", sid)
+    tasks = store.analytic.frame("tasks", sid)
     hours = df.loc[df["metric"] == "tasks_per_hour", "observed_hours"].item()
     assert est(df, "tasks_per_hour") == pytest.approx(len(tasks) / hours)
-    sessions = store.frame("sessions", sid)
+    sessions = store.analytic.frame("sessions", sid)
     assert hours == pytest.approx((sessions["known_end_ms"] - sessions["start_ms"]).sum() / 3.6e6)
     assert df.loc[df["metric"] == "tasks_per_hour", "n_participants"].item() == len(
         set(sessions["participant"])

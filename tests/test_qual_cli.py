@@ -16,7 +16,7 @@ from workweave.domain.observation import Note, Session
 from workweave.domain.study import Observer, Participant, Site
 from workweave.services import qualitative as svc
 from workweave.services.studies import init_workspace
-from workweave.store.repository import Store
+from workweave.store import Store
 
 runner = CliRunner()
 T0 = datetime(2024, 3, 5, 9, 0, tzinfo=UTC)
@@ -39,11 +39,11 @@ def ww(*args: str) -> tuple[int, str]:
 
 def _people(folder: Path) -> None:
     st = Store.open(folder / "workweave.sqlite")
-    sid = st.study_id("test")
+    sid = st.studies.id("test")
     with st.transaction() as conn:
-        st.add_sites(sid, [Site("RAD"), Site("OT")], conn)
-        st.add_observers(sid, [Observer("obs")], conn)
-        st.add_participants(
+        st.studies.add_sites(sid, [Site("RAD"), Site("OT")], conn)
+        st.studies.add_observers(sid, [Observer("obs")], conn)
+        st.studies.add_participants(
             sid,
             [
                 Participant(code="P01", site="RAD", profession="radiographer"),
@@ -51,7 +51,7 @@ def _people(folder: Path) -> None:
             ],
             conn,
         )
-        st.write_sessions(
+        st.sessions.write(
             sid,
             [
                 Session(
@@ -136,7 +136,7 @@ def test_documents_agreement_reports_quotes_and_qdpx(ws: Path) -> None:
     assert len(docs) == 4 and {d["site"] for d in docs} == {"RAD", "OT"}
 
     st = Store.open(ws / "workweave.sqlite")
-    sid = st.study_id("test")
+    sid = st.studies.id("test")
     talk = next(d for d in docs if d["title"] == "p01")
     notes = [d for d in docs if d["kind"] == "field-note"]
     text = svc.get_document(st, sid, talk["key"]).text

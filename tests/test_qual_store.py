@@ -17,8 +17,7 @@ from workweave.domain.qualitative import Code, Codebook, Coding, Cue, Document, 
 from workweave.domain.study import Observer, Participant, Site, Study
 from workweave.io.codebooks import builtin_codebook
 from workweave.services import qualitative as svc
-from workweave.store import qualitative as repo
-from workweave.store.repository import Store
+from workweave.store import Store
 
 EMOJI = "\U0001f600"
 T0 = datetime(2024, 3, 5, 9, 0, tzinfo=UTC)
@@ -26,11 +25,11 @@ T0 = datetime(2024, 3, 5, 9, 0, tzinfo=UTC)
 
 def make_store(location: str) -> tuple[Store, int]:
     st = Store.create(location)
-    sid = st.create_study(Study("qual", "Qualitative pilot"))
+    sid = st.studies.create(Study("qual", "Qualitative pilot"))
     with st.transaction() as conn:
-        st.add_sites(sid, [Site("RAD"), Site("PHYSIO")], conn)
-        st.add_observers(sid, [Observer("obs1")], conn)
-        st.add_participants(
+        st.studies.add_sites(sid, [Site("RAD"), Site("PHYSIO")], conn)
+        st.studies.add_observers(sid, [Observer("obs1")], conn)
+        st.studies.add_participants(
             sid,
             [
                 Participant(code="P01", site="RAD", profession="radiographer"),
@@ -38,7 +37,7 @@ def make_store(location: str) -> tuple[Store, int]:
             ],
             conn,
         )
-        st.write_sessions(
+        st.sessions.write(
             sid,
             [
                 Session(
@@ -85,83 +84,83 @@ def test_documents_are_idempotent_and_keep_their_links(study: tuple[Store, int])
         cues=(Cue(0.0, 1.5, 0, 10),),
         source="p01.vtt",
     )
-    res = repo.add_documents(st, sid, [d])
+    res = st.qual.add_documents(sid, [d])
     assert res.added == 1
-    assert repo.add_documents(st, sid, [d]).unchanged == 1
-    back = repo.document(st, sid, d.key)
+    assert st.qual.add_documents(sid, [d]).unchanged == 1
+    back = st.qual.document(sid, d.key)
     assert back == replace(d, site="RAD")  # the participant's site is filled in
-    info = repo.document_infos(st, sid)[0]
+    info = st.qual.document_infos(sid)[0]
     assert info.length == len(d.text) == 22 and info.participant_registered  # code points
     changed = replace(d, title="P01 interview (2)")
     with pytest.raises(ValidationError, match="already stored"):
-        repo.add_documents(st, sid, [changed])
-    assert repo.add_documents(st, sid, [changed], update_existing=True).updated == 1
+        st.qual.add_documents(sid, [changed])
+    assert st.qual.add_documents(sid, [changed], update_existing=True).updated == 1
     stranger = Document(new_guid(), "transcript", "x", "text", participant="P99", site="ELSE")
-    repo.add_documents(st, sid, [stranger])
-    info = {i.key: i for i in repo.document_infos(st, sid)}[stranger.key]
+    st.qual.add_documents(sid, [stranger])
+    info = {i.key: i for i in st.qual.document_infos(sid)}[stranger.key]
     assert info.participant == "P99" and not info.participant_registered
-    assert repo.find_document(st, sid, "p01.vtt").key == d.key
+    assert st.qual.find_document(sid, "p01.vtt").key == d.key
     with pytest.raises(NotFoundError):
-        repo.find_document(st, sid, "nothing")
-    repo.delete_document(st, sid, stranger.key)
+        st.qual.find_document(sid, "nothing")
+    st.qual.delete_document(sid, stranger.key)
     with pytest.raises(NotFoundError):
-        repo.document(st, sid, stranger.key)
+        st.qual.document(sid, stranger.key)
 
 
 def test_codebooks_are_versioned(study: tuple[Store, int]) -> None:
     st, sid = study
     cb = builtin_codebook()
-    first = repo.save_codebook(st, sid, cb)
+    first = st.qual.save_codebook(sid, cb)
     assert first.created and first.codebook.version == "1"
-    assert not repo.save_codebook(st, sid, cb).created
+    assert not st.qual.save_codebook(sid, cb).created
     edited = cb.with_code(Code(new_guid(), "Rota work", "Making rotas."))
-    second = repo.save_codebook(st, sid, edited)
+    second = st.qual.save_codebook(sid, edited)
     assert second.created and second.codebook.version == "2" and "version 1" in second.note
-    assert repo.load_codebook(st, sid) == second.codebook
-    assert repo.load_codebook(st, sid, cb.name, "1").codes == cb.codes
-    other = repo.save_codebook(st, sid, Codebook("mine", codes=(Code(new_guid(), "X"),)))
-    assert repo.load_codebook(st, sid).name == "mine"  # the codebook saved last is current
-    infos = repo.codebook_versions(st, sid)
+    assert st.qual.load_codebook(sid) == second.codebook
+    assert st.qual.load_codebook(sid, cb.name, "1").codes == cb.codes
+    other = st.qual.save_codebook(sid, Codebook("mine", codes=(Code(new_guid(), "X"),)))
+    assert st.qual.load_codebook(sid).name == "mine"  # the codebook saved last is current
+    infos = st.qual.codebook_versions(sid)
     assert [(i.name, i.version, i.current) for i in infos] == [
         (cb.name, "1", False),
         (cb.name, "2", False),
         ("mine", "1", True),
     ]
-    assert set(repo.known_codes(st, sid)) == {c.guid for c in edited.codes} | {
+    assert set(st.qual.known_codes(sid)) == {c.guid for c in edited.codes} | {
         other.codebook.codes[0].guid
     }
     with pytest.raises(NotFoundError):
-        repo.load_codebook(st, sid, "absent")
+        st.qual.load_codebook(sid, "absent")
 
 
 def test_codings_are_checked_listed_and_deleted(study: tuple[Store, int]) -> None:
     st, sid = study
-    cb = repo.save_codebook(st, sid, builtin_codebook()).codebook
+    cb = st.qual.save_codebook(sid, builtin_codebook()).codebook
     code = cb.code("Management taking over").guid
     d = Document(new_guid(), "transcript", "t", f"{EMOJI}bcdefghij")
-    repo.add_documents(st, sid, [d])
+    st.qual.add_documents(sid, [d])
     a = Coding(new_guid(), d.key, code, "alice", 0, 10, "all of it", T0)
     b = Coding(new_guid(), d.key, code, "bob", 1, 3)
-    assert repo.add_codings(st, sid, [a, b]).added == 2
-    assert repo.add_codings(st, sid, [a]).unchanged == 1
+    assert st.qual.add_codings(sid, [a, b]).added == 2
+    assert st.qual.add_codings(sid, [a]).unchanged == 1
     with pytest.raises(ValidationError, match="past the end"):
-        repo.add_codings(st, sid, [Coding(new_guid(), d.key, code, "bob", 5, 11)])
+        st.qual.add_codings(sid, [Coding(new_guid(), d.key, code, "bob", 5, 11)])
     with pytest.raises(ValidationError, match="in no codebook"):
-        repo.add_codings(st, sid, [Coding(new_guid(), d.key, new_guid(), "bob", 0, 1)])
+        st.qual.add_codings(sid, [Coding(new_guid(), d.key, new_guid(), "bob", 0, 1)])
     with pytest.raises(ValidationError, match="no document"):
-        repo.add_codings(st, sid, [Coding(new_guid(), new_guid(), code, "bob", 0, 1)])
+        st.qual.add_codings(sid, [Coding(new_guid(), new_guid(), code, "bob", 0, 1)])
     with pytest.raises(ValidationError, match="other content"):
-        repo.add_codings(st, sid, [replace(a, end=9)])
-    assert repo.codings(st, sid, coders=["alice"]) == [a]
-    assert {c.key for c in repo.codings(st, sid, documents=[d.key])} == {a.key, b.key}
-    assert repo.coders(st, sid) == ["alice", "bob"]
-    repo.update_coding_memo(st, sid, b.key, "memo")
-    assert repo.codings(st, sid, coders=["bob"])[0].memo == "memo"
-    assert repo.delete_codings(st, sid) == 0  # no filter: nothing
-    assert repo.delete_codings(st, sid, coder="bob") == 1
-    assert repo.document_infos(st, sid)[0].coders == ("alice",)
-    repo.delete_document(st, sid, d.key)  # codings go with their document
-    assert repo.codings(st, sid) == []
+        st.qual.add_codings(sid, [replace(a, end=9)])
+    assert st.qual.codings(sid, coders=["alice"]) == [a]
+    assert {c.key for c in st.qual.codings(sid, documents=[d.key])} == {a.key, b.key}
+    assert st.qual.coders(sid) == ["alice", "bob"]
+    st.qual.update_coding_memo(sid, b.key, "memo")
+    assert st.qual.codings(sid, coders=["bob"])[0].memo == "memo"
+    assert st.qual.delete_codings(sid) == 0  # no filter: nothing
+    assert st.qual.delete_codings(sid, coder="bob") == 1
+    assert st.qual.document_infos(sid)[0].coders == ("alice",)
+    st.qual.delete_document(sid, d.key)  # codings go with their document
+    assert st.qual.codings(sid) == []
 
 
 def test_field_notes_become_documents_once(study: tuple[Store, int]) -> None:
@@ -170,7 +169,7 @@ def test_field_notes_become_documents_once(study: tuple[Store, int]) -> None:
     assert (res.added, res.unchanged) == (2, 0)  # the blank note is skipped
     res = svc.notes_to_documents(st, sid)
     assert (res.added, res.unchanged) == (0, 2)
-    docs = repo.documents(st, sid, kind="field-note")
+    docs = st.qual.documents(sid, kind="field-note")
     assert [d.at for d in docs] == [T0 + timedelta(minutes=3), T0 + timedelta(minutes=50)]
     assert all(d.session == "capture:1" and d.participant == "P01" for d in docs)
     assert docs[0].site == "RAD" and docs[0].text.endswith(EMOJI)
@@ -237,7 +236,7 @@ def test_qdpx_export_and_import_through_the_store(tmp_path: Path) -> None:
     st, sid = make_store(str(tmp_path / "a.sqlite"))
     svc.load_codebook(st, sid, "clinician-manager-themes")
     svc.notes_to_documents(st, sid)
-    note = repo.documents(st, sid)[0]
+    note = st.qual.documents(sid)[0]
     for who, (s, e) in {"alice": (0, 11), "bob": (5, 20)}.items():
         svc.add_coding(
             st,
@@ -256,12 +255,12 @@ def test_qdpx_export_and_import_through_the_store(tmp_path: Path) -> None:
     imp = svc.import_qdpx(st2, sid2, res.path)
     assert imp.codebook.name == "clinician-manager-themes" and imp.codebook.version == "1"
     assert (imp.documents_added, imp.codings_added) == (2, 2) and imp.warnings == ()
-    assert repo.load_codebook(st2, sid2).codes == repo.load_codebook(st, sid).codes
-    assert set(repo.documents(st2, sid2)) == set(repo.documents(st, sid))
-    assert set(repo.codings(st2, sid2)) == set(repo.codings(st, sid))
+    assert st2.qual.load_codebook(sid2).codes == st.qual.load_codebook(sid).codes
+    assert set(st2.qual.documents(sid2)) == set(st.qual.documents(sid))
+    assert set(st2.qual.codings(sid2)) == set(st.qual.codings(sid))
     # again: nothing changes, and no new codebook version
     imp = svc.import_qdpx(st2, sid2, res.path)
     assert (imp.documents_added, imp.documents_unchanged, imp.codings_unchanged) == (0, 2, 2)
-    assert [i.version for i in repo.codebook_versions(st2, sid2)] == ["1"]
+    assert [i.version for i in st2.qual.codebook_versions(sid2)] == ["1"]
     st.close()
     st2.close()

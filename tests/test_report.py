@@ -27,7 +27,7 @@ from workweave.report.palette import (
     series_style,
 )
 from workweave.services.studies import import_wombat, simulate_into
-from workweave.store.repository import Store
+from workweave.store import Store
 
 B = 40  # bootstrap replicates: enough to exercise intervals, few enough to be quick
 SEED = 11
@@ -69,7 +69,7 @@ def wombat(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Store, in
         pytest.skip("the WOMBAT exports in ../shared/data are not here")
     folder = tmp_path_factory.mktemp("wombat")
     store = Store.create(folder / "store.sqlite")
-    sid = store.create_study(Study(name="wombat", title="WOMBAT nurse study"))
+    sid = store.studies.create(Study(name="wombat", title="WOMBAT nurse study"))
     import_wombat(store, sid, files, timezone="Europe/Rome")
     yield store, sid
     store.close()
@@ -81,7 +81,7 @@ def participant_report(sim: tuple[Store, int], tmp_path_factory: pytest.TempPath
     from workweave.report import find_chromium
 
     store, sid = sim
-    code = store.frame("sessions", sid)["participant"].value_counts().index[0]
+    code = store.analytic.frame("sessions", sid)["participant"].value_counts().index[0]
     out = tmp_path_factory.mktemp("participant")
     return build_participant_report(
         store, sid, code, out, pdf=find_chromium() is not None, seed=SEED, B=B
@@ -194,7 +194,7 @@ def test_numbers_come_from_the_metric_registry(sim: tuple[Store, int], sim_repor
 
 def test_small_number_rule_suppresses_groups(sim: tuple[Store, int], tmp_path: Path) -> None:
     store, sid = sim
-    people = store.frame("sessions", sid).groupby("site")["participant"].nunique()
+    people = store.analytic.frame("sessions", sid).groupby("site")["participant"].nunique()
     threshold = int(people.max())  # only the largest site(s) pass
     path = build_study_report(
         store, sid, tmp_path, by=("site",), min_participants=threshold, seed=SEED, B=0
@@ -222,7 +222,7 @@ def test_small_number_rule_suppresses_groups(sim: tuple[Store, int], tmp_path: P
 
 def test_empty_study_is_a_clear_error(tmp_path: Path) -> None:
     store = Store.create(tmp_path / "store.sqlite")
-    sid = store.create_study(Study(name="empty"))
+    sid = store.studies.create(Study(name="empty"))
     with pytest.raises(ValidationError, match="no sessions yet"):
         build_study_report(store, sid, tmp_path / "out")
     assert not (tmp_path / "out").exists()
@@ -243,7 +243,7 @@ def test_render_functions_return_html_for_the_web(sim: tuple[Store, int]) -> Non
     )
     assert html.startswith("<!DOCTYPE html>")
     assert "Download as CSV" not in html and 'id="fig-day"' in html
-    first = store.frame("sessions", sid)["participant"].iloc[0]
+    first = store.analytic.frame("sessions", sid)["participant"].iloc[0]
     page = render_participant_report_html(store, sid, first, B=0)
     assert page.startswith("<!DOCTYPE html>") and first in page
 
@@ -255,8 +255,8 @@ def test_participant_report_shows_only_that_person(
     sim: tuple[Store, int], participant_report: Path
 ) -> None:
     store, sid = sim
-    people = store.frame("participants", sid)["participant"].tolist()
-    sessions = store.frame("sessions", sid)
+    people = store.analytic.frame("participants", sid)["participant"].tolist()
+    sessions = store.analytic.frame("sessions", sid)
     code = sessions["participant"].value_counts().index[0]
     html = participant_report.read_text(encoding="utf-8")
     ids = section_ids(html)
@@ -300,7 +300,7 @@ def test_wombat_study_report(wombat: tuple[Store, int], tmp_path: Path) -> None:
 @pytest.mark.shared
 def test_wombat_participant_report(wombat: tuple[Store, int], tmp_path: Path) -> None:
     store, sid = wombat
-    counts = store.frame("sessions", sid)["participant"].value_counts()
+    counts = store.analytic.frame("sessions", sid)["participant"].value_counts()
     code = counts[counts <= 3].index[0]  # a participant with a few sessions: quick to draw
     path = build_participant_report(store, sid, code, tmp_path, B=0)
     html = path.read_text(encoding="utf-8")
@@ -340,7 +340,7 @@ def test_cli_report_commands(
     assert seen["B"] == 10 and seen["pdf"] is False and seen["study_id"] == sid
     monkeypatch.undo()
 
-    code = store.frame("sessions", sid)["participant"].iloc[0]
+    code = store.analytic.frame("sessions", sid)["participant"].iloc[0]
     res = runner.invoke(
         app,
         ["report", "participant", code, "--store", loc, "--out", str(tmp_path), "--bootstrap", "0"],

@@ -26,8 +26,8 @@ from workweave.domain import (
     ValidationError,
 )
 from workweave.io.templates import builtin_template
+from workweave.store import Store, fingerprint
 from workweave.store.engine import StoreError, store_url
-from workweave.store.repository import Store, fingerprint
 from workweave.store.schema import metadata
 
 T0 = datetime(2026, 2, 3, 9, 0, tzinfo=UTC)
@@ -90,13 +90,13 @@ def make_session(key: str = "cap:1", category: str = "CLIN-DIRECT") -> Session:
 
 def populated(location: str) -> tuple[Store, int]:
     store = Store.create(location)
-    sid = store.create_study(Study("s1", "Study one"))
+    sid = store.studies.create(Study("s1", "Study one"))
     with store.transaction() as conn:
-        store.save_template(builtin_template(), conn=conn)
-        store.add_sites(sid, [Site("TH", "Teaching hospital")], conn)
-        store.add_observers(sid, [Observer("OBS-1")], conn)
+        store.studies.save_template(builtin_template(), conn=conn)
+        store.studies.add_sites(sid, [Site("TH", "Teaching hospital")], conn)
+        store.studies.add_observers(sid, [Observer("OBS-1")], conn)
         plan = JobPlan((JobPlanSession(1, time(9), time(12, 45), "management"),))
-        store.add_participants(
+        store.studies.add_participants(
             sid, [Participant("RAD-01", "TH", "radiographer", "7", 2, job_plan=plan)], conn
         )
     return store, sid
@@ -116,26 +116,26 @@ def test_sessions_round_trip_and_writes_are_idempotent(store_location: str) -> N
     store, sid = populated(store_location)
     s = make_session()
     with store.transaction() as conn:
-        c = store.write_sessions(sid, [s], conn)
+        c = store.sessions.write(sid, [s], conn)
     assert (c.sessions_added, c.tasks_added) == (1, 3)
-    (back,) = store.load_sessions(sid)
+    (back,) = store.sessions.load(sid)
     assert back == s
     assert fingerprint(back) == fingerprint(s)
     assert back.tasks[2].end is None and back.tasks[2].active_seconds == 28 * 60
     with store.transaction() as conn:
-        again = store.write_sessions(sid, [s], conn)
+        again = store.sessions.write(sid, [s], conn)
     assert (again.sessions_added, again.sessions_unchanged) == (0, 1)
-    assert store.counts(sid) == {"sessions": 1, "tasks": 3}
+    assert store.analytic.counts(sid) == {"sessions": 1, "tasks": 3}
 
     changed = make_session(category="CLIN-INDIRECT")
     with pytest.raises(ValidationError, match="different content"), store.transaction() as conn:
-        store.write_sessions(sid, [changed], conn)
+        store.sessions.write(sid, [changed], conn)
     with store.transaction() as conn:
-        r = store.write_sessions(sid, [changed], conn, replace=True)
+        r = store.sessions.write(sid, [changed], conn, replace=True)
     assert r.sessions_replaced == 1
-    assert store.load_sessions(sid)[0].tasks[0].category == "CLIN-INDIRECT"
-    assert store.counts(sid) == {"sessions": 1, "tasks": 3}
-    assert len(store.frame("suspensions", sid)) == 2
+    assert store.sessions.load(sid)[0].tasks[0].category == "CLIN-INDIRECT"
+    assert store.analytic.counts(sid) == {"sessions": 1, "tasks": 3}
+    assert len(store.analytic.frame("suspensions", sid)) == 2
     store.close()
 
 
@@ -148,68 +148,73 @@ def test_failed_write_leaves_nothing(store_location: str) -> None:
         pytest.raises(ValidationError, match="no participant 'NOBODY'"),
         store.transaction() as conn,
     ):
-        store.write_sessions(sid, [make_session(), stranger], conn)
-    assert store.counts(sid) == {"sessions": 0, "tasks": 0}
+        store.sessions.write(sid, [make_session(), stranger], conn)
+    assert store.analytic.counts(sid) == {"sessions": 0, "tasks": 0}
     store.close()
 
 
 def test_frames_and_people(store_location: str) -> None:
     store, sid = populated(store_location)
     with store.transaction() as conn:
-        store.write_sessions(sid, [make_session()], conn)
-    tasks = store.frame("tasks", sid)
+        store.sessions.write(sid, [make_session()], conn)
+    tasks = store.analytic.frame("tasks", sid)
     assert list(tasks["task_key"]) == ["1", "2", "3"]
     assert tasks["start_ms"].iloc[0] == int(T0.timestamp() * 1000)
-    sessions = store.frame("sessions", sid)
+    sessions = store.analytic.frame("sessions", sid)
     assert (
         sessions.loc[0, "participant"] == "RAD-01"
         and sessions.loc[0, "template"] == "ahp-clinician-manager"
     )
-    dims = store.frame("task_dimensions", sid)
+    dims = store.analytic.frame("task_dimensions", sid)
     assert sorted(dims["value"]) == ["carer/relative", "clinical area", "patient"]
-    assert len(store.frame("point_events", sid)) == 2 and len(store.frame("notes", sid)) == 1
-    (p,) = store.participants(sid)
+    assert (
+        len(store.analytic.frame("point_events", sid)) == 2
+        and len(store.analytic.frame("notes", sid)) == 1
+    )
+    (p,) = store.studies.participants(sid)
     assert p.job_plan.weekly_hours == 3.75 and p.band == "7"
-    store.set_job_plans(sid, {"RAD-01": JobPlan((JobPlanSession(0, time(8), time(16), "DCC"),))})
-    assert store.participants(sid)[0].weekly_hours == 8
+    store.studies.set_job_plans(
+        sid, {"RAD-01": JobPlan((JobPlanSession(0, time(8), time(16), "DCC"),))}
+    )
+    assert store.studies.participants(sid)[0].weekly_hours == 8
     with pytest.raises(ValidationError, match="no participant 'X'"):
-        store.set_job_plans(sid, {"X": JobPlan()})
+        store.studies.set_job_plans(sid, {"X": JobPlan()})
     with pytest.raises(NotFoundError):
-        store.frame("nope", sid)
+        store.analytic.frame("nope", sid)
     store.close()
 
 
 def test_templates_are_versioned(store_location: str) -> None:
     store, _ = populated(store_location)
     t = builtin_template()
-    assert store.save_template(t) == store.save_template(t)
+    assert store.studies.save_template(t) == store.studies.save_template(t)
     from workweave.domain import Template
 
     changed = Template.from_dict({**t.to_dict(), "title": "changed"})
     with pytest.raises(ValidationError, match="new version"):
-        store.save_template(changed)
-    store.save_template(Template.from_dict({**t.to_dict(), "version": "2"}))
-    assert store.template("ahp-clinician-manager").version == "2"
-    assert store.template("ahp-clinician-manager", "1") == t
+        store.studies.save_template(changed)
+    store.studies.save_template(Template.from_dict({**t.to_dict(), "version": "2"}))
+    assert store.studies.template("ahp-clinician-manager").version == "2"
+    assert store.studies.template("ahp-clinician-manager", "1") == t
     with pytest.raises(NotFoundError):
-        store.template("missing")
+        store.studies.template("missing")
     store.close()
 
 
 def test_study_lookup(store_location: str) -> None:
     store = Store.create(store_location)
     with pytest.raises(NotFoundError, match="no study yet"):
-        store.study_id()
-    a = store.create_study(Study("a"))
-    assert store.study_id() == a
-    store.create_study(Study("b"))
+        store.studies.id()
+    a = store.studies.create(Study("a"))
+    assert store.studies.id() == a
+    store.studies.create(Study("b"))
     with pytest.raises(NotFoundError, match="several studies"):
-        store.study_id()
-    assert store.study_id("a") == a
+        store.studies.id()
+    assert store.studies.id("a") == a
     with pytest.raises(NotFoundError, match="no study 'c'"):
-        store.study_id("c")
+        store.studies.id("c")
     with pytest.raises(ValidationError, match="already exists"):
-        store.create_study(Study("a"), exist_ok=False)
+        store.studies.create(Study("a"), exist_ok=False)
     store.close()
 
 

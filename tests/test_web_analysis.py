@@ -22,7 +22,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
             edit(r, "observer id", "3").replace(",52,", ",58,").replace("2_52_", "3_58_")
             for r in ROWS
         ]
-        sid = srv.store.study_id("s1")
+        sid = srv.store.studies.id("s1")
         import_wombat(
             srv.store,
             sid,

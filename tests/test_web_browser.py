@@ -22,8 +22,8 @@ from tests.test_web_support import (
     wait_until,
 )
 from workweave.domain.observation import Session
+from workweave.domain.time import to_ms
 from workweave.store import schema_web as W
-from workweave.store.repository import to_ms
 
 TABLET = {"width": 1024, "height": 768}
 PHONE = {"width": 390, "height": 844}
@@ -77,10 +77,10 @@ def client_actions(page: Any) -> list[dict[str, Any]]:
 
 
 def stored_session(server: LiveServer, session_uuid: str, complete: bool = True) -> Session:
-    sid = server.store.study_id("s1")
+    sid = server.store.studies.id("s1")
 
     def find() -> Session | None:
-        found = server.store.load_sessions(sid, keys=[f"capture:{session_uuid}"])
+        found = server.store.sessions.load(sid, keys=[f"capture:{session_uuid}"])
         return found[0] if found and (found[0].complete or not complete) else None
 
     return wait_until(find, what=f"session {session_uuid} on the server")  # type: ignore[no-any-return]

@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 
 from tests.test_web_support import seed
 from workweave.cli import app
-from workweave.store.repository import Store
+from workweave.store import Store
 from workweave.web import accounts, prepare_demo_users
 
 runner = CliRunner()

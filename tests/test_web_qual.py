@@ -45,7 +45,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
 
 
 def study_id(server: LiveServer) -> int:
-    sid = server.store.study_id("s1")
+    sid = server.store.studies.id("s1")
     assert sid is not None
     return sid
 

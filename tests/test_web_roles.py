@@ -144,7 +144,7 @@ def test_public_routes(server: LiveServer) -> None:
 
 
 def test_observers_see_only_their_studies(server: LiveServer) -> None:
-    server.store.create_study(Study("other", "Another study"), exist_ok=True)
+    server.store.studies.create(Study("other", "Another study"), exist_ok=True)
     obs = server.client("obs1")
     assert [s["name"] for s in obs.get("/api/studies").json()] == ["s1"]
     assert obs.get("/studies/other").status_code == 403
@@ -235,7 +235,7 @@ def test_administration_through_the_pages(server: LiveServer) -> None:
     page = c.get("/studies/s1/participants/OT-01").text
     assert "not recorded" in page and "7.75 h a week" in page
     post("/studies/s1/participants/OT-01/consent", {"given": "yes", "form_version": "v2"})
-    sid = server.store.study_id("s1")
+    sid = server.store.studies.id("s1")
     assert accounts.consents(server.store, sid)["OT-01"].given
     # a job plan with overlapping sessions is refused, naming the problem; nothing changes
     post(
@@ -244,7 +244,7 @@ def test_administration_through_the_pages(server: LiveServer) -> None:
         | {"category": ["DCC", "DCC"]},
     )
     assert "sessions overlap on Tue" in c.get("/studies/s1/participants/OT-01").text
-    plan = next(p for p in server.store.participants(sid) if p.code == "OT-01").job_plan
+    plan = next(p for p in server.store.studies.participants(sid) if p.code == "OT-01").job_plan
     assert plan.weekly_hours == 7.75
     # a template uploaded as a file (multipart), then chosen for the study
     from workweave.io.templates import builtin_template

@@ -17,7 +17,7 @@ import pytest
 
 from tests.conftest import reset_postgres
 from workweave.domain.study import JobPlan, JobPlanSession, Participant, Site, Study
-from workweave.store.repository import Store
+from workweave.store import Store
 from workweave.web import accounts
 
 PASSWORD = "test-password-1"
@@ -43,9 +43,9 @@ def seed(store: Store) -> int:
     """Study s1 with two sites, four participants (P1-P3 consented, P4 not) and five users."""
     from datetime import time as t
 
-    sid = store.create_study(Study("s1", "Test study"))
+    sid = store.studies.create(Study("s1", "Test study"))
     with store.transaction() as conn:
-        store.add_sites(
+        store.studies.add_sites(
             sid, [Site("RAD", "Radiography"), Site("PHY", "Physiotherapy", "Europe/London")], conn
         )
         plan = JobPlan(
@@ -54,7 +54,7 @@ def seed(store: Store) -> int:
                 JobPlanSession(0, t(13, 30), t(17), "management"),
             )
         )
-        store.add_participants(
+        store.studies.add_participants(
             sid,
             [
                 Participant("P1", "RAD", "radiographer", "8a", 2, plan),

@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from tests.test_web_support import seed
+from workweave.store import Store, fingerprint
 from workweave.store import schema_web as W
-from workweave.store.repository import Store, fingerprint
 from workweave.web import accounts, sync
 from workweave.web.projection import Action, Header, project
 from workweave.web.sync import Actor
@@ -111,7 +111,7 @@ def store(tmp_path: Path) -> Store:
 def actor(store: Store, name: str) -> Actor:
     user = accounts.user_by_name(store, name)
     assert user is not None
-    a = Actor.of(store, user, store.study_id("s1"))
+    a = Actor.of(store, user, store.studies.id("s1"))
     assert a is not None
     return a
 
@@ -128,7 +128,7 @@ def raw(session: str, seq: int, type_: str, t: float, **payload: Any) -> dict[st
 
 
 def test_sync_is_idempotent_and_reports_what_it_stored(store: Store) -> None:
-    sid, obs = store.study_id("s1"), actor(store, "obs1")
+    sid, obs = store.studies.id("s1"), actor(store, "obs1")
     s = str(uuid.uuid4())
     batch = [
         raw(s, 0, "session_start", 0, participant="P1"),
@@ -138,24 +138,24 @@ def test_sync_is_idempotent_and_reports_what_it_stored(store: Store) -> None:
     first = sync.ingest(store, sid, obs, batch, clock_ms=T0 + 70_000, now_ms=T0 + 72_000)
     assert len(first.stored) == 3 and not first.duplicates and not first.rejected
     assert first.sessions[0]["tasks"] == 1 and first.sessions[0]["clock_skew_ms"] == 2000
-    (before,) = store.load_sessions(sid)
+    (before,) = store.sessions.load(sid)
     again = sync.ingest(store, sid, obs, batch + batch[:1], clock_ms=T0, now_ms=T0 + 99_000)
     assert not again.stored and len(again.duplicates) == 4 and not again.sessions
-    (after,) = store.load_sessions(sid)
+    (after,) = store.sessions.load(sid)
     assert fingerprint(after) == fingerprint(before)
     assert after.clock_skew_seconds == 2.0 and after.source == "capture"
     assert after.mode == "shadowing" and after.observer == "OBS-1"
 
 
 def test_observation_needs_consent(store: Store) -> None:
-    sid, obs = store.study_id("s1"), actor(store, "obs1")
+    sid, obs = store.studies.id("s1"), actor(store, "obs1")
     s = str(uuid.uuid4())
     start = raw(s, 0, "session_start", 0, participant="P4")
     task = raw(s, 1, "task_start", 5, task="t1", category="ADMIN", ends=[], suspends=[])
     r = sync.ingest(store, sid, obs, [start, task])
     assert {x["uuid"] for x in r.rejected} == {start["uuid"], task["uuid"]}
     assert "no consent" in r.rejected[0]["reason"]
-    assert store.load_sessions(sid) == []
+    assert store.sessions.load(sid) == []
     accounts.record_consent(store, sid, "P4", given=True, by=None)
     r = sync.ingest(store, sid, obs, [start, task])
     assert len(r.stored) == 2 and not r.rejected
@@ -167,7 +167,7 @@ def test_observation_needs_consent(store: Store) -> None:
 
 
 def test_who_may_add_to_a_session(store: Store) -> None:
-    sid = store.study_id("s1")
+    sid = store.studies.id("s1")
     s = str(uuid.uuid4())
     sync.ingest(store, sid, actor(store, "obs1"), [raw(s, 0, "session_start", 0, participant="P1")])
     intruder = raw(s, 1, "task_start", 5, task="x", category="ADMIN", ends=[], suspends=[])
@@ -189,14 +189,14 @@ def test_who_may_add_to_a_session(store: Store) -> None:
         [raw(str(uuid.uuid4()), 0, "session_start", 0, participant="P2", mode="self-report")],
     )
     assert not r.rejected
-    (own,) = [x for x in store.load_sessions(sid) if x.mode == "self-report"]
+    (own,) = [x for x in store.sessions.load(sid) if x.mode == "self-report"]
     assert own.participant == "P1" and own.observer is None
 
 
 def test_diary_entries_become_a_self_report_session(store: Store) -> None:
     import datetime as dt
 
-    sid, part = store.study_id("s1"), actor(store, "part")
+    sid, part = store.studies.id("s1"), actor(store, "part")
     day = dt.date(2026, 11, 18)
     entries = [
         {
@@ -211,7 +211,7 @@ def test_diary_entries_become_a_self_report_session(store: Store) -> None:
     sync.record_diary(
         store, sid, part, day, [{"category": "RECRUIT", "start": "07:40", "end": "08:00"}]
     )
-    (s,) = store.load_sessions(sid)
+    (s,) = store.sessions.load(sid)
     assert (s.key, s.mode, s.source, s.observer) == (
         "diary:P1:2026-11-18",
         "self-report",
@@ -330,7 +330,7 @@ def property_store() -> tuple[Store, int, Actor]:
         folder = Path(tempfile.mkdtemp(prefix="ww-prop-"))
         store = Store.create(folder / "p.sqlite")
         seed(store)
-        _STORE["v"] = (store, store.study_id("s1"), actor(store, "obs1"))
+        _STORE["v"] = (store, store.studies.id("s1"), actor(store, "obs1"))
     return _STORE["v"]  # type: ignore[no-any-return]
 
 
@@ -383,12 +383,12 @@ def test_sync_delivery_order_and_duplicates_change_nothing(data: st.DataObject) 
         for a in log
     ]
     expected = project(sync.header_of(row), actions)
-    (got,) = store.load_sessions(sid, keys=[row.session_key])
+    (got,) = store.sessions.load(sid, keys=[row.session_key])
     assert fingerprint(got) == fingerprint(expected.session)
     assert [tuple(e) for e in edits] == [
         (e.action_uuid, e.field, e.old, e.new, e.applied) for e in expected.edits
     ]
     # and projecting again from the stored log changes nothing
     sync.reproject(store, session)
-    (again,) = store.load_sessions(sid, keys=[row.session_key])
+    (again,) = store.sessions.load(sid, keys=[row.session_key])
     assert fingerprint(again) == fingerprint(got)

@@ -11,7 +11,7 @@ import pytest
 from workweave.domain import ValidationError
 from workweave.io.wombat import read_wombat
 from workweave.services.studies import import_wombat
-from workweave.store.repository import Store
+from workweave.store import Store
 
 HEADER = (
     "session date,observer id,session id,location id,participant id,session start,session end,"
@@ -166,10 +166,10 @@ def test_a_bad_file_imports_nothing(tmp_path: Path) -> None:
     store = Store.create(tmp_path / "s.sqlite")
     from workweave.domain import Study
 
-    sid = store.create_study(Study("s"))
+    sid = store.studies.create(Study("s"))
     with pytest.raises(ValidationError):
         import_wombat(store, sid, [good, bad], timezone="Europe/Rome")
-    assert store.counts(sid) == {"sessions": 0, "tasks": 0}
+    assert store.analytic.counts(sid) == {"sessions": 0, "tasks": 0}
     res = import_wombat(store, sid, [good], timezone="Europe/Rome")
     assert res.counts.sessions_added == 1 and res.counts.tasks_added == 3
 
@@ -178,16 +178,16 @@ def test_changed_reimport_is_a_conflict_unless_replaced(tmp_path: Path) -> None:
     from workweave.domain import Study
 
     store = Store.create(tmp_path / "s.sqlite")
-    sid = store.create_study(Study("s"))
+    sid = store.studies.create(Study("s"))
     import_wombat(store, sid, [write(tmp_path, ROWS)], timezone="UTC")
     changed = write(tmp_path, [edit(ROWS[0], "Cosa", "Handover"), *ROWS[1:]], name="v2.csv")
     with pytest.raises(ValidationError, match="already stored with different content"):
         import_wombat(store, sid, [changed], timezone="UTC")
     res = import_wombat(store, sid, [changed], timezone="UTC", replace=True)
     assert res.counts.sessions_replaced == 1
-    (s,) = store.load_sessions(sid)
+    (s,) = store.sessions.load(sid)
     assert s.tasks[0].category == "Handover"
-    assert store.counts(sid) == {"sessions": 1, "tasks": 3}
+    assert store.analytic.counts(sid) == {"sessions": 1, "tasks": 3}
 
 
 # -- the real exports --------------------------------------------------------------------------
@@ -198,14 +198,14 @@ def test_real_exports_every_row_and_every_time(wombat_paths: list[Path], tmp_pat
     from workweave.domain import Study
 
     store = Store.create(tmp_path / "w.sqlite")
-    sid = store.create_study(Study("nurses"))
+    sid = store.studies.create(Study("nurses"))
     res = import_wombat(store, sid, wombat_paths, timezone="Europe/Rome")
     assert res.files == 14
     assert (res.sessions_in_files, res.tasks_in_files) == (257, 7684)
     assert (res.counts.sessions_added, res.counts.tasks_added) == (257, 7684)
     # our elapsed and active times equal the export's columns for every task that has them
     assert res.time_mismatches == []
-    assert store.counts(sid) == {"sessions": 257, "tasks": 7684}
+    assert store.analytic.counts(sid) == {"sessions": 257, "tasks": 7684}
 
     # every interruption link and multitask link in the files is kept
     n_int = n_multi = 0
@@ -223,27 +223,29 @@ def test_real_exports_every_row_and_every_time(wombat_paths: list[Path], tmp_pat
                 )
                 incomplete_rows += row["is session complete?"] == "FALSE"
     assert incomplete_rows == 19
-    tables = {n: store.frame(n, sid) for n in ("suspensions", "parallel_links", "sessions")}
+    tables = {
+        n: store.analytic.frame(n, sid) for n in ("suspensions", "parallel_links", "sessions")
+    }
     assert len(tables["suspensions"]) == n_int
     assert len(tables["parallel_links"]) == n_multi
     assert (~tables["sessions"]["complete"].astype(bool)).sum() == 1
 
     # the stored sessions are exactly what was read (round trip through the store)
     from workweave.io.wombat import read_many
-    from workweave.store.repository import fingerprint
+    from workweave.store import fingerprint
 
     read = {
         s.key: fingerprint(s)
         for e in read_many(wombat_paths, timezone="Europe/Rome")
         for s in e.sessions
     }
-    stored = {s.key: fingerprint(s) for s in store.load_sessions(sid)}
+    stored = {s.key: fingerprint(s) for s in store.sessions.load(sid)}
     assert stored == read
 
     # importing the same files again changes nothing
     again = import_wombat(store, sid, wombat_paths, timezone="Europe/Rome")
     assert (again.counts.sessions_added, again.counts.sessions_unchanged) == (0, 257)
-    assert store.counts(sid) == {"sessions": 257, "tasks": 7684}
+    assert store.analytic.counts(sid) == {"sessions": 257, "tasks": 7684}
 
 
 @pytest.mark.shared

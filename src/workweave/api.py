@@ -16,7 +16,7 @@ from workweave.domain.errors import ValidationError
 from workweave.domain.observation import Session
 from workweave.domain.study import Participant, Study
 from workweave.services import studies as svc
-from workweave.store.repository import TABLES, Store
+from workweave.store import TABLES, Store
 
 Backend = Literal["pandas", "polars"]
 
@@ -30,7 +30,7 @@ class StudyData:
         self.store = store
         self.study_id = study_id
         self.backend: Backend = backend
-        self.info: Study = store.study(study_id)
+        self.info: Study = store.studies.get(study_id)
 
     @property
     def name(self) -> str:
@@ -42,7 +42,7 @@ class StudyData:
 
     def table(self, name: str) -> Any:
         """A canonical table by name: one of ``workweave.api.TABLE_NAMES``."""
-        df = self.store.frame(name, self.study_id)
+        df = self.store.analytic.frame(name, self.study_id)
         if self.backend == "polars":
             import polars as pl
 
@@ -139,10 +139,10 @@ class StudyData:
         self, *, keys: list[str] | None = None, source_ids: list[str] | None = None
     ) -> list[Session]:
         """Sessions as domain objects (tasks with their suspensions and parallel links)."""
-        return self.store.load_sessions(self.study_id, keys=keys, source_ids=source_ids)
+        return self.store.sessions.load(self.study_id, keys=keys, source_ids=source_ids)
 
     def participant_records(self) -> list[Participant]:
-        return self.store.participants(self.study_id)
+        return self.store.studies.participants(self.study_id)
 
     def close(self) -> None:
         self.store.close()
@@ -167,6 +167,6 @@ def open_study(
 
         ws = Workspace.load(target)
         store = Store.open(ws.store)
-        return StudyData(store, store.study_id(study or ws.study), backend)
+        return StudyData(store, store.studies.id(study or ws.study), backend)
     store = Store.open(path_or_url)
-    return StudyData(store, store.study_id(study), backend)
+    return StudyData(store, store.studies.id(study), backend)

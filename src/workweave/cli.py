@@ -16,7 +16,7 @@ from workweave.cli_common import StoreOpt, StudyOpt, err, friendly, open_study, 
 from workweave.domain.errors import NotFoundError, ValidationError
 from workweave.io.templates import builtin_template, builtin_template_names, read_template
 from workweave.services import studies as svc
-from workweave.store.repository import Store
+from workweave.store import Store
 from workweave.workspace import resolve_store
 
 app = typer.Typer(
@@ -56,7 +56,7 @@ def init(
     st, sid = svc.init_workspace(
         Path.cwd(), study=study, title=title, store=store, timezone=timezone
     )
-    name = st.study(sid).name
+    name = st.studies.get(sid).name
     out.print(f"workspace ready: study [bold]{name}[/] in {st.location}")
     out.print(
         "next: 'workweave import wombat FILE.csv' or 'workweave simulate', then 'workweave summary'"
@@ -214,7 +214,7 @@ def simulate(
             st, seed=seed, target_tasks=tasks, study=name, progress=bar
         )
     out.print(
-        f"simulated study [bold]{st.study(sid).name}[/] (SYNTHETIC): {counts.sessions_added} "
+        f"simulated study [bold]{st.studies.get(sid).name}[/] (SYNTHETIC): {counts.sessions_added} "
         f"sessions, {counts.tasks_added} tasks in {st.location}"
     )
 
@@ -232,7 +232,7 @@ def template_list(store: StoreOpt = None) -> None:
         t.add_row(tp.name, tp.version, "built-in", str(len(tp.categories)), str(len(tp.dimensions)))
     try:
         location, _, _ = resolve_store(store)
-        for tp in Store.open(location).templates():
+        for tp in Store.open(location).studies.templates():
             t.add_row(
                 tp.name, tp.version, "store", str(len(tp.categories)), str(len(tp.dimensions))
             )
@@ -254,7 +254,7 @@ def template_show(
 
     try:
         location, _, _ = resolve_store(store)
-        tp = Store.open(location).template(name, version)
+        tp = Store.open(location).studies.template(name, version)
     except NotFoundError:
         tp = builtin_template(name)
     data = tp.to_dict()
@@ -275,7 +275,7 @@ def template_load(
     """Validate a template file and store it (a changed template needs a new version)."""
     tp = read_template(file)
     location, _, _ = resolve_store(store)
-    Store.open(location).save_template(tp)
+    Store.open(location).studies.save_template(tp)
     out.print(
         f"stored template {tp.key}: {len(tp.categories)} categories, "
         f"{len(tp.dimensions)} dimensions"

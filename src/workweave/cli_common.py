@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 
 from workweave.domain.errors import NotFoundError, ValidationError, WorkweaveError
-from workweave.store.repository import Store
+from workweave.store import Store
 from workweave.workspace import resolve_store
 
 out = Console(soft_wrap=True)
@@ -71,4 +71,4 @@ def friendly(fn: F) -> F:
 def open_study(store: str | None, study: str | None) -> tuple[Store, int, str]:
     location, default_study, timezone = resolve_store(store)
     st = Store.open(location)
-    return st, st.study_id(study or default_study), timezone
+    return st, st.studies.id(study or default_study), timezone

@@ -29,7 +29,7 @@ from workweave.report.estimates import (
     value,
 )
 from workweave.report.palette import DOMAIN_STYLES, Style, series_style
-from workweave.store.repository import Store
+from workweave.store import Store
 
 MAX_CATEGORY_KEYS = 7
 
@@ -60,7 +60,7 @@ def study_templates(store: Store, sessions: pd.DataFrame) -> dict[str, Template]
     pairs = sessions[["template", "template_version"]].dropna().drop_duplicates()
     for name, version in pairs.itertuples(index=False):
         try:
-            t = store.template(str(name), str(version))
+            t = store.studies.template(str(name), str(version))
         except NotFoundError:
             continue
         out[t.key] = t

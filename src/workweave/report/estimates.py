@@ -17,7 +17,7 @@ import pandas as pd
 
 from workweave.analysis import metrics as registry
 from workweave.analysis.metrics import METRICS, PARAMETERS, REGISTRY, Metric
-from workweave.store.repository import Store
+from workweave.store import Store
 
 DEFAULT_SEED = 2025
 """The report's bootstrap seed when none is given, so the same data give the same report."""

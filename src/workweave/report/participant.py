@@ -52,7 +52,7 @@ from workweave.report.estimates import (
 )
 from workweave.report.palette import DOMAIN_STYLES, Style
 from workweave.services import studies as svc
-from workweave.store.repository import Store
+from workweave.store import Store
 
 MAX_DAYS = 20
 """Days drawn one by one; a longer record shows the first ones and says how many more."""
@@ -179,8 +179,8 @@ def prepare_participant_report(
 ) -> ParticipantReport:
     """Assemble one participant's report (nothing is written)."""
     say = progress or (lambda _s: None)
-    info = store.study(study_id)
-    people = {p.code: p for p in store.participants(study_id)}
+    info = store.studies.get(study_id)
+    people = {p.code: p for p in store.studies.participants(study_id)}
     person = people.get(participant_code)
     if person is None:
         raise NotFoundError(
@@ -190,13 +190,13 @@ def prepare_participant_report(
     if min_participants < 1:
         raise ValidationError("min_participants must be at least 1")
     say("reading your records")
-    sessions_frame = store.frame("sessions", study_id)
+    sessions_frame = store.analytic.frame("sessions", study_id)
     if not len(sessions_frame):
         raise ValidationError(
             f"study '{info.name}' has no sessions yet: import or record some before reporting"
         )
     templates = study_templates(store, sessions_frame)
-    all_sessions = store.load_sessions(study_id)
+    all_sessions = store.sessions.load(study_id)
     mine = [s for s in all_sessions if s.participant == participant_code]
     doc = Document(
         title=f"Your work, seen: a personal report for {participant_code}",

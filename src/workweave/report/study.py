@@ -60,7 +60,7 @@ from workweave.report.estimates import (
 )
 from workweave.report.palette import DOMAIN_STYLES, series_style
 from workweave.services import studies as svc
-from workweave.store.repository import Store
+from workweave.store import Store
 
 BREAKDOWNS = ("site", "profession", "band", "observer", "mode", "month")
 """What the study report can break results down by (each gets its own figures and table)."""
@@ -111,10 +111,12 @@ def prepare_study_report(
         raise ValidationError("min_participants must be at least 1")
     say = progress or (lambda _s: None)
     href = csv_href or (lambda name: name)
-    info = store.study(study_id)
+    info = store.studies.get(study_id)
     stem = f"{slug(info.name)}-study-report"
     say("reading the study")
-    frames = {n: store.frame(n, study_id) for n in ("sessions", "participants", "job_plans")}
+    frames = {
+        n: store.analytic.frame(n, study_id) for n in ("sessions", "participants", "job_plans")
+    }
     if not len(frames["sessions"]):
         raise ValidationError(
             f"study '{info.name}' has no sessions yet: import or record some before reporting"
@@ -274,7 +276,7 @@ class _Context:
 
     def sessions(self) -> list[Any]:
         if self._sessions is None:
-            self._sessions = self.store.load_sessions(self.study_id)
+            self._sessions = self.store.sessions.load(self.study_id)
         return self._sessions
 
     def breakdowns(self) -> list[tuple[str, pd.DataFrame]]:
@@ -295,7 +297,7 @@ class _Context:
 
 def _summary_section(ctx: _Context) -> None:
     s = ctx.doc.section("summary", "Summary", new_page=False)
-    info = ctx.store.study(ctx.study_id)
+    info = ctx.store.studies.get(ctx.study_id)
     tot = ctx.summary["total"]
     sessions = ctx.frames["sessions"]
     dates = local_dates(sessions)
@@ -339,7 +341,7 @@ def _summary_section(ctx: _Context) -> None:
         )
     sites = ctx.frames["participants"]
     site_names = {}
-    site_frame = ctx.store.frame("sites", ctx.study_id)
+    site_frame = ctx.store.analytic.frame("sites", ctx.study_id)
     for r in site_frame.itertuples(index=False):
         site_names[str(r.site)] = str(r.name or "")
     for key, title in (("site", "Sites"), ("profession", "Professions")):
@@ -591,7 +593,7 @@ def _day_section(ctx: _Context) -> None:
         s.add(Note("the study has no sessions to draw yet.", "missing"))
         return
     (code, day), sessions, dropped = picked
-    people = {p.code: p for p in ctx.store.participants(ctx.study_id)}
+    people = {p.code: p for p in ctx.store.studies.participants(ctx.study_id)}
     person: Participant | None = people.get(code)
     key = colour_key(ctx.templates, ctx.sessions())
     plan = person.job_plan if person and person.job_plan.sessions else None

@@ -37,9 +37,8 @@ from workweave.io import codebooks as cbio
 from workweave.io import refiqda
 from workweave.io.quotes import QUOTE_FORMATS, write_quotes
 from workweave.io.transcripts import read_document
-from workweave.store import qualitative as repo
+from workweave.store import Store
 from workweave.store.qualitative import CodebookInfo, DocumentInfo, SavedCodebook
-from workweave.store.repository import Store
 
 OFFSETS: tuple[str, ...] = ("codepoint", "utf16")
 
@@ -62,7 +61,7 @@ def load_codebook(store: Store, study_id: int, source: str | Path) -> SavedCodeb
         cb, notes = cbio.read_codebook(path)
     else:
         cb, notes = cbio.builtin_codebook(text), []
-    saved = repo.save_codebook(store, study_id, cb)
+    saved = store.qual.save_codebook(study_id, cb)
     if notes:
         extra = "; ".join(notes)
         note = "; ".join(filter(None, [saved.note, extra]))
@@ -72,17 +71,17 @@ def load_codebook(store: Store, study_id: int, source: str | Path) -> SavedCodeb
 
 def save_codebook(store: Store, study_id: int, codebook: Codebook) -> SavedCodebook:
     """Store an edited codebook (a new version when its content changed)."""
-    return repo.save_codebook(store, study_id, codebook)
+    return store.qual.save_codebook(study_id, codebook)
 
 
 def current_codebook(
     store: Store, study_id: int, name: str | None = None, version: str | None = None
 ) -> Codebook:
-    return repo.load_codebook(store, study_id, name, version)
+    return store.qual.load_codebook(study_id, name, version)
 
 
 def list_codebooks(store: Store, study_id: int) -> list[CodebookInfo]:
-    return repo.codebook_versions(store, study_id)
+    return store.qual.codebook_versions(study_id)
 
 
 def export_codebook(
@@ -94,7 +93,7 @@ def export_codebook(
     version: str | None = None,
 ) -> Path:
     """Write the study's current (or named) codebook as .yaml/.json or REFI-QDA .qdc."""
-    return cbio.write_codebook(repo.load_codebook(store, study_id, name, version), path)
+    return cbio.write_codebook(store.qual.load_codebook(study_id, name, version), path)
 
 
 def add_code(
@@ -110,7 +109,7 @@ def add_code(
     codable: bool = True,
 ) -> Code:
     """Add a code to the current codebook (saved as its next version)."""
-    cb = repo.load_codebook(store, study_id)
+    cb = store.qual.load_codebook(study_id)
     parent_code = cb.code(parent) if parent else None
     code = Code(
         guid=new_guid(),
@@ -122,7 +121,7 @@ def add_code(
         parent=parent_code.guid if parent_code else None,
         codable=codable,
     )
-    repo.save_codebook(store, study_id, _next(cb.with_code(code)))
+    store.qual.save_codebook(study_id, _next(cb.with_code(code)))
     return code
 
 
@@ -134,28 +133,28 @@ def update_code(store: Store, study_id: int, code: str, **changes: Any) -> Code:
     unknown = set(changes) - allowed
     if unknown:
         raise ValidationError(f"cannot change {', '.join(sorted(unknown))} of a code")
-    cb = repo.load_codebook(store, study_id)
+    cb = store.qual.load_codebook(study_id)
     old = cb.code(code)
     if changes.get("parent"):
         changes["parent"] = cb.code(changes["parent"]).guid
     new = replace(old, **changes)
-    repo.save_codebook(store, study_id, _next(cb.with_code(new)))
+    store.qual.save_codebook(study_id, _next(cb.with_code(new)))
     return new
 
 
 def remove_code(store: Store, study_id: int, code: str) -> Codebook:
     """Remove a code and its sub-codes from the current codebook; refused while any of them
     has codings."""
-    cb = repo.load_codebook(store, study_id)
+    cb = store.qual.load_codebook(study_id)
     target = cb.code(code)
     guids = [target.guid, *(c.guid for c in cb.descendants(target.guid))]
-    used = repo.codings(store, study_id, codes=guids)
+    used = store.qual.codings(study_id, codes=guids)
     if used:
         raise ValidationError(
             f"code '{cb.path(target.guid)}' (or a sub-code) has {len(used)} coding(s): "
             "delete or recode them first"
         )
-    return repo.save_codebook(store, study_id, _next(cb.without_code(target.guid))).codebook
+    return store.qual.save_codebook(study_id, _next(cb.without_code(target.guid))).codebook
 
 
 def _next(cb: Codebook) -> Codebook:
@@ -194,7 +193,7 @@ def _place(
     store: Store, study_id: int, participant: str | None, site: str | None
 ) -> tuple[str | None, list[str]]:
     warnings = []
-    registered = repo.participant_codes(store, study_id)
+    registered = store.qual.participant_codes(study_id)
     if participant and participant not in registered:
         warnings.append(
             f"participant '{participant}' is not registered in the study: the document is kept "
@@ -215,7 +214,7 @@ def add_document(store: Store, study_id: int, document: Document) -> AddedDocume
     site, warnings = _place(store, study_id, document.participant, document.site)
     if site != document.site:
         document = replace(document, site=site)
-    res = repo.add_documents(store, study_id, [document])
+    res = store.qual.add_documents(study_id, [document])
     return AddedDocument(document, bool(res.added), tuple(warnings))
 
 
@@ -267,16 +266,16 @@ def add_document_text(
 def list_documents(
     store: Store, study_id: int, *, kind: str | None = None, participant: str | None = None
 ) -> list[DocumentInfo]:
-    return repo.document_infos(store, study_id, kind=kind, participant=participant)
+    return store.qual.document_infos(study_id, kind=kind, participant=participant)
 
 
 def get_document(store: Store, study_id: int, ref: str) -> Document:
     """A document by key (or by a unique title or file name)."""
-    return repo.find_document(store, study_id, ref)
+    return store.qual.find_document(study_id, ref)
 
 
 def remove_document(store: Store, study_id: int, key: str) -> None:
-    repo.delete_document(store, study_id, key)
+    store.qual.delete_document(study_id, key)
 
 
 @dataclass(frozen=True)
@@ -346,10 +345,10 @@ def _in(text: str, pos: int, offsets: str) -> int:
 
 def _labels(store: Store, study_id: int) -> tuple[dict[str, str], dict[str, Code]]:
     """Code GUID -> display name (current codebook's path first, then older codes)."""
-    known = repo.known_codes(store, study_id)
+    known = store.qual.known_codes(study_id)
     labels: dict[str, str] = {}
     try:
-        cb = repo.load_codebook(store, study_id)
+        cb = store.qual.load_codebook(study_id)
         for c in cb.walk():
             labels[c.guid] = cb.path(c.guid)
             known[c.guid] = c
@@ -366,9 +365,9 @@ def document_view(
     """A document with its codings (optionally one coder's), code names and colours, its
     segments and cues: everything a coding page needs."""
     _check_offsets(offsets)
-    doc = repo.find_document(store, study_id, key)
+    doc = store.qual.find_document(study_id, key)
     labels, known = _labels(store, study_id)
-    items = repo.codings(store, study_id, documents=[doc.key], coders=[coder] if coder else None)
+    items = store.qual.codings(study_id, documents=[doc.key], coders=[coder] if coder else None)
     t = doc.text
     return DocumentView(
         document=doc,
@@ -405,7 +404,7 @@ class NotesResult:
 def notes_to_documents(store: Store, study_id: int) -> NotesResult:
     """Turn every field note written in the study's sessions into a field-note document
     (keeping its session and time); notes already turned into documents are left alone."""
-    res = repo.add_note_documents(store, study_id)
+    res = store.qual.add_note_documents(study_id)
     return NotesResult(res.added, res.unchanged)
 
 
@@ -427,8 +426,8 @@ def add_coding(
     """Apply a code (GUID, name or path in the current codebook) to positions start-end of a
     document, for a coder."""
     _check_offsets(offsets)
-    doc = repo.find_document(store, study_id, document)
-    cb = repo.load_codebook(store, study_id)
+    doc = store.qual.find_document(study_id, document)
+    cb = store.qual.load_codebook(study_id)
     target = cb.code(code)
     if not target.codable:
         raise ValidationError(f"code '{cb.path(target.guid)}' only groups other codes")
@@ -444,13 +443,13 @@ def add_coding(
         memo=memo,
         created=datetime.now(UTC),
     )
-    repo.add_codings(store, study_id, [coding])
+    store.qual.add_codings(study_id, [coding])
     return coding
 
 
 def add_codings(store: Store, study_id: int, codings: Iterable[Coding]) -> int:
     """Store ready-made codings (all or none); returns how many were new."""
-    return repo.add_codings(store, study_id, codings).added
+    return store.qual.add_codings(study_id, codings).added
 
 
 def list_codings(
@@ -463,24 +462,24 @@ def list_codings(
 ) -> list[Coding]:
     codes = None
     if code is not None:
-        codes = [repo.load_codebook(store, study_id).code(code).guid]
-    docs = [repo.find_document(store, study_id, document).key] if document else None
-    return repo.codings(
-        store, study_id, documents=docs, coders=[coder] if coder else None, codes=codes
+        codes = [store.qual.load_codebook(study_id).code(code).guid]
+    docs = [store.qual.find_document(study_id, document).key] if document else None
+    return store.qual.codings(
+        study_id, documents=docs, coders=[coder] if coder else None, codes=codes
     )
 
 
 def set_coding_memo(store: Store, study_id: int, key: str, memo: str) -> None:
-    repo.update_coding_memo(store, study_id, key, memo)
+    store.qual.update_coding_memo(study_id, key, memo)
 
 
 def remove_coding(store: Store, study_id: int, key: str) -> None:
-    if not repo.delete_codings(store, study_id, keys=[key]):
+    if not store.qual.delete_codings(study_id, keys=[key]):
         raise NotFoundError(f"no coding {key} in the study")
 
 
 def list_coders(store: Store, study_id: int) -> list[str]:
-    return repo.coders(store, study_id)
+    return store.qual.coders(study_id)
 
 
 # -- analysis ----------------------------------------------------------------------------------
@@ -498,16 +497,16 @@ def agreement(
     """Agreement of two or more coders on the documents they all coded (or on `documents`):
     percent agreement, Cohen's kappa (two coders) and Krippendorff's alpha, per code and
     pooled, at character or segment level."""
-    docs = repo.documents(store, study_id)
-    keys = [repo.find_document(store, study_id, d).key for d in documents] if documents else None
+    docs = store.qual.documents(study_id)
+    keys = [store.qual.find_document(study_id, d).key for d in documents] if documents else None
     try:
-        cb: Codebook | None = repo.load_codebook(store, study_id)
+        cb: Codebook | None = store.qual.load_codebook(study_id)
     except NotFoundError:
         cb = None
     labels, _ = _labels(store, study_id)
     report = agr.text_agreement(
         docs,
-        repo.codings(store, study_id, coders=coders),
+        store.qual.codings(study_id, coders=coders),
         coders,
         codebook=cb,
         level=level,
@@ -567,15 +566,15 @@ def code_report(
     co-occurrence, and the code × site table of participants with small numbers suppressed."""
     if by is not None and by not in qa.GROUPS:
         raise ValidationError(f"cannot break down by '{by}' (use {', '.join(qa.GROUPS)})")
-    docs = repo.documents(store, study_id)
-    items = repo.codings(store, study_id, coders=coders)
+    docs = store.qual.documents(study_id)
+    items = store.qual.codings(study_id, coders=coders)
     labels, _ = _labels(store, study_id)
     return CodeReport(
         by=by,
-        coders=tuple(coders or repo.coders(store, study_id)),
+        coders=tuple(coders or store.qual.coders(study_id)),
         threshold=threshold,
         frequencies=qa.code_frequencies(
-            docs, items, labels=labels, by=by, professions=repo.professions(store, study_id)
+            docs, items, labels=labels, by=by, professions=store.qual.professions(study_id)
         ),
         cooccurrence=qa.cooccurrence(items, labels=labels, same_coder=same_coder),
         participants_by_site=qa.participants_by_site(
@@ -605,14 +604,14 @@ def quotes(
     """The passages coded with a code (and, by default, its sub-codes), in document order,
     each placed in time: a field note at the local time it was written, a subtitle transcript
     at the recording time of its cue."""
-    cb = repo.load_codebook(store, study_id)
+    cb = store.qual.load_codebook(study_id)
     target = cb.code(code)
     guids = [target.guid]
     if include_subcodes:
         guids += [c.guid for c in cb.descendants(target.guid)]
-    items = repo.codings(store, study_id, codes=guids, coders=coders)
-    docs = {d.key: d for d in repo.documents(store, study_id, keys={c.document for c in items})}
-    session_tz, site_tz = repo.timezones(store, study_id)
+    items = store.qual.codings(study_id, codes=guids, coders=coders)
+    docs = {d.key: d for d in store.qual.documents(study_id, keys={c.document for c in items})}
+    session_tz, site_tz = store.qual.timezones(study_id)
     labels, known = _labels(store, study_id)
     out = []
     for c in items:
@@ -664,7 +663,7 @@ def export_quotes(
     if fmt not in QUOTE_FORMATS:
         raise ValidationError(f"quote format '{fmt}' is not one of {', '.join(QUOTE_FORMATS)}")
     found = quotes(store, study_id, code, coders=coders, include_subcodes=include_subcodes)
-    cb = repo.load_codebook(store, study_id)
+    cb = store.qual.load_codebook(study_id)
     title = f"Quotes: {cb.path(cb.code(code).guid)}"
     write_quotes(found, path, fmt, title=title)
     return len(found)
@@ -699,11 +698,11 @@ def export_qdpx(
 ) -> ExportSummary:
     """Write the study's documents, current codebook and codings as a REFI-QDA project
     (.qdpx), checked against the REFI-QDA schema first."""
-    study = store.study(study_id)
-    cb = repo.load_codebook(store, study_id)
-    docs = repo.documents(store, study_id)
-    items = repo.codings(store, study_id, coders=coders)
-    known = repo.known_codes(store, study_id)
+    study = store.studies.get(study_id)
+    cb = store.qual.load_codebook(study_id)
+    docs = store.qual.documents(study_id)
+    items = store.qual.codings(study_id, coders=coders)
+    known = store.qual.known_codes(study_id)
     notes = []
     missing = sorted({c.code for c in items} - {c.guid for c in cb.codes})
     if missing:
@@ -762,13 +761,13 @@ def import_qdpx(store: Store, study_id: int, path: str | Path) -> ProjectImport:
     if m:
         cb = Codebook(m.group("name"), m.group("version"), cb.description, cb.codes)
     try:
-        stored = repo.load_codebook(store, study_id, cb.name)
+        stored = store.qual.load_codebook(study_id, cb.name)
     except NotFoundError:
         stored = None
     if stored is not None and not cb.description:
         # REFI-QDA carries no codebook description: keep the stored one
         cb = replace(cb, description=stored.description)
-    registered = repo.participant_codes(store, study_id)
+    registered = store.qual.participant_codes(study_id)
     warnings = sorted(
         {
             f"participant '{d.participant}' is not registered in the study: kept under that code"
@@ -784,12 +783,12 @@ def import_qdpx(store: Store, study_id: int, path: str | Path) -> ProjectImport:
     ]
     with store.transaction() as conn:
         saved = (
-            repo.save_codebook(store, study_id, cb, conn=conn)
+            store.qual.save_codebook(study_id, cb, conn=conn)
             if cb.codes
-            else repo.SavedCodebook(cb, False, "no codes")
+            else SavedCodebook(cb, False, "no codes")
         )
-        dw = repo.add_documents(store, study_id, docs, conn=conn)
-        cw = repo.add_codings(store, study_id, project.codings, conn=conn)
+        dw = store.qual.add_documents(study_id, docs, conn=conn)
+        cw = store.qual.add_codings(study_id, project.codings, conn=conn)
     return ProjectImport(
         report=report,
         codebook=saved.codebook,

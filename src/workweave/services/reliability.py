@@ -17,7 +17,7 @@ from workweave.analysis.ior import (
 )
 from workweave.domain.errors import NotFoundError, ValidationError
 from workweave.domain.observation import Session
-from workweave.store.repository import Store
+from workweave.store import Store
 
 PARTICIPANT_KEYS: dict[str, Callable[[Session], Hashable]] = {
     # the participant code as stored (for WOMBAT imports: "<location>:<participant id>")
@@ -30,7 +30,7 @@ PARTICIPANT_KEYS: dict[str, Callable[[Session], Hashable]] = {
 
 def find_session(store: Store, study_id: int, ident: str) -> Session:
     """A session by the source's own session id (e.g. WOMBAT's '52') or by its key."""
-    found = store.load_sessions(study_id, source_ids=[ident]) or store.load_sessions(
+    found = store.sessions.load(study_id, source_ids=[ident]) or store.sessions.load(
         study_id, keys=[ident]
     )
     if not found:
@@ -64,7 +64,7 @@ def co_observed_pairs(
     if tolerance_seconds < 0:
         raise ValidationError("the tolerance cannot be negative")
     return detect_pairs(
-        store.load_sessions(study_id),
+        store.sessions.load(study_id),
         participant_key=PARTICIPANT_KEYS[participant],
         tolerance=timedelta(seconds=tolerance_seconds),
     )

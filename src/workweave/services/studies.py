@@ -16,7 +16,7 @@ from workweave.domain.template import Template
 from workweave.io.jobplan import read_job_plans
 from workweave.io.templates import DEFAULT_TEMPLATE, builtin_template
 from workweave.io.wombat import WombatExport, read_many
-from workweave.store.repository import Store, WriteCounts
+from workweave.store import Store, WriteCounts
 from workweave.workspace import DEFAULT_STORE_FILE, SETTINGS_FILE, write_settings
 
 Progress = Callable[[int], None]  # called with the number of tasks just written
@@ -41,8 +41,8 @@ def init_workspace(
     location = store or DEFAULT_STORE_FILE
     target = location if "://" in location else str(folder / location)
     st = Store.create(target)
-    sid = st.create_study(Study(name=name, title=title or name, synthetic=synthetic))
-    st.save_template(builtin_template(DEFAULT_TEMPLATE))
+    sid = st.studies.create(Study(name=name, title=title or name, synthetic=synthetic))
+    st.studies.save_template(builtin_template(DEFAULT_TEMPLATE))
     if not (folder / SETTINGS_FILE).exists():
         write_settings(folder, study=name, store=location, timezone=timezone)
     return st, sid
@@ -80,12 +80,12 @@ def import_wombat(
         templates[k] = templates[k].merged_with(e.template) if k in templates else e.template
     with store.transaction() as conn:
         for t in templates.values():
-            store.save_template(t, merge=True, conn=conn)
+            store.studies.save_template(t, merge=True, conn=conn)
         for e in exports:
-            store.add_sites(study_id, e.sites, conn)
-            store.add_observers(study_id, e.observers, conn)
-            store.add_participants(study_id, e.participants, conn)
-            counts += store.write_sessions(study_id, e.sessions, conn, replace=replace)
+            store.studies.add_sites(study_id, e.sites, conn)
+            store.studies.add_observers(study_id, e.observers, conn)
+            store.studies.add_participants(study_id, e.participants, conn)
+            counts += store.sessions.write(study_id, e.sessions, conn, replace=replace)
     return ImportResult(
         files=len(exports),
         counts=counts,
@@ -100,7 +100,7 @@ def import_wombat(
 def import_job_plans(store: Store, study_id: int, path: str | Path) -> dict[str, float]:
     """Replace the job plans of the participants in a job-plan CSV; returns weekly hours."""
     plans = read_job_plans(path)
-    store.set_job_plans(study_id, plans)
+    store.studies.set_job_plans(study_id, plans)
     return {code: plan.weekly_hours for code, plan in plans.items()}
 
 
@@ -122,12 +122,12 @@ def write_stream(
             batch.append(s)
             pending += len(s.tasks)
             if pending >= batch_tasks:
-                counts += store.write_sessions(study_id, batch, conn)
+                counts += store.sessions.write(study_id, batch, conn)
                 if progress:
                     progress(pending)
                 batch, pending = [], 0
         if batch:
-            counts += store.write_sessions(study_id, batch, conn)
+            counts += store.sessions.write(study_id, batch, conn)
             if progress:
                 progress(pending)
     return counts
@@ -148,20 +148,20 @@ def simulate_into(
     st = sim.study
     if study:
         st = Study(name=study, title=st.title, description=st.description, synthetic=True)
-    sid = store.create_study(st, exist_ok=False)
+    sid = store.studies.create(st, exist_ok=False)
     with store.transaction() as conn:
-        store.save_template(builtin_template(DEFAULT_TEMPLATE), conn=conn)
-        store.add_sites(sid, sim.sites, conn)
-        store.add_observers(sid, sim.observers, conn)
-        store.add_participants(sid, sim.participants, conn)
+        store.studies.save_template(builtin_template(DEFAULT_TEMPLATE), conn=conn)
+        store.studies.add_sites(sid, sim.sites, conn)
+        store.studies.add_observers(sid, sim.observers, conn)
+        store.studies.add_participants(sid, sim.participants, conn)
     counts = write_stream(store, sid, sim.iter_sessions(), progress=progress)
     return sid, counts, sim
 
 
 def summary(store: Store, study_id: int) -> dict[str, Any]:
     # Arrow tables: the summary only scans them, and reading is several times faster
-    frames = store.arrow(("sessions", "tasks", "suspensions", "point_events"), study_id)
-    study = store.study(study_id)
+    frames = store.analytic.arrow(("sessions", "tasks", "suspensions", "point_events"), study_id)
+    study = store.studies.get(study_id)
     out = {"study": study.name, "title": study.title, "synthetic": study.synthetic}
     out.update(summarise(frames))
     return out

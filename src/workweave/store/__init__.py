@@ -1,7 +1,22 @@
 """The store: SQLAlchemy Core tables, Alembic migrations and the repositories.
 
+Repository style: one thin `Store` handle (store.connection) owns the engine and opens
+transactions; each aggregate has one repository class, a `store.base.Repository` in its own
+module, reachable as an attribute of the handle: `store.studies` (set-up: studies, sites,
+observers, participants, job plans, templates), `store.sessions` (observation sessions),
+`store.analytic` (the canonical tables for analysis), `store.qual` (documents, codebooks,
+codings). Methods take the study id first and return domain objects or small dataclasses;
+reads open their own connection, writes run in one transaction or on the caller's `conn`.
+A new aggregate adds a module with one `Repository` subclass and one attribute on `Store`.
+
 All table modules register on one `metadata` (store.schema); importing the package loads them
 all, so migrations, comparisons and `create_all` always see the whole schema.
 """
 
 from workweave.store import schema, schema_qual  # noqa: F401
+from workweave.store.analytic import TABLES
+from workweave.store.connection import Store
+from workweave.store.engine import StoreError
+from workweave.store.sessions import WriteCounts, fingerprint
+
+__all__ = ["TABLES", "Store", "StoreError", "WriteCounts", "fingerprint"]

@@ -24,9 +24,9 @@ from workweave.domain.errors import NotFoundError, ValidationError
 from workweave.domain.study import Observer
 from workweave.domain.template import Template
 from workweave.io.templates import DEFAULT_TEMPLATE, builtin_template
+from workweave.store import Store
 from workweave.store import schema as S
 from workweave.store import schema_web as W
-from workweave.store.repository import Store
 
 ROLES: tuple[str, ...] = ("admin", "researcher", "observer", "participant")
 """Every role, most powerful first."""
@@ -225,12 +225,12 @@ def grant(
     user = user_by_name(store, name)
     if user is None:
         raise NotFoundError(f"no user '{name}' (add one with 'workweave user add')")
-    sid = store.study_id(study)
+    sid = store.studies.id(study)
     observer_code = participant_code = None
     with store.transaction() as conn:
         if role == "observer" or (role == "researcher" and code):
             observer_code = code or name
-            store.add_observers(sid, [Observer(observer_code)], conn)
+            store.studies.add_observers(sid, [Observer(observer_code)], conn)
         if role == "participant":
             if not code:
                 raise ValidationError("a participant user needs the participant code (--code)")
@@ -269,7 +269,7 @@ def revoke(store: Store, name: str, study: str) -> None:
     user = user_by_name(store, name)
     if user is None:
         raise NotFoundError(f"no user '{name}'")
-    sid = store.study_id(study)
+    sid = store.studies.id(study)
     with store.transaction() as conn:
         conn.execute(
             W.study_members.delete().where(
@@ -420,7 +420,7 @@ def study_template(store: Store, study_id: int, conn: Connection | None = None) 
         .where(W.study_templates.c.study_id == study_id)
     ).first()
     if row is not None:
-        return store.template(row.name, row.version)
+        return store.studies.template(row.name, row.version)
     tpl = builtin_template(DEFAULT_TEMPLATE)
     stored = conn.execute(
         select(S.templates.c.id).where(
@@ -428,7 +428,7 @@ def study_template(store: Store, study_id: int, conn: Connection | None = None) 
         )
     ).first()
     if stored is None:
-        store.save_template(tpl, conn=conn)
+        store.studies.save_template(tpl, conn=conn)
     return tpl
 
 

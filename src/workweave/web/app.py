@@ -17,7 +17,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from workweave import __version__
 from workweave.domain.errors import NotFoundError, ValidationError, WorkweaveError
-from workweave.store.repository import Store
+from workweave.store import Store
 from workweave.web import accounts
 from workweave.web.auth import (
     SESSION_COOKIE,

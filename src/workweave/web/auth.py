@@ -25,7 +25,7 @@ from starlette.responses import HTMLResponse, JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from workweave.domain.errors import NotFoundError
-from workweave.store.repository import Store
+from workweave.store import Store
 from workweave.web import accounts
 from workweave.web.accounts import ROLES, Membership, User
 from workweave.web.sync import Actor
@@ -124,7 +124,7 @@ def principal_for(request: Request, user: User, study: str | None) -> Principal:
     store = store_of(request)
     if user.role == "admin":
         try:
-            sid = store.study_id(study)
+            sid = store.studies.id(study)
         except NotFoundError:
             raise AuthError(404, f"no study '{study}'") from None
         return Principal(user, "admin", study, sid, accounts.membership(store, user.id, sid))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from workweave.store.repository import Store
+from workweave.store import Store
 from workweave.web import accounts
 
 DEMO_PASSWORDS: dict[str, str] = {
@@ -22,9 +22,9 @@ def prepare_demo_users(store: Store, study: str | None = None) -> dict[str, Any]
 
     Running it again resets the demo passwords and changes nothing else.
     """
-    sid = store.study_id(study)
-    name = store.study(sid).name
-    participants = store.participants(sid)
+    sid = store.studies.id(study)
+    name = store.studies.get(sid).name
+    participants = store.studies.participants(sid)
     if not participants:
         raise accounts.ValidationError(f"study '{name}' has no participants to link a login to")
     linked = participants[0].code

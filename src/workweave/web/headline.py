@@ -17,9 +17,9 @@ from sqlalchemy import func, select
 
 from workweave.domain.errors import NotFoundError
 from workweave.services.studies import summary
+from workweave.store import TABLES, Store
 from workweave.store import schema as S
 from workweave.store import schema_web as W
-from workweave.store.repository import TABLES, Store
 
 HEADLINE_METRICS: tuple[str, ...] = (
     "domain_share_observed",
@@ -81,15 +81,15 @@ def _tables(metrics: Any, store: Store, study_id: int) -> Any:
     a driver bundling its own would, is unsafe while the server holds connections to the
     file: closing one copy's connection drops the other's locks. The web server therefore
     hands the registry DataFrames.)"""
-    frames = {name: store.frame(name, study_id) for name in TABLES}
+    frames = {name: store.analytic.frame(name, study_id) for name in TABLES}
     templates = []
     pairs = frames["sessions"][["template", "template_version"]].dropna().drop_duplicates()
     for name, version in pairs.itertuples(index=False):
         try:
-            templates.append(store.template(name, version))
+            templates.append(store.studies.template(name, version))
         except NotFoundError:
             continue
-    return metrics.from_frames(frames, study=store.study(study_id).name, templates=templates)
+    return metrics.from_frames(frames, study=store.studies.get(study_id).name, templates=templates)
 
 
 def _registry_headline(store: Store, study_id: int) -> list[dict[str, Any]] | None:

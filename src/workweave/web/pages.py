@@ -196,7 +196,7 @@ def dashboard(request: Request, study: str, who: Annotated[Who, Depends(ANYONE)]
         return _back(f"/me/{_q(study)}")
     store = store_of(request)
     assert who.study_id is not None
-    info = store.study(who.study_id)
+    info = store.studies.get(who.study_id)
     head = headline.headline(store, who.study_id)
     tpl = accounts.study_template(store, who.study_id)
     return render(
@@ -209,9 +209,9 @@ def dashboard(request: Request, study: str, who: Annotated[Who, Depends(ANYONE)]
         template=tpl,
         templates=service.all_templates(store) if who.role in ("admin", "researcher") else [],
         counts={
-            "sites": len(store.sites(who.study_id)),
-            "participants": len(store.participants(who.study_id)),
-            "observers": len(store.observers(who.study_id)),
+            "sites": len(store.studies.sites(who.study_id)),
+            "participants": len(store.studies.participants(who.study_id)),
+            "observers": len(store.studies.observers(who.study_id)),
         },
     )
 
@@ -227,7 +227,7 @@ async def choose_template(
     sid = who.study_id
 
     def choose() -> None:
-        store.save_template(service.find_template(store, name, version))
+        store.studies.save_template(service.find_template(store, name, version))
         accounts.set_study_template(store, sid, name, version, who.user.id)
 
     _attempt(request, choose, f"New sessions will use template {name}@{version}.")
@@ -240,7 +240,7 @@ async def choose_template(
 @router.get("/studies/{study}/sites")
 def sites(request: Request, study: str, who: Annotated[Who, Depends(MANAGE)]) -> Response:
     assert who.study_id is not None
-    return render(request, "sites.html", who, sites=store_of(request).sites(who.study_id))
+    return render(request, "sites.html", who, sites=store_of(request).studies.sites(who.study_id))
 
 
 @router.post("/studies/{study}/sites")
@@ -267,7 +267,7 @@ async def add_site(request: Request, study: str, who: Annotated[Who, Depends(MAN
 def observers(request: Request, study: str, who: Annotated[Who, Depends(MANAGE)]) -> Response:
     assert who.study_id is not None
     return render(
-        request, "observers.html", who, observers=store_of(request).observers(who.study_id)
+        request, "observers.html", who, observers=store_of(request).studies.observers(who.study_id)
     )
 
 
@@ -298,7 +298,7 @@ def members(request: Request, study: str, who: Annotated[Who, Depends(MANAGE)]) 
         who,
         members=accounts.members(store, who.study_id),
         users=[u for u in accounts.users(store) if u.role != "admin"],
-        participants=store.participants(who.study_id),
+        participants=store.studies.participants(who.study_id),
     )
 
 
@@ -330,7 +330,7 @@ def participants(request: Request, study: str, who: Annotated[Who, Depends(MANAG
         "participants.html",
         who,
         participants=service.participants_view(store, who.study_id),
-        sites=store.sites(who.study_id),
+        sites=store.studies.sites(who.study_id),
         professions=PROFESSIONS,
         bands=BANDS,
     )
@@ -387,7 +387,7 @@ def participant(
         who,
         p=p,
         plan=plan,
-        sites=store.sites(who.study_id),
+        sites=store.studies.sites(who.study_id),
         professions=PROFESSIONS,
         bands=BANDS,
         weekdays=WEEKDAYS,
@@ -447,7 +447,7 @@ async def save_job_plan(
     def save() -> None:
         plan = service.job_plan_from_rows(rows)  # type: ignore[arg-type]
         service.participant(store, sid, code)
-        store.set_job_plans(sid, {code: plan})
+        store.studies.set_job_plans(sid, {code: plan})
 
     _attempt(request, save, "Job plan saved.")
     return _back(f"/studies/{_q(study)}/participants/{_q(code)}")
@@ -504,7 +504,7 @@ async def upload_template(request: Request, who: Annotated[Who, Depends(MANAGE)]
 
     def save() -> None:
         tpl = parse_template(text, getattr(upload, "filename", None) or "template")
-        store.save_template(tpl)
+        store.studies.save_template(tpl)
         holder["t"] = tpl
 
     if _attempt(request, save, "Template stored."):

@@ -265,7 +265,7 @@ def study_metrics(
 @router.get("/studies/{study}/sites", tags=["set-up"])
 def list_sites(request: Request, study: str, who: Annotated[Who, Depends(STAFF)]) -> list[Any]:
     assert who.study_id is not None
-    return [s.__dict__ for s in store_of(request).sites(who.study_id)]
+    return [s.__dict__ for s in store_of(request).studies.sites(who.study_id)]
 
 
 @router.post("/studies/{study}/sites", status_code=201, tags=["set-up"])
@@ -282,7 +282,7 @@ def add_site(
 @router.get("/studies/{study}/observers", tags=["set-up"])
 def list_observers(request: Request, study: str, who: Annotated[Who, Depends(MANAGE)]) -> list[Any]:
     assert who.study_id is not None
-    return [o.__dict__ for o in store_of(request).observers(who.study_id)]
+    return [o.__dict__ for o in store_of(request).studies.observers(who.study_id)]
 
 
 @router.post("/studies/{study}/observers", status_code=201, tags=["set-up"])
@@ -370,7 +370,7 @@ def choose_template(
     """The template new sessions of the study are recorded with."""
     assert who.study_id is not None
     store = store_of(request)
-    store.save_template(service.find_template(store, body.name, body.version))
+    store.studies.save_template(service.find_template(store, body.name, body.version))
     accounts.set_study_template(store, who.study_id, body.name, body.version, who.user.id)
     return {"template": f"{body.name}@{body.version}"}
 
@@ -399,7 +399,7 @@ def upload_template(
 ) -> dict[str, Any]:
     """Store a template from YAML or JSON text (a changed template needs a new version)."""
     tpl = parse_template(body.text, "uploaded template")
-    store_of(request).save_template(tpl)
+    store_of(request).studies.save_template(tpl)
     return {"name": tpl.name, "version": tpl.version, "categories": len(tpl.categories)}
 
 

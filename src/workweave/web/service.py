@@ -20,9 +20,10 @@ from workweave.domain.study import (
     Study,
 )
 from workweave.domain.template import Template
+from workweave.domain.time import from_ms
 from workweave.io.templates import builtin_template, builtin_template_names
+from workweave.store import Store
 from workweave.store import schema as S
-from workweave.store.repository import Store, from_ms
 from workweave.web import accounts
 from workweave.web.accounts import User
 
@@ -40,12 +41,13 @@ def visible_studies(store: Store, user: User) -> list[StudyView]:
     """The studies a user may see: all for an admin, else those they are a member of."""
     if user.role == "admin":
         return [
-            StudyView(s.name, s.title, s.description, s.synthetic, "admin") for s in store.studies()
+            StudyView(s.name, s.title, s.description, s.synthetic, "admin")
+            for s in store.studies.all()
         ]
     roles = {m.study: m.role for m in accounts.memberships(store, user.id)}
     return [
         StudyView(s.name, s.title, s.description, s.synthetic, roles[s.name])
-        for s in store.studies()
+        for s in store.studies.all()
         if s.name in roles
     ]
 
@@ -60,7 +62,7 @@ def create_study(
         raise ValidationError(
             "a study name is 1-100 letters, digits, '.', '_' or '-' (it appears in addresses)"
         )
-    sid = store.create_study(
+    sid = store.studies.create(
         Study(name, title.strip() or name, description.strip()), exist_ok=False
     )
     accounts.study_template(store, sid)
@@ -81,22 +83,22 @@ def add_site(
     description: str = "",
 ) -> None:
     site = Site(code.strip(), name.strip(), timezone.strip() or "Europe/London", description)
-    if any(s.code == site.code for s in store.sites(study_id)):
+    if any(s.code == site.code for s in store.studies.sites(study_id)):
         raise ValidationError(f"site '{site.code}' already exists")
     with store.transaction() as conn:
-        store.add_sites(study_id, [site], conn)
+        store.studies.add_sites(study_id, [site], conn)
 
 
 def add_observer(store: Store, study_id: int, code: str, name: str = "") -> None:
     obs = Observer(code.strip(), name.strip())
-    if any(o.code == obs.code for o in store.observers(study_id)):
+    if any(o.code == obs.code for o in store.studies.observers(study_id)):
         raise ValidationError(f"observer '{obs.code}' already exists")
     with store.transaction() as conn:
-        store.add_observers(study_id, [obs], conn)
+        store.studies.add_observers(study_id, [obs], conn)
 
 
 def participant(store: Store, study_id: int, code: str) -> Participant:
-    found = next((p for p in store.participants(study_id) if p.code == code), None)
+    found = next((p for p in store.studies.participants(study_id) if p.code == code), None)
     if found is None:
         raise NotFoundError(f"no participant '{code}' in this study")
     return found
@@ -134,7 +136,7 @@ def save_participant(
 ) -> Participant:
     """Add a participant (new=True) or update one's attributes (keeping the job plan)."""
     code = code.strip()
-    existing = {p.code: p for p in store.participants(study_id)}
+    existing = {p.code: p for p in store.studies.participants(study_id)}
     if new and code in existing:
         raise ValidationError(f"participant '{code}' already exists")
     if not new and code not in existing:
@@ -150,7 +152,7 @@ def save_participant(
         attributes=existing[code].attributes if code in existing else (),
     )
     with store.transaction() as conn:
-        store.add_participants(study_id, [p], conn, update_existing=True)
+        store.studies.add_participants(study_id, [p], conn, update_existing=True)
     return p
 
 
@@ -183,7 +185,7 @@ def job_plan_from_rows(rows: list[dict[str, Any]]) -> JobPlan:
 def participants_view(store: Store, study_id: int) -> list[dict[str, Any]]:
     consent = accounts.consents(store, study_id)
     out = []
-    for p in store.participants(study_id):
+    for p in store.studies.participants(study_id):
         c = consent.get(p.code)
         out.append(
             {
@@ -267,7 +269,7 @@ def sessions_list(
 
 
 def load_session(store: Store, study_id: int, key: str) -> Session:
-    found = store.load_sessions(study_id, keys=[key])
+    found = store.sessions.load(study_id, keys=[key])
     if not found:
         raise NotFoundError(f"no session '{key}' in this study")
     return found[0]
@@ -277,7 +279,7 @@ def template_of(store: Store, session: Session) -> Template | None:
     if session.template:
         name, _, version = session.template.rpartition("@")
         try:
-            return store.template(name, version)
+            return store.studies.template(name, version)
         except NotFoundError:
             return None
     return None
@@ -288,7 +290,7 @@ def template_of(store: Store, session: Session) -> Template | None:
 
 def all_templates(store: Store) -> list[tuple[Template, str]]:
     """(template, 'store' or 'built-in') for every template known."""
-    stored = store.templates()
+    stored = store.studies.templates()
     keys = {t.key for t in stored}
     out = [(t, "store") for t in stored]
     for name in builtin_template_names():
@@ -300,7 +302,7 @@ def all_templates(store: Store) -> list[tuple[Template, str]]:
 
 def find_template(store: Store, name: str, version: str) -> Template:
     try:
-        return store.template(name, version)
+        return store.studies.template(name, version)
     except NotFoundError:
         if name in builtin_template_names():
             t = builtin_template(name)
@@ -323,7 +325,7 @@ def capture_config(
     if who_role == "participant":
         people = [p for p in people if p["code"] == participant_code]
     return {
-        "study": store.study(study_id).name,
+        "study": store.studies.get(study_id).name,
         "template": tpl.to_dict(),
         "template_key": tpl.key,
         "participants": [

@@ -24,9 +24,10 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from workweave.domain.errors import NotFoundError, ValidationError
 from workweave.domain.study import Observer
+from workweave.domain.time import to_ms
+from workweave.store import Store
 from workweave.store import schema as S
 from workweave.store import schema_web as W
-from workweave.store.repository import Store, to_ms
 from workweave.web import accounts
 from workweave.web.projection import (
     ACTION_TYPES,
@@ -339,7 +340,7 @@ def _open_session(
     observer = None
     if mode == "shadowing":
         observer = actor.observer_code or actor.name
-        store.add_observers(study_id, [Observer(observer)], conn)
+        store.studies.add_observers(study_id, [Observer(observer)], conn)
     template = accounts.study_template(store, study_id, conn)
     values = dict(
         study_id=study_id,
@@ -418,7 +419,7 @@ def _reproject(
         log = load_actions(conn, session_uuid)
     proj: Projection = project(header_of(row), log)
     s = proj.session
-    store.write_sessions(row.study_id, [s], conn, replace=True)
+    store.sessions.write(row.study_id, [s], conn, replace=True)
     conn.execute(
         delete(W.edits).where(
             W.edits.c.study_id == row.study_id, W.edits.c.session_key == row.session_key

@@ -41,8 +41,8 @@ def tables_of(source: Any, *, study_id: int | None = None, study: str | None = N
     store = getattr(source, "store", None)
     if store is not None and hasattr(source, "study_id"):  # an opened study (StudyData)
         return from_store(store, source.study_id)
-    if hasattr(source, "frame") and hasattr(source, "study_id"):  # a Store
-        sid = study_id if study_id is not None else source.study_id(study)
+    if hasattr(source, "analytic") and hasattr(source, "studies"):  # a Store
+        sid = study_id if study_id is not None else source.studies.id(study)
         return from_store(source, sid)
     raise TypeError(
         "metrics need a Store, an opened study, Tables or a mapping of DataFrames, "

@@ -1,7 +1,7 @@
 """The canonical tables a metric computation reads, from a store, from DataFrames, or from
 domain sessions (for data not yet stored, and for tests).
 
-Column names are those of ``Store.frame`` (``workweave.store.repository.TABLES``); the
+Column names are those of ``store.analytic.frame`` (``workweave.store.TABLES``); the
 ``categories`` table (template, template_version, category, domain, job_plan) comes from the
 templates the sessions were recorded with.
 """
@@ -18,6 +18,7 @@ from workweave.domain.errors import NotFoundError, ValidationError
 from workweave.domain.observation import Session
 from workweave.domain.study import Participant
 from workweave.domain.template import DOMAINS, Template
+from workweave.domain.time import to_ms
 
 TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "sessions": (
@@ -166,21 +167,21 @@ ANALYSIS_TABLES = (
 def from_store(store: Any, study_id: int) -> Tables:
     """Tables of a study in a `Store`, with its templates' categories.
 
-    The tables are read column-wise into Arrow through the store (``Store.arrow``, the same
-    queries as ``Store.frame``, several times faster).
+    The tables are read column-wise into Arrow through the store (``store.analytic.arrow``, the
+    same queries as ``store.analytic.frame``, several times faster).
     """
-    frames: dict[str, Any] = dict(store.arrow(ANALYSIS_TABLES, study_id))
+    frames: dict[str, Any] = dict(store.analytic.arrow(ANALYSIS_TABLES, study_id))
     sessions = _to_pandas(frames["sessions"])
     templates: list[Template] = []
     if len(sessions):
         pairs = sessions[["template", "template_version"]].dropna().drop_duplicates()
         for name, version in pairs.itertuples(index=False):
             try:
-                templates.append(store.template(name, version))
+                templates.append(store.studies.template(name, version))
             except NotFoundError:
                 continue
     frames["categories"] = categories_frame(templates)
-    return Tables(study=store.study(study_id).name, frames=frames)
+    return Tables(study=store.studies.get(study_id).name, frames=frames)
 
 
 def from_sessions(
@@ -191,8 +192,6 @@ def from_sessions(
     study: str = "study",
 ) -> Tables:
     """Tables built directly from domain sessions, as the store would return them."""
-    from workweave.store.repository import to_ms
-
     people = {p.code: p for p in participants}
     srows: list[dict[str, Any]] = []
     trows: list[dict[str, Any]] = []
