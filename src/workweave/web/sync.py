@@ -24,10 +24,10 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from workweave.domain.errors import NotFoundError, ValidationError
 from workweave.domain.study import Observer
+from workweave.services import accounts, setup
 from workweave.store import schema as S
 from workweave.store import schema_web as W
 from workweave.store.repository import Store, to_ms
-from workweave.web import accounts
 from workweave.web.projection import (
     ACTION_TYPES,
     MAX_MS,
@@ -340,7 +340,7 @@ def _open_session(
     if mode == "shadowing":
         observer = actor.observer_code or actor.name
         store.add_observers(study_id, [Observer(observer)], conn)
-    template = accounts.study_template(store, study_id, conn)
+    template = setup.study_template(store, study_id, conn)
     values = dict(
         study_id=study_id,
         session_key=key,
