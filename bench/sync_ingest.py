@@ -21,8 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from workweave.domain.study import Participant, Site, Study
+from workweave.services import accounts
 from workweave.store import Store
-from workweave.web import accounts, sync
+from workweave.web import sync
 
 CATEGORIES = [
     "CLIN-DIRECT",

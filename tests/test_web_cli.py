@@ -8,8 +8,9 @@ from typer.testing import CliRunner
 
 from tests.test_web_support import seed
 from workweave.cli import app
+from workweave.services import accounts
+from workweave.services.accounts import prepare_demo_users
 from workweave.store import Store
-from workweave.web import accounts, prepare_demo_users
 
 runner = CliRunner()
 GRANT = ("user", "grant", "sam", "--study", "s1")

@@ -14,7 +14,7 @@ import pytest
 
 from tests.test_web_support import LiveServer, live_server, store_location
 from workweave.domain.study import Study
-from workweave.web import accounts
+from workweave.services import accounts
 from workweave.web.auth import route_roles
 
 ROLE_USERS = {"admin": "adm", "researcher": "res", "observer": "obs1", "participant": "part"}

@@ -17,8 +17,8 @@ import pytest
 
 from tests.conftest import reset_postgres
 from workweave.domain.study import JobPlan, JobPlanSession, Participant, Site, Study
+from workweave.services import accounts
 from workweave.store import Store
-from workweave.web import accounts
 
 PASSWORD = "test-password-1"
 USERS = {  # user name -> (own role, role in study s1, linked code)

@@ -16,9 +16,10 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from tests.test_web_support import seed
+from workweave.services import accounts
 from workweave.store import Store, fingerprint
 from workweave.store import schema_web as W
-from workweave.web import accounts, sync
+from workweave.web import sync
 from workweave.web.projection import Action, Header, project
 from workweave.web.sync import Actor
 

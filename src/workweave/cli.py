@@ -81,7 +81,7 @@ def demo(
 ) -> None:
     """Build the SYNTHETIC four-site demo study (with sign-ins and report) and serve it."""
     from workweave.cli_web import print_demo_users
-    from workweave.web import prepare_demo_users
+    from workweave.services.accounts import prepare_demo_users
     from workweave.workspace import write_settings
 
     folder = folder.resolve()

@@ -32,8 +32,9 @@ def serve_command(
     ] = False,
 ) -> None:
     """Run the web app: administration, shadowing capture, self-report and session review."""
-    from workweave.web import accounts
-    from workweave.web.app import open_store, serve
+    from workweave.services import accounts
+    from workweave.services.setup import open_store
+    from workweave.web.app import serve
 
     location, default_study = _open(store)
     st = open_store(location)
@@ -59,8 +60,8 @@ def user_add(
     store: StoreOpt = None,
 ) -> None:
     """Add a user of the web app."""
-    from workweave.web import accounts
-    from workweave.web.app import open_store
+    from workweave.services import accounts
+    from workweave.services.setup import open_store
 
     location, _ = _open(store)
     st = open_store(location)
@@ -86,8 +87,8 @@ def user_grant(
     store: StoreOpt = None,
 ) -> None:
     """Make a user a member of a study with a role."""
-    from workweave.web import accounts
-    from workweave.web.app import open_store
+    from workweave.services import accounts
+    from workweave.services.setup import open_store
 
     location, _ = _open(store)
     m = accounts.grant(open_store(location), name, study, role, code=code)
@@ -101,8 +102,8 @@ def user_grant(
 
 def user_list(store: StoreOpt = None) -> None:
     """List the users and their studies."""
-    from workweave.web import accounts
-    from workweave.web.app import open_store
+    from workweave.services import accounts
+    from workweave.services.setup import open_store
 
     location, _ = _open(store)
     st = open_store(location)
@@ -121,8 +122,8 @@ def user_password(
     store: StoreOpt = None,
 ) -> None:
     """Set a user's password (signs them out everywhere)."""
-    from workweave.web import accounts
-    from workweave.web.app import open_store
+    from workweave.services import accounts
+    from workweave.services.setup import open_store
 
     location, _ = _open(store)
     if password is None:
@@ -132,7 +133,7 @@ def user_password(
 
 
 def print_demo_users(info: dict[str, object]) -> None:
-    """Print the demo sign-ins made by ``workweave.web.prepare_demo_users``."""
+    """Print the demo sign-ins made by ``workweave.services.accounts.prepare_demo_users``."""
     t = Table("sign in as", "password", "role", title=f"demo sign-ins (study {info['study']})")
     for u in info["users"]:  # type: ignore[attr-defined]
         role = u["role"] + (f" (participant {u['participant']})" if u.get("participant") else "")

@@ -6,6 +6,5 @@ capture client (plain JavaScript in ``static/capture``).
 """
 
 from workweave.web.app import create_app, serve
-from workweave.web.demo import prepare_demo_users
 
-__all__ = ["create_app", "prepare_demo_users", "serve"]
+__all__ = ["create_app", "serve"]

@@ -17,8 +17,9 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from workweave import __version__
 from workweave.domain.errors import NotFoundError, ValidationError, WorkweaveError
+from workweave.services import accounts
+from workweave.services.setup import open_store
 from workweave.store import Store
-from workweave.web import accounts
 from workweave.web.auth import (
     SESSION_COOKIE,
     AuthError,
@@ -46,14 +47,6 @@ templates.env.filters["tojson_attr"] = lambda v: json.dumps(v, ensure_ascii=Fals
 templates.env.filters["utcms"] = lambda ms: (
     datetime.fromtimestamp(ms / 1000, tz=UTC).strftime("%Y-%m-%d %H:%M UTC") if ms else ""
 )
-
-
-def open_store(location: str) -> Store:
-    """Open the store at a path or URL, making it if it does not exist yet."""
-    try:
-        return Store.open(location)
-    except NotFoundError:
-        return Store.create(location)
 
 
 def create_app(
@@ -225,4 +218,4 @@ def serve(
     uvicorn.run(app, host=host, port=port, log_level=log_level, proxy_headers=False)
 
 
-__all__ = ["create_app", "open_store", "serve"]
+__all__ = ["create_app", "serve"]

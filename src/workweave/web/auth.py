@@ -24,10 +24,10 @@ from starlette.datastructures import Headers
 from starlette.responses import HTMLResponse, JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from workweave.domain.accounts import ROLES, Membership, User
 from workweave.domain.errors import NotFoundError
+from workweave.services import accounts
 from workweave.store import Store
-from workweave.web import accounts
-from workweave.web.accounts import ROLES, Membership, User
 from workweave.web.sync import Actor
 
 SESSION_COOKIE = "workweave_session"

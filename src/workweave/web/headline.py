@@ -13,13 +13,10 @@ import math
 import threading
 from typing import Any
 
-from sqlalchemy import func, select
-
 from workweave.domain.errors import NotFoundError
+from workweave.services.setup import data_version
 from workweave.services.studies import summary
 from workweave.store import TABLES, Store
-from workweave.store import schema as S
-from workweave.store import schema_web as W
 
 HEADLINE_METRICS: tuple[str, ...] = (
     "domain_share_observed",
@@ -35,31 +32,6 @@ SHOWN_KEYS = {"domain_share_observed": ("managerial", "clinical")}
 
 _cache: dict[tuple[Any, ...], dict[str, Any]] = {}
 _lock = threading.Lock()
-
-
-def _version(store: Store, study_id: int) -> tuple[Any, ...]:
-    """Changes whenever the study's sessions do (new, replaced or re-projected)."""
-    with store.engine.connect() as conn:
-        n, top, last = conn.execute(
-            select(func.count(), func.max(S.sessions.c.id), func.max(S.sessions.c.known_end_ms))
-            .select_from(S.sessions)
-            .where(S.sessions.c.study_id == study_id)
-        ).one()
-        projected = conn.execute(
-            select(func.max(W.capture_sessions.c.projected_ms)).where(
-                W.capture_sessions.c.study_id == study_id
-            )
-        ).scalar_one()
-        plans = conn.execute(
-            select(func.count())
-            .select_from(
-                S.job_plan_sessions.join(
-                    S.participants, S.participants.c.id == S.job_plan_sessions.c.participant_id
-                )
-            )
-            .where(S.participants.c.study_id == study_id)
-        ).scalar_one()
-    return (store.location, study_id, n, top, last, projected, plans)
 
 
 def _fmt(value: float, unit: str) -> tuple[str, str]:
@@ -160,7 +132,7 @@ def _summary_items(data: dict[str, Any]) -> list[dict[str, Any]]:
 def headline(store: Store, study_id: int) -> dict[str, Any]:
     """{'source': 'metrics' or 'summary', 'items': [{id, label, value, unit, detail}],
     'totals': the summary's items, 'summary': the study summary}."""
-    version = _version(store, study_id)
+    version = data_version(store, study_id)
     with _lock:
         if version in _cache:
             return _cache[version]

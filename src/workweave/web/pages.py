@@ -14,7 +14,8 @@ from workweave.domain.errors import NotFoundError, ValidationError
 from workweave.domain.study import BANDS, PROFESSIONS, WEEKDAYS
 from workweave.domain.template import DOMAINS, JOB_PLAN_CATEGORIES
 from workweave.io.templates import parse_template
-from workweave.web import accounts, headline, pages_qual, service, sync
+from workweave.services import accounts, setup
+from workweave.web import headline, pages_qual, sync
 from workweave.web.app import flash, render
 from workweave.web.auth import (
     ANY_ROLE,
@@ -122,7 +123,7 @@ def logout(request: Request) -> Response:
 @router.get("/")
 def home(request: Request, who: Annotated[Who, Depends(ANYONE)]) -> Response:
     default = request.app.state.default_study
-    studies = service.visible_studies(store_of(request), who.user)
+    studies = setup.visible_studies(store_of(request), who.user)
     names = [s.name for s in studies]
     if default in names:
         return _back(f"/studies/{_q(default)}")
@@ -167,7 +168,7 @@ def studies(request: Request, who: Annotated[Who, Depends(ANYONE)]) -> Response:
         request,
         "studies.html",
         who,
-        studies=service.visible_studies(store_of(request), who.user),
+        studies=setup.visible_studies(store_of(request), who.user),
         can_create=who.role in ("admin", "researcher"),
     )
 
@@ -178,7 +179,7 @@ async def create_study(request: Request, who: Annotated[Who, Depends(MANAGE)]) -
     name = str(form.get("name", "")).strip()
     ok = _attempt(
         request,
-        lambda: service.create_study(
+        lambda: setup.create_study(
             store_of(request),
             who.user,
             name,
@@ -198,16 +199,16 @@ def dashboard(request: Request, study: str, who: Annotated[Who, Depends(ANYONE)]
     assert who.study_id is not None
     info = store.studies.get(who.study_id)
     head = headline.headline(store, who.study_id)
-    tpl = accounts.study_template(store, who.study_id)
+    tpl = setup.study_template(store, who.study_id)
     return render(
         request,
         "dashboard.html",
         who,
         info=info,
         head=head,
-        sessions=service.sessions_list(store, who.study_id, limit=25),
+        sessions=setup.sessions_list(store, who.study_id, limit=25),
         template=tpl,
-        templates=service.all_templates(store) if who.role in ("admin", "researcher") else [],
+        templates=setup.all_templates(store) if who.role in ("admin", "researcher") else [],
         counts={
             "sites": len(store.studies.sites(who.study_id)),
             "participants": len(store.studies.participants(who.study_id)),
@@ -227,8 +228,7 @@ async def choose_template(
     sid = who.study_id
 
     def choose() -> None:
-        store.studies.save_template(service.find_template(store, name, version))
-        accounts.set_study_template(store, sid, name, version, who.user.id)
+        setup.choose_template(store, sid, name, version, who.user.id)
 
     _attempt(request, choose, f"New sessions will use template {name}@{version}.")
     return _back(f"/studies/{_q(study)}")
@@ -250,7 +250,7 @@ async def add_site(request: Request, study: str, who: Annotated[Who, Depends(MAN
     sid = who.study_id
     _attempt(
         request,
-        lambda: service.add_site(
+        lambda: setup.add_site(
             store_of(request),
             sid,
             str(form.get("code", "")),
@@ -280,7 +280,7 @@ async def add_observer(
     sid = who.study_id
     _attempt(
         request,
-        lambda: service.add_observer(
+        lambda: setup.add_observer(
             store_of(request), sid, str(form.get("code", "")), str(form.get("name", ""))
         ),
         f"Observer {form.get('code')} added.",
@@ -329,7 +329,7 @@ def participants(request: Request, study: str, who: Annotated[Who, Depends(MANAG
         request,
         "participants.html",
         who,
-        participants=service.participants_view(store, who.study_id),
+        participants=setup.participants_view(store, who.study_id),
         sites=store.studies.sites(who.study_id),
         professions=PROFESSIONS,
         bands=BANDS,
@@ -346,7 +346,7 @@ async def add_participant(
     sid = who.study_id
     ok = _attempt(
         request,
-        lambda: service.save_participant(
+        lambda: setup.save_participant(
             store_of(request),
             sid,
             code,
@@ -370,7 +370,7 @@ def participant(
 ) -> Response:
     store = store_of(request)
     assert who.study_id is not None
-    p = service.participant(store, who.study_id, code)
+    p = setup.participant(store, who.study_id, code)
     plan = [
         {
             "weekday": s.weekday,
@@ -405,7 +405,7 @@ async def update_participant(
     sid = who.study_id
     _attempt(
         request,
-        lambda: service.save_participant(
+        lambda: setup.save_participant(
             store_of(request),
             sid,
             code,
@@ -445,9 +445,7 @@ async def save_job_plan(
     sid = who.study_id
 
     def save() -> None:
-        plan = service.job_plan_from_rows(rows)  # type: ignore[arg-type]
-        service.participant(store, sid, code)
-        store.studies.set_job_plans(sid, {code: plan})
+        setup.save_job_plan(store, sid, code, rows)  # type: ignore[arg-type]
 
     _attempt(request, save, "Job plan saved.")
     return _back(f"/studies/{_q(study)}/participants/{_q(code)}")
@@ -485,9 +483,7 @@ async def record_consent(
 
 @router.get("/templates")
 def templates_page(request: Request, who: Annotated[Who, Depends(MANAGE)]) -> Response:
-    return render(
-        request, "templates.html", who, templates=service.all_templates(store_of(request))
-    )
+    return render(request, "templates.html", who, templates=setup.all_templates(store_of(request)))
 
 
 @router.post("/templates")
@@ -519,7 +515,7 @@ def template_page(
 ) -> Response:
     import yaml
 
-    tpl = service.find_template(store_of(request), name, version)
+    tpl = setup.find_template(store_of(request), name, version)
     return render(
         request,
         "template.html",
@@ -606,9 +602,9 @@ def self_report(
 def diary_page(request: Request, study: str, who: Annotated[Who, Depends(PARTICIPANT)]) -> Response:
     assert who.study_id is not None
     store = store_of(request)
-    tpl = accounts.study_template(store, who.study_id)
+    tpl = setup.study_template(store, who.study_id)
     own = (
-        service.sessions_list(store, who.study_id, participant_code=who.participant_code, limit=30)
+        setup.sessions_list(store, who.study_id, participant_code=who.participant_code, limit=30)
         if who.participant_code
         else []
     )
@@ -674,9 +670,7 @@ def sessions(request: Request, study: str, who: Annotated[Who, Depends(ANYONE)])
     rows = (
         []
         if who.role == "participant" and own is None
-        else service.sessions_list(
-            store_of(request), who.study_id, participant_code=own, limit=1000
-        )
+        else setup.sessions_list(store_of(request), who.study_id, participant_code=own, limit=1000)
     )
     return render(request, "sessions.html", who, sessions=rows)
 
@@ -687,10 +681,10 @@ def session_page(
 ) -> Response:
     store = store_of(request)
     assert who.study_id is not None
-    s = service.load_session(store, who.study_id, key)
+    s = setup.load_session(store, who.study_id, key)
     if who.role == "participant" and s.participant != who.participant_code:
         raise AuthError(403, "participants see only their own sessions")
-    tpl = service.template_of(store, s)
+    tpl = setup.template_of(store, s)
     captured = sync.capture_session(store, who.study_id, key) is not None
     return render(
         request,
@@ -726,7 +720,7 @@ async def correct_session(
     def run() -> None:
         v: Any = value
         if field in ("start", "end", "at"):
-            s = service.load_session(store, sid, key)
+            s = setup.load_session(store, sid, key)
             from zoneinfo import ZoneInfo
 
             try:

@@ -10,7 +10,8 @@ from pydantic import BaseModel, Field
 
 from workweave.domain.errors import NotFoundError, ValidationError
 from workweave.io.templates import parse_template
-from workweave.web import accounts, headline, service, sync
+from workweave.services import accounts, setup
+from workweave.web import headline, sync
 from workweave.web.auth import (
     ANY_ROLE,
     AuthError,
@@ -231,14 +232,14 @@ def me(request: Request, who: Annotated[Who, Depends(ANYONE)]) -> SessionOut:
 
 @router.get("/studies", response_model=list[StudyOut], tags=["studies"])
 def list_studies(request: Request, who: Annotated[Who, Depends(ANYONE)]) -> list[StudyOut]:
-    return [StudyOut(**s.__dict__) for s in service.visible_studies(store_of(request), who.user)]
+    return [StudyOut(**s.__dict__) for s in setup.visible_studies(store_of(request), who.user)]
 
 
 @router.post("/studies", response_model=StudyOut, status_code=201, tags=["studies"])
 def create_study(request: Request, body: StudyIn, who: Annotated[Who, Depends(MANAGE)]) -> StudyOut:
     store = store_of(request)
-    service.create_study(store, who.user, body.name, body.title, body.description)
-    study = next(s for s in service.visible_studies(store, who.user) if s.name == body.name)
+    setup.create_study(store, who.user, body.name, body.title, body.description)
+    study = next(s for s in setup.visible_studies(store, who.user) if s.name == body.name)
     return StudyOut(**study.__dict__)
 
 
@@ -273,7 +274,7 @@ def add_site(
     request: Request, study: str, body: SiteIn, who: Annotated[Who, Depends(MANAGE)]
 ) -> dict[str, str]:
     assert who.study_id is not None
-    service.add_site(
+    setup.add_site(
         store_of(request), who.study_id, body.code, body.name, body.timezone, body.description
     )
     return {"code": body.code}
@@ -290,7 +291,7 @@ def add_observer(
     request: Request, study: str, body: ObserverIn, who: Annotated[Who, Depends(MANAGE)]
 ) -> dict[str, str]:
     assert who.study_id is not None
-    service.add_observer(store_of(request), who.study_id, body.code, body.name)
+    setup.add_observer(store_of(request), who.study_id, body.code, body.name)
     return {"code": body.code}
 
 
@@ -300,7 +301,7 @@ def list_participants(
 ) -> list[dict[str, Any]]:
     """Participants with their consent status (observers need it to start a session)."""
     assert who.study_id is not None
-    return service.participants_view(store_of(request), who.study_id)
+    return setup.participants_view(store_of(request), who.study_id)
 
 
 @router.post("/studies/{study}/participants", status_code=201, tags=["set-up"])
@@ -308,7 +309,7 @@ def add_participant(
     request: Request, study: str, body: ParticipantIn, who: Annotated[Who, Depends(MANAGE)]
 ) -> dict[str, str]:
     assert who.study_id is not None
-    service.save_participant(
+    setup.save_participant(
         store_of(request),
         who.study_id,
         body.code,
@@ -369,9 +370,7 @@ def choose_template(
 ) -> dict[str, str]:
     """The template new sessions of the study are recorded with."""
     assert who.study_id is not None
-    store = store_of(request)
-    store.studies.save_template(service.find_template(store, body.name, body.version))
-    accounts.set_study_template(store, who.study_id, body.name, body.version, who.user.id)
+    setup.choose_template(store_of(request), who.study_id, body.name, body.version, who.user.id)
     return {"template": f"{body.name}@{body.version}"}
 
 
@@ -382,7 +381,7 @@ def choose_template(
 def list_templates(request: Request, who: Annotated[Who, Depends(MANAGE)]) -> list[dict[str, Any]]:
     return [
         {"name": t.name, "version": t.version, "title": t.title, "where": where}
-        for t, where in service.all_templates(store_of(request))
+        for t, where in setup.all_templates(store_of(request))
     ]
 
 
@@ -390,7 +389,7 @@ def list_templates(request: Request, who: Annotated[Who, Depends(MANAGE)]) -> li
 def get_template(
     request: Request, name: str, version: str, who: Annotated[Who, Depends(MANAGE)]
 ) -> dict[str, Any]:
-    return service.find_template(store_of(request), name, version).to_dict()
+    return setup.find_template(store_of(request), name, version).to_dict()
 
 
 @router.post("/templates", status_code=201, tags=["templates"])
@@ -430,7 +429,7 @@ def capture_config(
     """The study's template and the participants one may record (with consent), for the
     capture client to keep offline."""
     assert who.study_id is not None
-    return service.capture_config(
+    return setup.capture_config(
         store_of(request),
         who.study_id,
         who.role,
@@ -511,7 +510,7 @@ def list_sessions(
     own = who.participant_code if who.role == "participant" else None
     if who.role == "participant" and own is None:
         return []
-    return service.sessions_list(store_of(request), who.study_id, participant_code=own)
+    return setup.sessions_list(store_of(request), who.study_id, participant_code=own)
 
 
 @router.get("/studies/{study}/sessions/{key}/edits", tags=["sessions"])
@@ -521,7 +520,7 @@ def session_edits(
     """Corrections made to a session after the fact: who, when, what, old and new values."""
     assert who.study_id is not None
     store = store_of(request)
-    s = service.load_session(store, who.study_id, key)
+    s = setup.load_session(store, who.study_id, key)
     _own_or_staff(who, s.participant)
     return sync.edits_of(store, who.study_id, key)
 
@@ -576,9 +575,9 @@ def get_session_detail(
     """A session with its tasks, events, notes and its timeline layout."""
     assert who.study_id is not None
     store = store_of(request)
-    s = service.load_session(store, who.study_id, key)
+    s = setup.load_session(store, who.study_id, key)
     _own_or_staff(who, s.participant)
-    tpl = service.template_of(store, s)
+    tpl = setup.template_of(store, s)
     return {
         "key": s.key,
         "participant": s.participant,

@@ -25,10 +25,10 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from workweave.domain.errors import NotFoundError, ValidationError
 from workweave.domain.study import Observer
 from workweave.domain.time import to_ms
+from workweave.services import accounts, setup
 from workweave.store import Store
 from workweave.store import schema as S
 from workweave.store import schema_web as W
-from workweave.web import accounts
 from workweave.web.projection import (
     ACTION_TYPES,
     MAX_MS,
@@ -341,7 +341,7 @@ def _open_session(
     if mode == "shadowing":
         observer = actor.observer_code or actor.name
         store.studies.add_observers(study_id, [Observer(observer)], conn)
-    template = accounts.study_template(store, study_id, conn)
+    template = setup.study_template(store, study_id, conn)
     values = dict(
         study_id=study_id,
         session_key=key,

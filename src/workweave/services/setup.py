@@ -1,16 +1,25 @@
-"""What the web pages and the JSON API do, as plain functions over the store, shared by both."""
+"""Setting up a study: studies, sites, observers, participants and their job plans, the
+template a study records with, and the lists the set-up pages show. Shared by the web pages,
+the JSON API and the CLI.
+
+Accounts, membership and consent are in ``workweave.services.accounts``; the SQL of the lists
+is in ``workweave.store.listings``.
+"""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import Connection
 
+from workweave.domain.accounts import User
 from workweave.domain.errors import NotFoundError, Problem, ValidationError
 from workweave.domain.observation import Session
+from workweave.domain.policy import DEFAULT_TIMEZONE
 from workweave.domain.study import (
     JobPlan,
     JobPlanSession,
@@ -20,12 +29,19 @@ from workweave.domain.study import (
     Study,
 )
 from workweave.domain.template import Template
-from workweave.domain.time import from_ms
-from workweave.io.templates import builtin_template, builtin_template_names
-from workweave.store import Store
-from workweave.store import schema as S
-from workweave.web import accounts
-from workweave.web.accounts import User
+from workweave.domain.time import from_ms, now_ms
+from workweave.io.templates import DEFAULT_TEMPLATE, builtin_template, builtin_template_names
+from workweave.services import accounts
+from workweave.store import Store, listings
+from workweave.store import accounts as account_repo
+
+
+def open_store(location: str) -> Store:
+    """Open the store at a path or URL, making it if it does not exist yet."""
+    try:
+        return Store.open(location)
+    except NotFoundError:
+        return Store.create(location)
 
 
 @dataclass(frozen=True)
@@ -55,8 +71,8 @@ def visible_studies(store: Store, user: User) -> list[StudyView]:
 def create_study(
     store: Store, user: User, name: str, title: str = "", description: str = ""
 ) -> int:
-    import re
-
+    """Make a study (recording with the default template); a researcher who makes one
+    becomes its researcher."""
     name = (name or "").strip()
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}", name):
         raise ValidationError(
@@ -65,7 +81,7 @@ def create_study(
     sid = store.studies.create(
         Study(name, title.strip() or name, description.strip()), exist_ok=False
     )
-    accounts.study_template(store, sid)
+    study_template(store, sid)
     if user.role != "admin":
         accounts.grant(store, user.name, name, "researcher")
     return sid
@@ -79,10 +95,10 @@ def add_site(
     study_id: int,
     code: str,
     name: str = "",
-    timezone: str = "Europe/London",
+    timezone: str = DEFAULT_TIMEZONE,
     description: str = "",
 ) -> None:
-    site = Site(code.strip(), name.strip(), timezone.strip() or "Europe/London", description)
+    site = Site(code.strip(), name.strip(), timezone.strip() or DEFAULT_TIMEZONE, description)
     if any(s.code == site.code for s in store.studies.sites(study_id)):
         raise ValidationError(f"site '{site.code}' already exists")
     with store.transaction() as conn:
@@ -182,6 +198,14 @@ def job_plan_from_rows(rows: list[dict[str, Any]]) -> JobPlan:
     return JobPlan(tuple(sessions))
 
 
+def save_job_plan(store: Store, study_id: int, code: str, rows: list[dict[str, Any]]) -> JobPlan:
+    """Replace a participant's job plan with the one in editor rows (see `job_plan_from_rows`)."""
+    plan = job_plan_from_rows(rows)
+    participant(store, study_id, code)
+    store.studies.set_job_plans(study_id, {code: plan})
+    return plan
+
+
 def participants_view(store: Store, study_id: int) -> list[dict[str, Any]]:
     consent = accounts.consents(store, study_id)
     out = []
@@ -213,40 +237,9 @@ def sessions_list(
     participant_code: str | None = None,
     limit: int = 200,
 ) -> list[dict[str, Any]]:
-    n_tasks = (
-        select(S.tasks.c.session_id, func.count().label("n"))
-        .group_by(S.tasks.c.session_id)
-        .subquery()
-    )
-    q = (
-        select(
-            S.sessions.c.key,
-            S.sessions.c.mode,
-            S.sessions.c.source,
-            S.sessions.c.start_ms,
-            S.sessions.c.end_ms,
-            S.sessions.c.known_end_ms,
-            S.sessions.c.complete,
-            S.sessions.c.timezone,
-            S.participants.c.code.label("participant"),
-            S.sites.c.code.label("site"),
-            S.observers.c.code.label("observer"),
-            func.coalesce(n_tasks.c.n, 0).label("tasks"),
-        )
-        .join(S.participants, S.participants.c.id == S.sessions.c.participant_id)
-        .join(S.sites, S.sites.c.id == S.sessions.c.site_id)
-        .outerjoin(S.observers, S.observers.c.id == S.sessions.c.observer_id)
-        .outerjoin(n_tasks, n_tasks.c.session_id == S.sessions.c.id)
-        .where(S.sessions.c.study_id == study_id)
-        .order_by(S.sessions.c.start_ms.desc(), S.sessions.c.key)
-        .limit(limit)
-    )
-    if participant_code is not None:
-        q = q.where(S.participants.c.code == participant_code)
-    with store.engine.connect() as conn:
-        rows = conn.execute(q).all()
+    """The study's sessions (of one participant if given), latest first, as shown in lists."""
     out = []
-    for r in rows:
+    for r in listings.session_rows(store, study_id, participant_code=participant_code, limit=limit):
         zone = ZoneInfo(r.timezone)
         start = from_ms(r.start_ms)
         assert start is not None
@@ -261,11 +254,16 @@ def sessions_list(
                 "start": start.isoformat(),
                 "local_start": start.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
                 "hours": round((r.known_end_ms - r.start_ms) / 3_600_000, 2),
-                "complete": bool(r.complete),
-                "tasks": int(r.tasks),
+                "complete": r.complete,
+                "tasks": r.tasks,
             }
         )
     return out
+
+
+def data_version(store: Store, study_id: int) -> tuple[Any, ...]:
+    """Changes whenever the study's sessions or job plans do (for caching dashboard figures)."""
+    return listings.study_data_version(store, study_id)
 
 
 def load_session(store: Store, study_id: int, key: str) -> Session:
@@ -311,6 +309,37 @@ def find_template(store: Store, name: str, version: str) -> Template:
         raise
 
 
+def study_template(store: Store, study_id: int, conn: Connection | None = None) -> Template:
+    """The template new sessions of the study are recorded with (default: the built-in
+    default template, stored on first use)."""
+    if conn is None:
+        with store.transaction() as c:
+            return study_template(store, study_id, c)
+    key = account_repo.study_template_key(store, study_id, conn)
+    if key is not None:
+        return store.studies.template(*key)
+    tpl = builtin_template(DEFAULT_TEMPLATE)
+    if not account_repo.template_stored(store, tpl.name, tpl.version, conn):
+        store.studies.save_template(tpl, conn=conn)
+    return tpl
+
+
+def set_study_template(
+    store: Store, study_id: int, name: str, version: str, by: int | None = None
+) -> None:
+    """Record new sessions of the study with this stored template."""
+    account_repo.set_study_template(store, study_id, name, version, by=by, set_ms=now_ms())
+
+
+def choose_template(
+    store: Store, study_id: int, name: str, version: str, by: int | None = None
+) -> None:
+    """Record new sessions of the study with template `name@version` (a built-in one is
+    stored first)."""
+    store.studies.save_template(find_template(store, name, version))
+    set_study_template(store, study_id, name, version, by)
+
+
 def capture_config(
     store: Store,
     study_id: int,
@@ -320,7 +349,7 @@ def capture_config(
     user_name: str,
 ) -> dict[str, Any]:
     """What the capture client needs (and keeps for working offline)."""
-    tpl = accounts.study_template(store, study_id)
+    tpl = study_template(store, study_id)
     people = participants_view(store, study_id)
     if who_role == "participant":
         people = [p for p in people if p["code"] == participant_code]
@@ -349,14 +378,20 @@ __all__ = [
     "add_site",
     "all_templates",
     "capture_config",
+    "choose_template",
     "create_study",
+    "data_version",
     "find_template",
     "job_plan_from_rows",
     "load_session",
+    "open_store",
     "participant",
     "participants_view",
+    "save_job_plan",
     "save_participant",
     "sessions_list",
+    "set_study_template",
+    "study_template",
     "template_of",
     "visible_studies",
 ]
