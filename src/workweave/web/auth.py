@@ -24,11 +24,11 @@ from starlette.datastructures import Headers
 from starlette.responses import HTMLResponse, JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from workweave.domain.capture import Actor
 from workweave.domain.errors import NotFoundError
 from workweave.store.repository import Store
 from workweave.web import accounts
 from workweave.web.accounts import ROLES, Membership, User
-from workweave.web.sync import Actor
 
 SESSION_COOKIE = "workweave_session"
 CSRF_FIELD = "csrf_token"
