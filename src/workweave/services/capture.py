@@ -63,6 +63,9 @@ def actor_of(store: Store, user: accounts.User, study_id: int) -> Actor | None:
 
 @dataclass
 class SyncReport:
+    """What an ingest did: actions stored, duplicates, rejections with reasons, and for each
+    session it projected again, its counts (the answer of ``POST /api/sync``)."""
+
     stored: list[str] = field(default_factory=list)
     duplicates: list[str] = field(default_factory=list)
     rejected: list[dict[str, str]] = field(default_factory=list)
