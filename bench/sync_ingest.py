@@ -21,9 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from workweave.domain.study import Participant, Site, Study
-from workweave.services import accounts
+from workweave.services import accounts, capture
 from workweave.store import Store
-from workweave.web import sync
 
 CATEGORIES = [
     "CLIN-DIRECT",
@@ -129,17 +128,17 @@ def main() -> None:
     accounts.add_user(store, name, "admin", "bench-password")
     user = accounts.user_by_name(store, name)
     assert user is not None
-    actor = sync.Actor.of(store, user, sid)
+    actor = capture.actor_of(store, user, sid)
     assert actor is not None
 
     batch = make_batch(args.actions)
     t0 = time.perf_counter()
-    report = sync.ingest(store, sid, actor, batch, clock_ms=batch[-1]["t"])
+    report = capture.ingest(store, sid, actor, batch, clock_ms=batch[-1]["t"])
     first = time.perf_counter() - t0
     assert not report.rejected, report.rejected[:3]
     tasks = report.sessions[0]["tasks"]
     t0 = time.perf_counter()
-    again = sync.ingest(store, sid, actor, batch, clock_ms=batch[-1]["t"])
+    again = capture.ingest(store, sid, actor, batch, clock_ms=batch[-1]["t"])
     replay = time.perf_counter() - t0
     assert not again.stored and len(again.duplicates) == len(batch)
 

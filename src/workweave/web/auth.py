@@ -25,10 +25,10 @@ from starlette.responses import HTMLResponse, JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from workweave.domain.accounts import ROLES, Membership, User
+from workweave.domain.capture import Actor
 from workweave.domain.errors import NotFoundError
 from workweave.services import accounts
 from workweave.store import Store
-from workweave.web.sync import Actor
 
 SESSION_COOKIE = "workweave_session"
 CSRF_FIELD = "csrf_token"

@@ -15,7 +15,8 @@ from workweave.domain.study import BANDS, PROFESSIONS, WEEKDAYS
 from workweave.domain.template import DOMAINS, JOB_PLAN_CATEGORIES
 from workweave.io.templates import parse_template
 from workweave.services import accounts, setup
-from workweave.web import headline, pages_qual, sync
+from workweave.services import capture as capture_service
+from workweave.web import headline, pages_qual
 from workweave.web.app import flash, render
 from workweave.web.auth import (
     ANY_ROLE,
@@ -650,7 +651,7 @@ async def diary_submit(
             day = dt.date.fromisoformat(str(form.get("date", "")))
         except ValueError:
             raise ValidationError("choose the day (YYYY-MM-DD)") from None
-        report = sync.record_diary(store_of(request), sid, who.actor(), day, entries)
+        report = capture_service.record_diary(store_of(request), sid, who.actor(), day, entries)
         if report.rejected:
             raise ValidationError(report.rejected[0]["reason"])
 
@@ -685,7 +686,7 @@ def session_page(
     if who.role == "participant" and s.participant != who.participant_code:
         raise AuthError(403, "participants see only their own sessions")
     tpl = setup.template_of(store, s)
-    captured = sync.capture_session(store, who.study_id, key) is not None
+    captured = capture_service.capture_session(store, who.study_id, key) is not None
     return render(
         request,
         "session.html",
@@ -693,7 +694,7 @@ def session_page(
         s=s,
         t=tpl,
         tl=layout(s, tpl),
-        edits=sync.edits_of(store, who.study_id, key),
+        edits=capture_service.edits_of(store, who.study_id, key),
         captured=captured,
         can_correct=captured and who.role in ("admin", "researcher"),
         labels={c.code: c.label for c in tpl.categories} if tpl else {},
@@ -732,7 +733,9 @@ async def correct_session(
             v = int(local.timestamp() * 1000)
         elif field == "deleted":
             v = value in ("yes", "true", "1", True)
-        report = sync.correct(store, sid, who.actor(), key, str(form.get("target", "")), field, v)
+        report = capture_service.correct(
+            store, sid, who.actor(), key, str(form.get("target", "")), field, v
+        )
         if report.rejected:
             raise ValidationError(report.rejected[0]["reason"])
 

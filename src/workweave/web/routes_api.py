@@ -11,7 +11,8 @@ from pydantic import BaseModel, Field
 from workweave.domain.errors import NotFoundError, ValidationError
 from workweave.io.templates import parse_template
 from workweave.services import accounts, setup
-from workweave.web import headline, sync
+from workweave.services import capture as capture_service
+from workweave.web import headline
 from workweave.web.auth import (
     ANY_ROLE,
     AuthError,
@@ -453,7 +454,7 @@ def capture_start(
         "t": body.t,
         "payload": {"participant": body.participant, "mode": body.mode},
     }
-    report = sync.ingest(
+    report = capture_service.ingest(
         store_of(request), who.study_id, who.actor(), [action], clock_ms=body.clock
     )
     if report.rejected:
@@ -472,7 +473,7 @@ def sync_actions(request: Request, body: SyncIn, who: Annotated[Who, Depends(ANY
     refused are listed under `rejected` with the reason."""
     member = principal_for(request, who.user, body.study)
     assert member.study_id is not None
-    report = sync.ingest(
+    report = capture_service.ingest(
         store_of(request), member.study_id, member.actor(), body.actions, clock_ms=body.clock
     )
     return report.as_dict()
@@ -484,7 +485,7 @@ def diary(
 ) -> Any:
     """Add end-of-day diary entries (a self-report session for the day)."""
     assert who.study_id is not None
-    report = sync.record_diary(
+    report = capture_service.record_diary(
         store_of(request),
         who.study_id,
         who.actor(),
@@ -522,7 +523,7 @@ def session_edits(
     store = store_of(request)
     s = setup.load_session(store, who.study_id, key)
     _own_or_staff(who, s.participant)
-    return sync.edits_of(store, who.study_id, key)
+    return capture_service.edits_of(store, who.study_id, key)
 
 
 @router.get("/studies/{study}/sessions/{key}/actions", tags=["sessions"])
@@ -532,7 +533,7 @@ def session_actions(
     """The raw action log a captured session was projected from."""
     assert who.study_id is not None
     store = store_of(request)
-    row = sync.capture_session(store, who.study_id, key)
+    row = capture_service.capture_session(store, who.study_id, key)
     if row is None:
         raise NotFoundError(f"session {key} has no capture log")
     return [
@@ -544,7 +545,7 @@ def session_actions(
             "payload": a.payload,
             "received_ms": a.received_ms,
         }
-        for a in sync.actions_of(store, row.uuid)
+        for a in capture_service.actions_of(store, row.uuid)
     ]
 
 
@@ -560,7 +561,7 @@ def correct_session(
 ) -> Any:
     """Correct a captured session; the correction is kept as an edit (who, when, old, new)."""
     assert who.study_id is not None
-    report = sync.correct(
+    report = capture_service.correct(
         store_of(request), who.study_id, who.actor(), key, body.target, body.field, body.value
     )
     if report.rejected:

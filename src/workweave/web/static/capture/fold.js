@@ -1,7 +1,8 @@
 // The capture state as a fold over the session's action log.
-// It mirrors workweave/web/projection.py, which is the reference: the server projects the same
+// It mirrors workweave/domain/capture.py, which is the reference: the server projects the same
 // log into the canonical tables. Actions are folded in (seq, t, uuid) order; undone actions
-// are left out.
+// are left out. Both folds run the cases in tests/capture/fold_cases/ (see its README for the
+// fields they are compared on).
 
 export function orderKey(a, b) {
   if (a.seq !== b.seq) return a.seq - b.seq;
@@ -110,6 +111,8 @@ export class State {
         if (task && this.isSuspended(task) && task.end === null) {
           const s = task.susp[task.susp.length - 1];
           s[1] = Math.max(t, s[0]);
+          // whatever is running when a task is taken up again runs in parallel with it
+          for (const o of this.active()) if (o.key !== task.key) this.links.push([o.key, task.key]);
         }
         break;
       }

@@ -1,75 +1,71 @@
-"""Receiving capture actions from devices and projecting them into the canonical tables.
+"""Capture as a use case: receiving action logs, projecting them, corrections and diaries.
+
+Anything that records capture actions (the capture app through ``POST /api/sync``, a bulk
+import of a log exported from a tablet, a future native client) goes through ``ingest``.
 
 ``ingest`` is idempotent: an action's UUID is its key, so a batch delivered twice, or an action
 that arrives in two batches, is stored once and changes nothing the second time. Every session
-that received new actions is projected again from its whole log (``projection.project``) and
-written through the repository, so the canonical tables always equal the projection of the
-log, whatever order the actions arrived in.
+that received new actions is projected again from its whole log (the fold,
+``workweave.domain.capture.project``) and written through the store
+(``workweave.store.capture``), so the canonical tables always equal the projection of the log,
+whatever order the actions arrived in.
 """
 
 from __future__ import annotations
 
-import json
-import re
 import time
 import uuid as uuidlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, delete, insert, select, update
-from sqlalchemy.exc import IntegrityError, OperationalError
-
-from workweave.domain.errors import NotFoundError, ValidationError
-from workweave.domain.study import Observer
-from workweave.domain.time import to_ms
-from workweave.services import accounts, setup
-from workweave.store import Store
-from workweave.store import schema as S
-from workweave.store import schema_web as W
-from workweave.web.projection import (
-    ACTION_TYPES,
+from workweave.domain.capture import (
     MAX_MS,
     MIN_MS,
     Action,
-    Header,
+    Actor,
     Projection,
+    ordered,
+    parse_action,
     project,
 )
+from workweave.domain.errors import NotFoundError, ValidationError
+from workweave.domain.study import Observer
+from workweave.domain.time import now_ms as _now
+from workweave.domain.time import to_ms
+from workweave.services import accounts, setup
+from workweave.store import Store
+from workweave.store import capture as repo
+from workweave.store.capture import CaptureSession
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
 
 MAX_BATCH = 20_000
 MAX_PAYLOAD = 64_000
-_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{7,35}$")
 _NAMESPACE = uuidlib.UUID("5f0b7d1e-9c43-4b7e-8d0e-7f3a2b1c4d5e")
 
 SHADOWING_ROLES = ("admin", "researcher", "observer")
 
 
-@dataclass(frozen=True)
-class Actor:
-    """Who is sending actions, and what they may do in the study."""
-
-    user_id: int
-    name: str
-    role: str  # the role in this study: admin, researcher, observer or participant
-    observer_code: str | None = None
-    participant_code: str | None = None
-
-    @classmethod
-    def of(cls, store: Store, user: accounts.User, study_id: int) -> Actor | None:
-        if user.role == "admin":
-            m = accounts.membership(store, user.id, study_id)
-            return cls(user.id, user.name, "admin", m.observer_code if m else None)
+def actor_of(store: Store, user: accounts.User, study_id: int) -> Actor | None:
+    """The user as an actor in the study (None if they are not a member and not an admin)."""
+    if user.role == "admin":
         m = accounts.membership(store, user.id, study_id)
-        if m is None:
-            return None
-        return cls(user.id, user.name, m.role, m.observer_code, m.participant_code)
+        return Actor(user.id, user.name, "admin", m.observer_code if m else None)
+    m = accounts.membership(store, user.id, study_id)
+    if m is None:
+        return None
+    return Actor(user.id, user.name, m.role, m.observer_code, m.participant_code)
 
 
 @dataclass
 class SyncReport:
+    """What an ingest did: actions stored, duplicates, rejections with reasons, and for each
+    session it projected again, its counts (the answer of ``POST /api/sync``)."""
+
     stored: list[str] = field(default_factory=list)
     duplicates: list[str] = field(default_factory=list)
     rejected: list[dict[str, str]] = field(default_factory=list)
@@ -86,38 +82,6 @@ class SyncReport:
             "server_ms": self.server_ms,
             "clock_skew_ms": self.clock_skew_ms,
         }
-
-
-def _now() -> int:
-    return int(time.time() * 1000)
-
-
-# -- parsing ------------------------------------------------------------------------------------
-
-
-def parse_action(raw: Any) -> tuple[Action | None, str | None, str]:
-    """(action, None, uuid) for a well-formed action, else (None, reason, uuid or '?')."""
-    if not isinstance(raw, Mapping):
-        return None, "an action must be an object", "?"
-    uid = raw.get("uuid")
-    if not isinstance(uid, str) or not _ID.match(uid):
-        return None, "'uuid' must be 8-36 letters, digits, '-' or '_'", str(uid)[:40]
-    sess = raw.get("session")
-    if not isinstance(sess, str) or not _ID.match(sess):
-        return None, "'session' must be a session id (8-36 letters, digits, '-')", uid
-    seq = raw.get("seq")
-    if isinstance(seq, bool) or not isinstance(seq, int) or not 0 <= seq < 2**31:
-        return None, "'seq' must be a whole number from 0", uid
-    kind = raw.get("type")
-    if kind not in ACTION_TYPES:
-        return None, f"'type' must be one of {', '.join(ACTION_TYPES)}", uid
-    t = raw.get("t")
-    if isinstance(t, bool) or not isinstance(t, int | float) or not MIN_MS <= t <= MAX_MS:
-        return None, "'t' must be the device time in ms since 1970 (UTC)", uid
-    payload = raw.get("payload") or {}
-    if not isinstance(payload, Mapping):
-        return None, "'payload' must be an object", uid
-    return Action(uid, sess, int(seq), str(kind), int(t), dict(payload)), None, uid
 
 
 # -- ingest ---------------------------------------------------------------------------------
@@ -153,7 +117,7 @@ def ingest(
                 return _ingest(
                     store, conn, study_id, actor, raw_actions, clock_ms, now_ms, internal
                 )
-        except (IntegrityError, OperationalError) as exc:  # a concurrent delivery: try again
+        except repo.CONCURRENT_DELIVERY as exc:  # a concurrent delivery: try again
             last = exc
             time.sleep(0.02 * 2**attempt)
     assert last is not None
@@ -185,18 +149,14 @@ def _ingest(
             parsed[action.uuid] = action
     if not parsed:
         return report
-    uids = list(parsed)
-    for chunk in _chunks(uids, 500):
-        for r in conn.execute(
-            select(W.capture_actions.c.uuid).where(W.capture_actions.c.uuid.in_(chunk))
-        ):
-            report.duplicates.append(r.uuid)
-            del parsed[r.uuid]
+    for uid in repo.stored_uuids(conn, list(parsed)):
+        report.duplicates.append(uid)
+        del parsed[uid]
     if not parsed:
         return report
     payloads: dict[str, str] = {}
     for a in list(parsed.values()):
-        text = json.dumps(a.payload, ensure_ascii=False, sort_keys=True)
+        text = repo.payload_json(a.payload)
         if len(text) > MAX_PAYLOAD:
             report.rejected.append({"uuid": a.uuid, "reason": "'payload' is too large"})
             del parsed[a.uuid]
@@ -205,17 +165,11 @@ def _ingest(
     by_session: dict[str, list[Action]] = {}
     for a in parsed.values():
         by_session.setdefault(a.session, []).append(a)
-    rows = {
-        r.uuid: r
-        for chunk in _chunks(list(by_session), 500)
-        for r in conn.execute(
-            select(W.capture_sessions).where(W.capture_sessions.c.uuid.in_(chunk)).with_for_update()
-        )
-    }
+    known = repo.sessions_for_update(conn, list(by_session))
     to_store: list[Action] = []
     touched: list[str] = []
     for suid, acts in by_session.items():
-        row = rows.get(suid)
+        row = known.get(suid)
         starts = [a for a in acts if a.type == "session_start"]
         if row is not None and row.study_id != study_id:
             _reject(report, acts, "this session belongs to another study")
@@ -244,10 +198,7 @@ def _ingest(
             touched.append(suid)
         to_store.extend(acts)
     # the log of each session to project: what was stored before, and what this batch adds
-    logs: dict[str, list[Action]] = {suid: [] for suid in touched}
-    for chunk in _chunks(touched, 200):
-        for a in _load_actions(conn, W.capture_actions.c.session_uuid.in_(chunk)):
-            logs[a.session].append(a)
+    logs = repo.logs(conn, touched)
     for a in to_store:
         if a.session in logs:
             logs[a.session].append(
@@ -256,23 +207,14 @@ def _ingest(
                 )
             )
     if to_store:
-        conn.execute(
-            insert(W.capture_actions),
-            [
-                dict(
-                    uuid=a.uuid,
-                    study_id=study_id,
-                    session_uuid=a.session,
-                    seq=a.seq,
-                    type=a.type,
-                    payload=payloads[a.uuid],
-                    device_ms=a.t,
-                    received_ms=now,
-                    batch_clock_ms=clock_ms,
-                    user_id=actor.user_id,
-                )
-                for a in to_store
-            ],
+        repo.add_actions(
+            conn,
+            study_id,
+            to_store,
+            payloads,
+            received_ms=now,
+            batch_clock_ms=clock_ms,
+            user_id=actor.user_id,
         )
         report.stored.extend(a.uuid for a in to_store)
     for suid in touched:
@@ -284,7 +226,7 @@ def _reject(report: SyncReport, acts: Iterable[Action], reason: str) -> None:
     report.rejected.extend({"uuid": a.uuid, "reason": reason} for a in acts)
 
 
-def _may_append(actor: Actor, row: Any, acts: list[Action]) -> str | None:
+def _may_append(actor: Actor, row: CaptureSession, acts: list[Action]) -> str | None:
     if actor.role == "admin" or row.user_id == actor.user_id:
         return None
     if actor.role == "researcher" and all(a.type in ("edit", "undo") for a in acts):
@@ -298,7 +240,7 @@ def _open_session(
     study_id: int,
     actor: Actor,
     start: Action,
-    row: Any,
+    row: CaptureSession | None,
     internal: bool,
     now: int,
 ) -> str | None:
@@ -319,13 +261,10 @@ def _open_session(
         return "you may not shadow in this study"
     if not isinstance(participant, str) or not participant:
         return "the session start names no participant"
-    prow = conn.execute(
-        select(S.participants.c.code, S.sites.c.code.label("site"), S.sites.c.timezone)
-        .join(S.sites, S.sites.c.id == S.participants.c.site_id)
-        .where(S.participants.c.study_id == study_id, S.participants.c.code == participant)
-    ).first()
-    if prow is None:
+    found = repo.participant_site(conn, study_id, participant)
+    if found is None:
         return f"no participant '{participant}' in this study"
+    site, timezone = found
     source = "capture"
     key = f"{'capture' if mode == 'shadowing' else 'self-report'}:{start.session}"
     if internal and isinstance(p.get("key"), str):
@@ -342,67 +281,24 @@ def _open_session(
         observer = actor.observer_code or actor.name
         store.studies.add_observers(study_id, [Observer(observer)], conn)
     template = setup.study_template(store, study_id, conn)
-    values = dict(
+    repo.open_session(
+        conn,
+        start.session,
+        row,
         study_id=study_id,
         session_key=key,
         mode=mode,
         source=source,
-        participant_code=participant,
-        site_code=prow.site,
-        observer_code=observer,
-        template_key=template.key,
-        timezone=prow.timezone,
+        participant=participant,
+        site=site,
+        observer=observer,
+        template=template.key,
+        timezone=timezone,
         user_id=actor.user_id,
-        state="refused" if refusal else "open",
         refusal=refusal,
+        now_ms=now,
     )
-    if row is None:
-        conn.execute(
-            insert(W.capture_sessions).values(
-                uuid=start.session, clock_samples=0, created_ms=now, **values
-            )
-        )
-    else:
-        conn.execute(
-            update(W.capture_sessions).where(W.capture_sessions.c.id == row.id).values(**values)
-        )
     return refusal
-
-
-def _load_actions(conn: Connection, where: Any) -> list[Action]:
-    return [
-        Action(
-            r.uuid,
-            r.session_uuid,
-            int(r.seq),
-            r.type,
-            int(r.device_ms),
-            json.loads(r.payload),
-            r.user_id,
-            int(r.received_ms),
-            None if r.batch_clock_ms is None else int(r.batch_clock_ms),
-        )
-        for r in conn.execute(select(W.capture_actions).where(where))
-    ]
-
-
-def load_actions(conn: Connection, session_uuid: str) -> list[Action]:
-    """The stored action log of a session (in no particular order)."""
-    return _load_actions(conn, W.capture_actions.c.session_uuid == session_uuid)
-
-
-def header_of(row: Any) -> Header:
-    return Header(
-        key=row.session_key,
-        uuid=row.uuid,
-        participant=row.participant_code,
-        site=row.site_code,
-        mode=row.mode,
-        observer=row.observer_code,
-        timezone=row.timezone,
-        template=row.template_key,
-        source=row.source,
-    )
 
 
 def _reproject(
@@ -412,44 +308,12 @@ def _reproject(
     now: int,
     log: list[Action] | None = None,
 ) -> dict[str, Any]:
-    row = conn.execute(
-        select(W.capture_sessions).where(W.capture_sessions.c.uuid == session_uuid)
-    ).one()
+    row = repo.session_by_uuid(conn, session_uuid)
     if log is None:
-        log = load_actions(conn, session_uuid)
-    proj: Projection = project(header_of(row), log)
+        log = repo.load_actions(conn, session_uuid)
+    proj: Projection = project(row.header, log)
     s = proj.session
-    store.sessions.write(row.study_id, [s], conn, replace=True)
-    conn.execute(
-        delete(W.edits).where(
-            W.edits.c.study_id == row.study_id, W.edits.c.session_key == row.session_key
-        )
-    )
-    if proj.edits:
-        conn.execute(
-            insert(W.edits),
-            [
-                dict(
-                    action_uuid=e.action_uuid,
-                    study_id=row.study_id,
-                    session_key=row.session_key,
-                    target=e.target,
-                    field=e.field,
-                    old_value=e.old,
-                    new_value=e.new,
-                    applied=e.applied,
-                    user_id=e.user_id,
-                    device_ms=e.device_ms,
-                    received_ms=e.received_ms,
-                )
-                for e in proj.edits
-            ],
-        )
-    conn.execute(
-        update(W.capture_sessions)
-        .where(W.capture_sessions.c.id == row.id)
-        .values(clock_skew_ms=proj.clock_skew_ms, projected_ms=now)
-    )
+    repo.write_projection(store, conn, row, proj, now)
     return {
         "session": session_uuid,
         "key": s.key,
@@ -470,45 +334,20 @@ def reproject(store: Store, session_uuid: str) -> dict[str, Any]:
 # -- reading -------------------------------------------------------------------------------------
 
 
-def capture_session(store: Store, study_id: int, session_key: str) -> Any | None:
-    with store.engine.connect() as conn:
-        return conn.execute(
-            select(W.capture_sessions).where(
-                W.capture_sessions.c.study_id == study_id,
-                W.capture_sessions.c.session_key == session_key,
-            )
-        ).first()
+def capture_session(store: Store, study_id: int, session_key: str) -> CaptureSession | None:
+    """The capture session behind a session's key; None if it was not captured."""
+    return repo.capture_session(store, study_id, session_key)
 
 
 def actions_of(store: Store, session_uuid: str) -> list[Action]:
-    from workweave.web.projection import ordered
-
-    with store.engine.connect() as conn:
-        return ordered(load_actions(conn, session_uuid))
+    """A session's action log in the fold's order."""
+    return ordered(repo.actions(store, session_uuid))
 
 
 def edits_of(store: Store, study_id: int, session_key: str) -> list[dict[str, Any]]:
-    with store.engine.connect() as conn:
-        rows = conn.execute(
-            select(W.edits, W.users.c.name.label("user_name"))
-            .outerjoin(W.users, W.users.c.id == W.edits.c.user_id)
-            .where(W.edits.c.study_id == study_id, W.edits.c.session_key == session_key)
-            .order_by(W.edits.c.received_ms, W.edits.c.device_ms, W.edits.c.action_uuid)
-        ).all()
-    return [
-        {
-            "action": r.action_uuid,
-            "target": r.target,
-            "field": r.field,
-            "old": r.old_value,
-            "new": r.new_value,
-            "applied": bool(r.applied),
-            "by": r.user_name,
-            "device_ms": int(r.device_ms),
-            "received_ms": int(r.received_ms),
-        }
-        for r in rows
-    ]
+    """The corrections of a session: who, when, what, old and new values, and whether each
+    applied."""
+    return repo.edits_of(store, study_id, session_key)
 
 
 # -- corrections and diaries made on the server ------------------------------------------------
@@ -530,8 +369,7 @@ def correct(
             f"session {session_key} was not recorded with the capture app, so it has no log "
             "to correct"
         )
-    with store.engine.connect() as conn:
-        seqs = [a.seq for a in load_actions(conn, row.uuid)]
+    seqs = [a.seq for a in repo.actions(store, row.uuid)]
     now = _now()
     action = {
         "uuid": str(uuidlib.uuid4()),
@@ -556,13 +394,7 @@ def record_diary(
     if actor.participant_code is None:
         raise ValidationError("only a participant user keeps a diary")
     code = actor.participant_code
-    with store.engine.connect() as conn:
-        tz = conn.execute(
-            select(S.sites.c.timezone)
-            .join(S.participants, S.participants.c.site_id == S.sites.c.id)
-            .where(S.participants.c.study_id == study_id, S.participants.c.code == code)
-        ).scalar_one()
-    zone = ZoneInfo(tz)
+    zone = ZoneInfo(repo.participant_timezone(store, study_id, code))
     tasks: list[dict[str, Any]] = []
     problems = []
     for n, e in enumerate(entries, start=1):
@@ -613,8 +445,7 @@ def record_diary(
             "payload": {},
         },
     ]
-    with store.engine.connect() as conn:
-        seqs = [a.seq for a in load_actions(conn, suid) if a.seq < 2**31 - 1]
+    seqs = [a.seq for a in repo.actions(store, suid) if a.seq < 2**31 - 1]
     base = (max(seqs) + 1) if seqs else 1
     for n, t in enumerate(tasks):
         actions.append(
@@ -638,20 +469,14 @@ def _clock(v: Any) -> Any:
     return dtime.fromisoformat(v.strip())
 
 
-def _chunks(items: list[Any], n: int) -> Iterable[list[Any]]:
-    for i in range(0, len(items), n):
-        yield items[i : i + n]
-
-
 __all__ = [
-    "Actor",
     "SyncReport",
     "actions_of",
+    "actor_of",
     "capture_session",
     "correct",
     "edits_of",
     "ingest",
-    "parse_action",
     "record_diary",
     "reproject",
 ]

@@ -1,5 +1,8 @@
 """From the capture action log to a canonical session: a pure, deterministic fold.
 
+This is the reference fold. The capture client's ``static/capture/fold.js`` mirrors it in the
+browser; both run the same action-log cases (``tests/capture/fold_cases/``).
+
 A capture device records what the observer (or participant) did as a log of small actions,
 each with a device-made UUID, the device's clock time ``t`` (ms since the epoch, UTC) and a
 sequence number within the session. The log is the record; the canonical session (tasks with
@@ -32,9 +35,10 @@ Action types (payload fields in brackets):
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from workweave.domain.observation import (
@@ -45,6 +49,7 @@ from workweave.domain.observation import (
     Suspension,
     Task,
 )
+from workweave.domain.time import from_ms
 
 ACTION_TYPES: tuple[str, ...] = (
     "session_start",
@@ -66,6 +71,7 @@ EVENT_FIELDS = ("subtype", "at", "deleted")
 NOTE_FIELDS = ("text", "at", "deleted")
 MIN_MS = 946_684_800_000  # 2000-01-01
 MAX_MS = 4_102_444_800_000  # 2100-01-01
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{7,35}$")
 
 
 @dataclass(frozen=True)
@@ -83,6 +89,17 @@ class Action:
     @property
     def order_key(self) -> tuple[int, int, str]:
         return (self.seq, self.t, self.uuid)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is sending actions, and what they may do in the study."""
+
+    user_id: int
+    name: str
+    role: str  # the role in this study: admin, researcher, observer or participant
+    observer_code: str | None = None
+    participant_code: str | None = None
 
 
 @dataclass(frozen=True)
@@ -154,6 +171,31 @@ class Projection:
     clock_skew_ms: int | None
 
 
+def parse_action(raw: Any) -> tuple[Action | None, str | None, str]:
+    """(action, None, uuid) for a well-formed action, else (None, reason, uuid or '?')."""
+    if not isinstance(raw, Mapping):
+        return None, "an action must be an object", "?"
+    uid = raw.get("uuid")
+    if not isinstance(uid, str) or not _ID.match(uid):
+        return None, "'uuid' must be 8-36 letters, digits, '-' or '_'", str(uid)[:40]
+    sess = raw.get("session")
+    if not isinstance(sess, str) or not _ID.match(sess):
+        return None, "'session' must be a session id (8-36 letters, digits, '-')", uid
+    seq = raw.get("seq")
+    if isinstance(seq, bool) or not isinstance(seq, int) or not 0 <= seq < 2**31:
+        return None, "'seq' must be a whole number from 0", uid
+    kind = raw.get("type")
+    if kind not in ACTION_TYPES:
+        return None, f"'type' must be one of {', '.join(ACTION_TYPES)}", uid
+    t = raw.get("t")
+    if isinstance(t, bool) or not isinstance(t, int | float) or not MIN_MS <= t <= MAX_MS:
+        return None, "'t' must be the device time in ms since 1970 (UTC)", uid
+    payload = raw.get("payload") or {}
+    if not isinstance(payload, Mapping):
+        return None, "'payload' must be an object", uid
+    return Action(uid, sess, int(seq), str(kind), int(t), dict(payload)), None, uid
+
+
 def ordered(actions: Iterable[Action]) -> list[Action]:
     """The fold order: device sequence, then device time, then UUID (a total order)."""
     return sorted(actions, key=lambda a: a.order_key)
@@ -171,13 +213,14 @@ def clock_skew_ms(actions: Iterable[Action]) -> int | None:
 
 
 def _iso(ms: int | None) -> str | None:
-    if ms is None:
-        return None
-    return datetime.fromtimestamp(ms / 1000, tz=UTC).isoformat(timespec="milliseconds")
+    dt = from_ms(ms)
+    return None if dt is None else dt.isoformat(timespec="milliseconds")
 
 
 def _dt(ms: int) -> datetime:
-    return datetime.fromtimestamp(ms / 1000, tz=UTC)
+    dt = from_ms(ms)
+    assert dt is not None
+    return dt
 
 
 def _text(v: Any, limit: int = 200) -> str | None:
@@ -500,7 +543,7 @@ class _Fold:
 
 
 def _opt(ms: int | None) -> datetime | None:
-    return None if ms is None else _dt(ms)
+    return from_ms(ms)
 
 
 def project(header: Header, actions: Sequence[Action]) -> Projection:
@@ -529,10 +572,12 @@ def project(header: Header, actions: Sequence[Action]) -> Projection:
 __all__ = [
     "ACTION_TYPES",
     "Action",
+    "Actor",
     "EditRecord",
     "Header",
     "Projection",
     "clock_skew_ms",
     "ordered",
+    "parse_action",
     "project",
 ]

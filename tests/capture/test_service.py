@@ -1,6 +1,6 @@
-"""The capture action log: projection into canonical sessions, idempotent sync (a property test
-over random action sequences with duplicated and reordered deliveries), consent and who may
-add to a session."""
+"""Capture as a service (``workweave.services.capture``) on a real store, without the web app:
+idempotent ingest (a property test over random action sequences with duplicated and reordered
+deliveries), consent, who may add to a session, and the diary."""
 
 from __future__ import annotations
 
@@ -16,87 +16,13 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from tests.test_web_support import seed
-from workweave.services import accounts
+from workweave.domain.capture import Action, Actor, project
+from workweave.services import accounts, capture
 from workweave.store import Store, fingerprint
+from workweave.store import capture as capture_store
 from workweave.store import schema_web as W
-from workweave.web import sync
-from workweave.web.projection import Action, Header, project
-from workweave.web.sync import Actor
 
 T0 = 1_795_000_000_000  # 2026-11-18, ms
-HEADER = Header(
-    key="capture:s",
-    uuid="s",
-    participant="P1",
-    site="RAD",
-    mode="shadowing",
-    observer="OBS-1",
-    timezone="Europe/London",
-    template="ahp-clinician-manager@1",
-)
-
-
-def act(seq: int, type_: str, t: float, **payload: Any) -> Action:
-    return Action(f"a{seq:07d}", "s", seq, type_, int(T0 + t * 1000), payload)
-
-
-def test_projection_of_parallel_interrupt_resume_and_end() -> None:
-    log = [
-        act(0, "session_start", 0, participant="P1"),
-        act(1, "task_start", 10, task="A", category="CLIN-DIRECT", ends=[], suspends=[]),
-        act(2, "task_start", 40, task="B", category="ADMIN", ends=[], suspends=[]),
-        act(3, "task_start", 60, task="C", category="STAFF-ROTA", ends=[], suspends=["B"]),
-        act(4, "resume", 90, task="B", ends=["C"]),
-        act(5, "dims", 95, task="A", dimension="with_whom", values=["patient", "carer/relative"]),
-        act(6, "event", 100, kind="demand", subtype="add-on", key="E1"),
-        act(7, "note", 110, text=" list re-planned ", key="N1"),
-        act(8, "task_start", 120, task="D", category="LIST-MANAGE", ends=["A", "B"], suspends=[]),
-        act(9, "session_end", 150),
-    ]
-    s = project(HEADER, list(reversed(log))).session  # order of arrival does not matter
-    tasks = {t.key: t for t in s.tasks}
-    assert [t.key for t in s.tasks] == ["A", "B", "C", "D"]
-    assert s.complete and (s.end - s.start).total_seconds() == 150
-    a, b, c, d = tasks["A"], tasks["B"], tasks["C"], tasks["D"]
-    assert (a.elapsed_seconds, a.ended_by) == (110, "D")
-    assert dict(a.dimensions) == {"with_whom": ("carer/relative", "patient")}  # a set
-    assert {p.other for p in a.parallel} == {"B", "C"}
-    assert [(x.by, (x.end - x.start).total_seconds()) for x in b.suspensions] == [("C", 30)]
-    assert b.active_seconds == 80 - 30
-    assert (c.elapsed_seconds, c.ended_by) == (30, "B")
-    assert {p.other for p in c.parallel} == {"A"}
-    link = next(p for p in b.parallel if p.other == "A")
-    assert (link.start - s.start).total_seconds() == 40
-    assert (link.end - s.start).total_seconds() == 120
-    assert (d.end - d.start).total_seconds() == 30 and d.ended_by == "session"
-    assert [(e.kind, e.subtype, e.key) for e in s.events] == [("demand", "add-on", "E1")]
-    assert [(n.text, n.key) for n in s.notes] == [("list re-planned", "N1")]
-
-
-def test_undo_and_corrections_are_kept_as_edits() -> None:
-    log = [
-        act(0, "session_start", 0),
-        act(1, "task_start", 10, task="A", category="CLIN-DIRECT", ends=[], suspends=[]),
-        act(2, "task_start", 20, task="B", category="ADMIN", ends=["A"], suspends=[]),
-        act(3, "undo", 21, target="a0000002"),
-        act(4, "task_end", 30, task="A"),
-        act(5, "dims", 40, task="A", dimension="where", values=["office"]),
-        act(6, "edit", 50, target="A", field="category", value="CLIN-INDIRECT"),
-        act(7, "edit", 51, target="A", field="end", value=T0 + 5_000),  # before its start
-    ]
-    p = project(HEADER, log)
-    (a,) = p.session.tasks
-    assert (a.category, a.elapsed_seconds, dict(a.dimensions)) == (
-        "CLIN-INDIRECT",
-        20,
-        {"where": ("office",)},
-    )
-    assert not p.session.complete
-    edits = {e.field: e for e in p.edits}
-    assert edits["undo"].old.startswith("task_start") and edits["undo"].applied
-    assert (edits["dims:where"].old, edits["dims:where"].new) == ("[]", '["office"]')
-    assert (edits["category"].old, edits["category"].new) == ("CLIN-DIRECT", "CLIN-INDIRECT")
-    assert not edits["end"].applied  # refused: it would end the task before it started
 
 
 # -- the store ------------------------------------------------------------------------------------
@@ -112,7 +38,7 @@ def store(tmp_path: Path) -> Store:
 def actor(store: Store, name: str) -> Actor:
     user = accounts.user_by_name(store, name)
     assert user is not None
-    a = Actor.of(store, user, store.studies.id("s1"))
+    a = capture.actor_of(store, user, store.studies.id("s1"))
     assert a is not None
     return a
 
@@ -136,11 +62,11 @@ def test_sync_is_idempotent_and_reports_what_it_stored(store: Store) -> None:
         raw(s, 1, "task_start", 5, task="t1", category="ADMIN", ends=[], suspends=[]),
         raw(s, 2, "session_end", 65),
     ]
-    first = sync.ingest(store, sid, obs, batch, clock_ms=T0 + 70_000, now_ms=T0 + 72_000)
+    first = capture.ingest(store, sid, obs, batch, clock_ms=T0 + 70_000, now_ms=T0 + 72_000)
     assert len(first.stored) == 3 and not first.duplicates and not first.rejected
     assert first.sessions[0]["tasks"] == 1 and first.sessions[0]["clock_skew_ms"] == 2000
     (before,) = store.sessions.load(sid)
-    again = sync.ingest(store, sid, obs, batch + batch[:1], clock_ms=T0, now_ms=T0 + 99_000)
+    again = capture.ingest(store, sid, obs, batch + batch[:1], clock_ms=T0, now_ms=T0 + 99_000)
     assert not again.stored and len(again.duplicates) == 4 and not again.sessions
     (after,) = store.sessions.load(sid)
     assert fingerprint(after) == fingerprint(before)
@@ -153,15 +79,15 @@ def test_observation_needs_consent(store: Store) -> None:
     s = str(uuid.uuid4())
     start = raw(s, 0, "session_start", 0, participant="P4")
     task = raw(s, 1, "task_start", 5, task="t1", category="ADMIN", ends=[], suspends=[])
-    r = sync.ingest(store, sid, obs, [start, task])
+    r = capture.ingest(store, sid, obs, [start, task])
     assert {x["uuid"] for x in r.rejected} == {start["uuid"], task["uuid"]}
     assert "no consent" in r.rejected[0]["reason"]
     assert store.sessions.load(sid) == []
     accounts.record_consent(store, sid, "P4", given=True, by=None)
-    r = sync.ingest(store, sid, obs, [start, task])
+    r = capture.ingest(store, sid, obs, [start, task])
     assert len(r.stored) == 2 and not r.rejected
     accounts.record_consent(store, sid, "P4", given=False, by=None, note="withdrawn")
-    r = sync.ingest(
+    r = capture.ingest(
         store, sid, obs, [raw(str(uuid.uuid4()), 0, "session_start", 0, participant="P4")]
     )
     assert r.rejected and "no consent" in r.rejected[0]["reason"]
@@ -170,20 +96,22 @@ def test_observation_needs_consent(store: Store) -> None:
 def test_who_may_add_to_a_session(store: Store) -> None:
     sid = store.studies.id("s1")
     s = str(uuid.uuid4())
-    sync.ingest(store, sid, actor(store, "obs1"), [raw(s, 0, "session_start", 0, participant="P1")])
+    capture.ingest(
+        store, sid, actor(store, "obs1"), [raw(s, 0, "session_start", 0, participant="P1")]
+    )
     intruder = raw(s, 1, "task_start", 5, task="x", category="ADMIN", ends=[], suspends=[])
-    r = sync.ingest(store, sid, actor(store, "obs2"), [intruder])
+    r = capture.ingest(store, sid, actor(store, "obs2"), [intruder])
     assert r.rejected and not r.stored
     fix = raw(s, 2, "edit", 9, target="x", field="category", value="BUDGET")
-    assert sync.ingest(store, sid, actor(store, "res"), [fix]).stored
-    assert sync.ingest(store, sid, actor(store, "res"), [intruder]).rejected
+    assert capture.ingest(store, sid, actor(store, "res"), [fix]).stored
+    assert capture.ingest(store, sid, actor(store, "res"), [intruder]).rejected
     # a participant records only their own work, as a self-report
     part = actor(store, "part")
-    r = sync.ingest(
+    r = capture.ingest(
         store, sid, part, [raw(str(uuid.uuid4()), 0, "session_start", 0, participant="P2")]
     )
     assert r.rejected
-    r = sync.ingest(
+    r = capture.ingest(
         store,
         sid,
         part,
@@ -208,8 +136,8 @@ def test_diary_entries_become_a_self_report_session(store: Store) -> None:
         },
         {"category": "BUDGET", "start": "18:10", "end": "18:25"},
     ]
-    sync.record_diary(store, sid, part, day, entries)
-    sync.record_diary(
+    capture.record_diary(store, sid, part, day, entries)
+    capture.record_diary(
         store, sid, part, day, [{"category": "RECRUIT", "start": "07:40", "end": "08:00"}]
     )
     (s,) = store.sessions.load(sid)
@@ -354,7 +282,7 @@ def test_sync_delivery_order_and_duplicates_change_nothing(data: st.DataObject) 
     batches.insert(rng.randint(0, len(batches)), list(rng.choice(batches)))
     stored: list[str] = []
     for b in batches:
-        r = sync.ingest(store, sid, obs, b, clock_ms=T0, now_ms=T0 + 1500)
+        r = capture.ingest(store, sid, obs, b, clock_ms=T0, now_ms=T0 + 1500)
         assert not r.rejected
         stored.extend(r.stored)
     # exactly once
@@ -363,9 +291,7 @@ def test_sync_delivery_order_and_duplicates_change_nothing(data: st.DataObject) 
         n = conn.execute(
             select(func.count()).where(W.capture_actions.c.session_uuid == session)
         ).scalar_one()
-        row = conn.execute(
-            select(W.capture_sessions).where(W.capture_sessions.c.uuid == session)
-        ).one()
+        row = capture_store.session_by_uuid(conn, session)
         edits = conn.execute(
             select(
                 W.edits.c.action_uuid,
@@ -383,13 +309,13 @@ def test_sync_delivery_order_and_duplicates_change_nothing(data: st.DataObject) 
         Action(a["uuid"], session, a["seq"], a["type"], a["t"], a["payload"], None, T0 + 1500, T0)
         for a in log
     ]
-    expected = project(sync.header_of(row), actions)
+    expected = project(row.header, actions)
     (got,) = store.sessions.load(sid, keys=[row.session_key])
     assert fingerprint(got) == fingerprint(expected.session)
     assert [tuple(e) for e in edits] == [
         (e.action_uuid, e.field, e.old, e.new, e.applied) for e in expected.edits
     ]
     # and projecting again from the stored log changes nothing
-    sync.reproject(store, session)
+    capture.reproject(store, session)
     (again,) = store.sessions.load(sid, keys=[row.session_key])
     assert fingerprint(again) == fingerprint(got)
