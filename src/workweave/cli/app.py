@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from workweave.cli_common import StoreOpt, StudyOpt, err, friendly, open_study, out
+from workweave.cli.common import StoreOpt, StudyOpt, err, friendly, open_study, out
 from workweave.domain.errors import NotFoundError, ValidationError
 from workweave.io.templates import builtin_template, builtin_template_names, read_template
 from workweave.services import studies as svc
@@ -80,7 +80,7 @@ def demo(
     port: Annotated[int, typer.Option(help="Port to serve on.")] = 8000,
 ) -> None:
     """Build the SYNTHETIC four-site demo study (with sign-ins and report) and serve it."""
-    from workweave.cli_web import print_demo_users
+    from workweave.cli.web import print_demo_users
     from workweave.web import prepare_demo_users
     from workweave.workspace import write_settings
 
@@ -460,10 +460,10 @@ class _progress:
         self.p.stop()
 
 
-__import__("workweave.cli_web", fromlist=["register"]).register(app)
-__import__("workweave.cli_qual", fromlist=["register"]).register(app)
-__import__("workweave.cli_report", fromlist=["register"]).register(app)
-__import__("workweave.cli_metrics", fromlist=["register"]).register(app)
+__import__("workweave.cli.web", fromlist=["register"]).register(app)
+__import__("workweave.cli.qual", fromlist=["register"]).register(app)
+__import__("workweave.cli.report", fromlist=["register"]).register(app)
+__import__("workweave.cli.metrics", fromlist=["register"]).register(app)
 
 
 def main() -> None:

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from workweave.cli_common import StoreOpt, err, friendly, out
+from workweave.cli.common import StoreOpt, err, friendly, out
 from workweave.workspace import resolve_store
 
 user_app = typer.Typer(help="Accounts of the web app.", no_args_is_help=True)
