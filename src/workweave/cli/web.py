@@ -3,12 +3,15 @@ line. ``register(app)`` adds the commands to the main ``workweave`` command."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from types import ModuleType
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
 from workweave.cli.common import StoreOpt, err, friendly, out
+from workweave.store.repository import Store
 from workweave.workspace import resolve_store
 
 user_app = typer.Typer(help="Accounts of the web app.", no_args_is_help=True)
@@ -17,6 +20,24 @@ user_app = typer.Typer(help="Accounts of the web app.", no_args_is_help=True)
 def _open(store: str | None) -> tuple[str, str | None]:
     location, study, _ = resolve_store(store)
     return location, study
+
+
+def _accounts() -> tuple[ModuleType, Callable[[str], Store]]:
+    """The accounts module and the store opener (open, or make if missing), imported only when a
+    command needs them."""
+    from workweave.web import accounts
+    from workweave.web.app import open_store
+
+    return accounts, open_store
+
+
+def run_server(
+    location: str, host: str, port: int, *, study: str | None, secure_cookies: bool = False
+) -> None:
+    """Serve the web app over the store at ``location`` until interrupted."""
+    from workweave.web import serve
+
+    serve(location, host, port, study=study, secure_cookies=secure_cookies)
 
 
 def serve_command(
@@ -32,8 +53,7 @@ def serve_command(
     ] = False,
 ) -> None:
     """Run the web app: administration, shadowing capture, self-report and session review."""
-    from workweave.web import accounts
-    from workweave.web.app import open_store, serve
+    accounts, open_store = _accounts()
 
     location, default_study = _open(store)
     st = open_store(location)
@@ -44,7 +64,7 @@ def serve_command(
         )
     st.close()
     out.print(f"workweave web app on http://{host}:{port}/ (store: {location}); Ctrl+C stops it")
-    serve(location, host, port, study=study or default_study, secure_cookies=secure_cookies)
+    run_server(location, host, port, study=study or default_study, secure_cookies=secure_cookies)
 
 
 def user_add(
@@ -59,8 +79,7 @@ def user_add(
     store: StoreOpt = None,
 ) -> None:
     """Add a user of the web app."""
-    from workweave.web import accounts
-    from workweave.web.app import open_store
+    accounts, open_store = _accounts()
 
     location, _ = _open(store)
     st = open_store(location)
@@ -86,8 +105,7 @@ def user_grant(
     store: StoreOpt = None,
 ) -> None:
     """Make a user a member of a study with a role."""
-    from workweave.web import accounts
-    from workweave.web.app import open_store
+    accounts, open_store = _accounts()
 
     location, _ = _open(store)
     m = accounts.grant(open_store(location), name, study, role, code=code)
@@ -101,8 +119,7 @@ def user_grant(
 
 def user_list(store: StoreOpt = None) -> None:
     """List the users and their studies."""
-    from workweave.web import accounts
-    from workweave.web.app import open_store
+    accounts, open_store = _accounts()
 
     location, _ = _open(store)
     st = open_store(location)
@@ -121,14 +138,22 @@ def user_password(
     store: StoreOpt = None,
 ) -> None:
     """Set a user's password (signs them out everywhere)."""
-    from workweave.web import accounts
-    from workweave.web.app import open_store
+    accounts, open_store = _accounts()
 
     location, _ = _open(store)
     if password is None:
         password = typer.prompt("new password", hide_input=True, confirmation_prompt=True)
     accounts.set_password(open_store(location), name, password)
     out.print(f"password of {name} changed")
+
+
+def demo_users(st: Store) -> dict[str, Any]:
+    """Make (or reset) the demo sign-ins for the store's study, print them and return them."""
+    from workweave.web import prepare_demo_users
+
+    users = prepare_demo_users(st)
+    print_demo_users(users)
+    return users
 
 
 def print_demo_users(info: dict[str, object]) -> None:
@@ -151,4 +176,4 @@ def register(app: typer.Typer) -> None:
     app.add_typer(user_app, name="user")
 
 
-__all__ = ["print_demo_users", "register", "serve_command", "user_app"]
+__all__ = ["demo_users", "print_demo_users", "register", "run_server", "serve_command", "user_app"]
