@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
@@ -202,6 +203,28 @@ def error_page(request: Request, message: str, status: int) -> Response:
     return render(request, "error.html", who, status_code=status, message=message, status=status)
 
 
+ENV_STORE = "WORKWEAVE_STORE"
+ENV_STUDY = "WORKWEAVE_WEB_STUDY"
+ENV_SECURE_COOKIES = "WORKWEAVE_WEB_SECURE_COOKIES"
+APP_FACTORY = "workweave.web.app:app_from_environment"
+"""Import path of the app factory an ASGI server (uvicorn) loads: `workweave serve` starts
+uvicorn with it, so the command line never imports the web package itself."""
+
+
+def app_from_environment() -> FastAPI:
+    """The app over the store named by WORKWEAVE_STORE (with WORKWEAVE_WEB_STUDY as the default
+    study and WORKWEAVE_WEB_SECURE_COOKIES=1 for HTTPS-only cookies): the factory for
+    `uvicorn --factory workweave.web.app:app_from_environment`."""
+    location = os.environ.get(ENV_STORE)
+    if not location:
+        raise ValidationError(f"{ENV_STORE} must name the store to serve (a path or a URL)")
+    return create_app(
+        location,
+        default_study=os.environ.get(ENV_STUDY) or None,
+        secure_cookies=os.environ.get(ENV_SECURE_COOKIES) == "1",
+    )
+
+
 def serve(
     store_location: str,
     host: str = "127.0.0.1",
@@ -218,4 +241,4 @@ def serve(
     uvicorn.run(app, host=host, port=port, log_level=log_level, proxy_headers=False)
 
 
-__all__ = ["create_app", "serve"]
+__all__ = ["APP_FACTORY", "app_from_environment", "create_app", "serve"]

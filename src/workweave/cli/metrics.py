@@ -21,7 +21,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from workweave.analysis import metrics as M
-from workweave.cli_common import StoreOpt, StudyOpt, err, friendly, open_study
+from workweave.cli.common import StoreOpt, StudyOpt, err, friendly, open_study
 from workweave.domain.errors import ValidationError
 
 FORMATS = ("table", "json", "csv", "parquet", "markdown")

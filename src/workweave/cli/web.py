@@ -3,12 +3,15 @@ line. ``register(app)`` adds the commands to the main ``workweave`` command."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from types import ModuleType
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
-from workweave.cli_common import StoreOpt, err, friendly, out
+from workweave.cli.common import StoreOpt, err, friendly, out
+from workweave.store import Store
 from workweave.workspace import resolve_store
 
 user_app = typer.Typer(help="Accounts of the web app.", no_args_is_help=True)
@@ -17,6 +20,39 @@ user_app = typer.Typer(help="Accounts of the web app.", no_args_is_help=True)
 def _open(store: str | None) -> tuple[str, str | None]:
     location, study, _ = resolve_store(store)
     return location, study
+
+
+def _accounts() -> tuple[ModuleType, Callable[[str], Store]]:
+    """The accounts module and the store opener (open, or make if missing), imported only when a
+    command needs them."""
+    from workweave.services import accounts
+    from workweave.services.setup import open_store
+
+    return accounts, open_store
+
+
+def run_server(
+    location: str, host: str, port: int, *, study: str | None, secure_cookies: bool = False
+) -> None:
+    """Serve the web app over the store at ``location`` until interrupted.
+
+    uvicorn loads the app through its factory's import path (as `uvicorn --factory` would), with
+    the settings in the environment, so the command line does not import the web package."""
+    import os
+
+    import uvicorn
+
+    os.environ["WORKWEAVE_STORE"] = location
+    os.environ["WORKWEAVE_WEB_STUDY"] = study or ""
+    os.environ["WORKWEAVE_WEB_SECURE_COOKIES"] = "1" if secure_cookies else "0"
+    uvicorn.run(
+        "workweave.web.app:app_from_environment",
+        factory=True,
+        host=host,
+        port=port,
+        log_level="info",
+        proxy_headers=False,
+    )
 
 
 def serve_command(
@@ -32,9 +68,7 @@ def serve_command(
     ] = False,
 ) -> None:
     """Run the web app: administration, shadowing capture, self-report and session review."""
-    from workweave.services import accounts
-    from workweave.services.setup import open_store
-    from workweave.web.app import serve
+    accounts, open_store = _accounts()
 
     location, default_study = _open(store)
     st = open_store(location)
@@ -45,7 +79,7 @@ def serve_command(
         )
     st.close()
     out.print(f"workweave web app on http://{host}:{port}/ (store: {location}); Ctrl+C stops it")
-    serve(location, host, port, study=study or default_study, secure_cookies=secure_cookies)
+    run_server(location, host, port, study=study or default_study, secure_cookies=secure_cookies)
 
 
 def user_add(
@@ -60,8 +94,7 @@ def user_add(
     store: StoreOpt = None,
 ) -> None:
     """Add a user of the web app."""
-    from workweave.services import accounts
-    from workweave.services.setup import open_store
+    accounts, open_store = _accounts()
 
     location, _ = _open(store)
     st = open_store(location)
@@ -87,8 +120,7 @@ def user_grant(
     store: StoreOpt = None,
 ) -> None:
     """Make a user a member of a study with a role."""
-    from workweave.services import accounts
-    from workweave.services.setup import open_store
+    accounts, open_store = _accounts()
 
     location, _ = _open(store)
     m = accounts.grant(open_store(location), name, study, role, code=code)
@@ -102,8 +134,7 @@ def user_grant(
 
 def user_list(store: StoreOpt = None) -> None:
     """List the users and their studies."""
-    from workweave.services import accounts
-    from workweave.services.setup import open_store
+    accounts, open_store = _accounts()
 
     location, _ = _open(store)
     st = open_store(location)
@@ -122,14 +153,22 @@ def user_password(
     store: StoreOpt = None,
 ) -> None:
     """Set a user's password (signs them out everywhere)."""
-    from workweave.services import accounts
-    from workweave.services.setup import open_store
+    accounts, open_store = _accounts()
 
     location, _ = _open(store)
     if password is None:
         password = typer.prompt("new password", hide_input=True, confirmation_prompt=True)
     accounts.set_password(open_store(location), name, password)
     out.print(f"password of {name} changed")
+
+
+def demo_users(st: Store) -> dict[str, Any]:
+    """Make (or reset) the demo sign-ins for the store's study, print them and return them."""
+    from workweave.services.accounts import prepare_demo_users
+
+    users = prepare_demo_users(st)
+    print_demo_users(users)
+    return users
 
 
 def print_demo_users(info: dict[str, object]) -> None:
@@ -152,4 +191,4 @@ def register(app: typer.Typer) -> None:
     app.add_typer(user_app, name="user")
 
 
-__all__ = ["print_demo_users", "register", "serve_command", "user_app"]
+__all__ = ["demo_users", "print_demo_users", "register", "run_server", "serve_command", "user_app"]

@@ -1,5 +1,5 @@
 """What every part of the `workweave` command shares: the consoles, the --store and --study
-options, opening a study, and turning errors into messages."""
+options, opening a study, turning errors into messages, and a progress bar."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from workweave.domain.errors import NotFoundError, ValidationError, WorkweaveError
 from workweave.store import Store
@@ -72,3 +73,31 @@ def open_study(store: str | None, study: str | None) -> tuple[Store, int, str]:
     location, default_study, timezone = resolve_store(store)
     st = Store.open(location)
     return st, st.studies.id(study or default_study), timezone
+
+
+class TaskProgress:
+    """A rich progress bar counting tasks, usable as a callback."""
+
+    def __init__(self, label: str, total: int | None = None) -> None:
+        self.p = Progress(
+            TextColumn(f"{label}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("tasks"),
+            TimeElapsedColumn(),
+            console=err,
+            transient=True,
+        )
+        self.total = total
+        self.task = None
+
+    def __enter__(self) -> TaskProgress:
+        self.p.start()
+        self.task = self.p.add_task("", total=self.total)
+        return self
+
+    def __call__(self, n: int) -> None:
+        self.p.advance(self.task, n)  # type: ignore[arg-type]
+
+    def __exit__(self, *exc: object) -> None:
+        self.p.stop()

@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from workweave.cli_common import StoreOpt, StudyOpt, friendly, open_study
+from workweave.cli.common import StoreOpt, StudyOpt, friendly, open_study
 from workweave.domain.errors import ValidationError
 
 out = Console(soft_wrap=True)

@@ -15,7 +15,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.tree import Tree
 
-from workweave.cli_common import StoreOpt, StudyOpt, err, friendly, open_study, out
+from workweave.cli.common import StoreOpt, StudyOpt, err, friendly, open_study, out
 from workweave.domain.errors import ValidationError
 
 codebook_app = typer.Typer(

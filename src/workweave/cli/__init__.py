@@ -1,0 +1,5 @@
+"""The ``workweave`` command: the root app in ``app``, one module per command group."""
+
+from workweave.cli.app import app, main
+
+__all__ = ["app", "main"]
