@@ -98,10 +98,10 @@ def demo(
     )
     _print_summary(svc.summary(st, sid), ("site",))
     if report:
-        from workweave.report import build_study_report
+        from workweave.report import ReportOptions, study_report
 
         with err.status("building the study report"):
-            path = build_study_report(st, sid, folder / "report", B=500)
+            path = study_report(st, sid, ReportOptions(B=500)).write(folder / "report").html
         out.print(f"study report: {path}")
     users = prepare_demo_users(st)
     print_demo_users(users)
