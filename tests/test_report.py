@@ -14,12 +14,7 @@ import pytest
 from tests.conftest import wombat_files
 from workweave.domain.errors import NotFoundError, ValidationError
 from workweave.domain.study import Study
-from workweave.report import (
-    build_participant_report,
-    build_study_report,
-    render_participant_report_html,
-    render_study_report_html,
-)
+from workweave.report import Report, ReportOptions, participant_report, study_report
 from workweave.report.palette import (
     DOMAIN_STYLES,
     check_palette,
@@ -59,7 +54,7 @@ def sim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Store, int]]
 def sim_report(sim: tuple[Store, int], tmp_path_factory: pytest.TempPathFactory) -> Path:
     store, sid = sim
     out = tmp_path_factory.mktemp("sim-report")
-    return build_study_report(store, sid, out, seed=SEED, B=B)
+    return study_report(store, sid, ReportOptions(seed=SEED, B=B)).write(out).html
 
 
 @pytest.fixture(scope="module")
@@ -76,16 +71,15 @@ def wombat(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Store, in
 
 
 @pytest.fixture(scope="module")
-def participant_report(sim: tuple[Store, int], tmp_path_factory: pytest.TempPathFactory) -> Path:
+def personal_report(sim: tuple[Store, int], tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The report of the participant observed most, printed to PDF too when Chromium is here."""
     from workweave.report import find_chromium
 
     store, sid = sim
     code = store.analytic.frame("sessions", sid)["participant"].value_counts().index[0]
     out = tmp_path_factory.mktemp("participant")
-    return build_participant_report(
-        store, sid, code, out, pdf=find_chromium() is not None, seed=SEED, B=B
-    )
+    options = ReportOptions(pdf=find_chromium() is not None, seed=SEED, B=B)
+    return participant_report(store, sid, code, options).write(out).html
 
 
 def section_ids(html: str) -> list[str]:
@@ -134,6 +128,100 @@ def test_palette_is_checked_for_colour_blind_readers() -> None:
     assert abs(light["clinical"] - light["managerial"]) > 5
     with pytest.raises(ValueError):
         check_palette({"a": "#D55E00", "b": "#E69F00"}, min_delta_e=20)
+
+
+# -- options and writing ------------------------------------------------------------------------
+
+
+def test_options_default_to_the_policy_and_are_checked() -> None:
+    from workweave.domain.policy import BOOTSTRAP_REPLICATES, SUPPRESS_BELOW
+
+    default = ReportOptions()
+    assert default.suppress_below == SUPPRESS_BELOW and default.B == BOOTSTRAP_REPLICATES
+    assert default.by == ("site", "profession") and default.pdf is False
+    assert ReportOptions(by="site, band,site").by == ("site", "band")
+    assert ReportOptions(B=0, suppress_below=1, seed=0).B == 0
+    bad: list[dict[str, object]] = [
+        {"suppress_below": 0},
+        {"suppress_below": 2.5},
+        {"suppress_below": "3"},
+        {"B": -1},
+        {"B": True},
+        {"B": None},
+        {"seed": -1},
+        {"seed": "x"},
+        {"pdf": "yes"},
+        {"csv_href": "reports/"},
+        {"by": ("participant",)},
+        {"by": "site,shoe size"},
+    ]
+    for kw in bad:
+        with pytest.raises(ValidationError):
+            ReportOptions(**kw)  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match="suppress_below must be at least 1") as caught:
+        ReportOptions(suppress_below=0, B=-1, by=("shoe size",))
+    assert len(caught.value.problems) == 3, "every bad option is named at once"
+
+
+def small_report(text: str) -> Report:
+    from workweave.report.document import Document, Para
+
+    doc = Document(title="tiny")
+    doc.section("only", "Only").add(Para(text))
+    table = pd.DataFrame({"metric": ["m"], "estimate": [len(text)]})
+    return Report(doc, stem="tiny-report", csv={"tiny-report-metrics-study.csv": table})
+
+
+def leftovers(*folders: Path) -> list[Path]:
+    return [p for f in folders if f.exists() for p in f.iterdir() if p.name.endswith(".part")]
+
+
+def test_write_puts_every_file_in_place_at_once(tmp_path: Path) -> None:
+    out = tmp_path / "reports"
+    files = small_report("first").write(out)
+    assert files.html == out / "tiny-report.html" and files.pdf is None
+    assert files.csv == (out / "tiny-report-metrics-study.csv",)
+    assert "first" in files.html.read_text(encoding="utf-8")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["reports"]
+    # into an existing folder: the report's files are replaced, anything else stays
+    (out / "notes.txt").write_text("mine", encoding="utf-8")
+    files = small_report("second").write(out)
+    assert "second" in files.html.read_text(encoding="utf-8")
+    assert (out / "notes.txt").read_text(encoding="utf-8") == "mine"
+    assert leftovers(tmp_path, out) == []
+
+
+def test_failed_pdf_leaves_the_previous_report_untouched(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import workweave.report.output as output
+    from workweave.report import BrowserMissing
+
+    out = tmp_path / "reports"
+    small_report("first").write(out)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+
+    def broken_printer(html: Path, pdf: Path, **kw: object) -> Path:
+        pdf.write_bytes(b"%PDF- half")  # a half-printed file that must not survive
+        raise BrowserMissing("Chromium could not print the report")
+
+    monkeypatch.setattr(output, "require_chromium", lambda: "chromium")
+    monkeypatch.setattr(output, "html_to_pdf", broken_printer)
+    with pytest.raises(BrowserMissing, match="could not print"):
+        small_report("second").write(out, pdf=True)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert leftovers(tmp_path, out) == []
+    # nor is a new folder left half-made
+    with pytest.raises(BrowserMissing):
+        small_report("third").write(tmp_path / "new", pdf=True)
+    assert not (tmp_path / "new").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["reports"]
+    # the options' pdf is the default for write
+    with pytest.raises(BrowserMissing):
+        report = small_report("fourth")
+        report.options = ReportOptions(pdf=True)
+        report.write(out)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
 
 
 # -- study report -------------------------------------------------------------------------------
@@ -196,9 +284,8 @@ def test_small_number_rule_suppresses_groups(sim: tuple[Store, int], tmp_path: P
     store, sid = sim
     people = store.analytic.frame("sessions", sid).groupby("site")["participant"].nunique()
     threshold = int(people.max())  # only the largest site(s) pass
-    path = build_study_report(
-        store, sid, tmp_path, by=("site",), min_participants=threshold, seed=SEED, B=0
-    )
+    options = ReportOptions(by=("site",), suppress_below=threshold, seed=SEED, B=0)
+    path = study_report(store, sid, options).write(tmp_path).html
     html = path.read_text(encoding="utf-8")
     small = sorted(people[people < threshold].index)
     assert small
@@ -210,9 +297,8 @@ def test_small_number_rule_suppresses_groups(sim: tuple[Store, int], tmp_path: P
     for site in small:
         assert f">{site} —" not in summary
 
-    nobody = build_study_report(
-        store, sid, tmp_path / "none", by=("site",), min_participants=1000, seed=SEED, B=0
-    )
+    options = ReportOptions(by=("site",), suppress_below=1000, seed=SEED, B=0)
+    nobody = study_report(store, sid, options).write(tmp_path / "none").html
     html = nobody.read_text(encoding="utf-8")
     assert 'id="fig-domains-site"' not in html and 'id="fig-domains"' not in html
     assert html.count("Not shown:") >= 5
@@ -224,27 +310,26 @@ def test_empty_study_is_a_clear_error(tmp_path: Path) -> None:
     store = Store.create(tmp_path / "store.sqlite")
     sid = store.studies.create(Study(name="empty"))
     with pytest.raises(ValidationError, match="no sessions yet"):
-        build_study_report(store, sid, tmp_path / "out")
+        study_report(store, sid).write(tmp_path / "out")
     assert not (tmp_path / "out").exists()
 
 
 def test_study_report_breakdowns_are_checked(sim: tuple[Store, int], tmp_path: Path) -> None:
     store, sid = sim
     with pytest.raises(ValidationError, match="never shown one by one"):
-        build_study_report(store, sid, tmp_path, by=("participant",))
+        study_report(store, sid, ReportOptions(by=("participant",))).write(tmp_path)
     with pytest.raises(ValidationError):
-        build_study_report(store, sid, tmp_path, by=("shoe size",))
+        study_report(store, sid, ReportOptions(by=("shoe size",))).write(tmp_path)
 
 
-def test_render_functions_return_html_for_the_web(sim: tuple[Store, int]) -> None:
+def test_html_is_returned_for_the_web(sim: tuple[Store, int]) -> None:
     store, sid = sim
-    html = render_study_report_html(
-        store, sid, by=("site",), min_participants=1000, B=0, csv_href=lambda name: None
-    )
+    options = ReportOptions(by=("site",), suppress_below=1000, B=0, csv_href=lambda name: None)
+    html = study_report(store, sid, options).html()
     assert html.startswith("<!DOCTYPE html>")
     assert "Download as CSV" not in html and 'id="fig-day"' in html
     first = store.analytic.frame("sessions", sid)["participant"].iloc[0]
-    page = render_participant_report_html(store, sid, first, B=0)
+    page = participant_report(store, sid, first, ReportOptions(B=0)).html()
     assert page.startswith("<!DOCTYPE html>") and first in page
 
 
@@ -252,13 +337,13 @@ def test_render_functions_return_html_for_the_web(sim: tuple[Store, int]) -> Non
 
 
 def test_participant_report_shows_only_that_person(
-    sim: tuple[Store, int], participant_report: Path
+    sim: tuple[Store, int], personal_report: Path
 ) -> None:
     store, sid = sim
     people = store.analytic.frame("participants", sid)["participant"].tolist()
     sessions = store.analytic.frame("sessions", sid)
     code = sessions["participant"].value_counts().index[0]
-    html = participant_report.read_text(encoding="utf-8")
+    html = personal_report.read_text(encoding="utf-8")
     ids = section_ids(html)
     for s in PARTICIPANT_SECTIONS:
         assert s in ids, s
@@ -274,7 +359,7 @@ def test_participant_report_shows_only_that_person(
 def test_participant_unknown_code_is_a_clear_error(sim: tuple[Store, int], tmp_path: Path) -> None:
     store, sid = sim
     with pytest.raises(NotFoundError, match="no participant 'NOBODY'"):
-        build_participant_report(store, sid, "NOBODY", tmp_path)
+        participant_report(store, sid, "NOBODY").write(tmp_path)
 
 
 # -- imported WOMBAT data: no job plans, unmapped template --------------------------------------
@@ -283,7 +368,7 @@ def test_participant_unknown_code_is_a_clear_error(sim: tuple[Store, int], tmp_p
 @pytest.mark.shared
 def test_wombat_study_report(wombat: tuple[Store, int], tmp_path: Path) -> None:
     store, sid = wombat
-    path = build_study_report(store, sid, tmp_path, seed=SEED, B=0)
+    path = study_report(store, sid, ReportOptions(seed=SEED, B=0)).write(tmp_path).html
     html = path.read_text(encoding="utf-8")
     ids = section_ids(html)
     for s in (*STUDY_SECTIONS, "ior"):
@@ -302,7 +387,7 @@ def test_wombat_participant_report(wombat: tuple[Store, int], tmp_path: Path) ->
     store, sid = wombat
     counts = store.analytic.frame("sessions", sid)["participant"].value_counts()
     code = counts[counts <= 3].index[0]  # a participant with a few sessions: quick to draw
-    path = build_participant_report(store, sid, code, tmp_path, B=0)
+    path = participant_report(store, sid, code, ReportOptions(B=0)).write(tmp_path).html
     html = path.read_text(encoding="utf-8")
     assert "the study holds no job plan for you" in html
     assert 'id="fig-day-1"' in html
@@ -325,19 +410,27 @@ def test_cli_report_commands(
     loc = store.location
     seen: dict[str, object] = {}
 
-    def fake_build(st: Store, study_id: int, out: Path, **kw: object) -> Path:
-        seen.update(kw, study_id=study_id, out=out)
-        path = Path(out) / "x-study-report.html"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text("<!DOCTYPE html>", encoding="utf-8")
-        return path
+    class FakeReport:
+        def write(self, out: Path, **kw: object) -> report.ReportFiles:
+            seen["out"] = out
+            path = Path(out) / "x-study-report.html"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text("<!DOCTYPE html>", encoding="utf-8")
+            return report.ReportFiles(path)
 
-    monkeypatch.setattr(report, "build_study_report", fake_build)
+    def fake_build(st: Store, study_id: int, options: ReportOptions, **kw: object) -> FakeReport:
+        seen.update(kw, study_id=study_id, options=options)
+        return FakeReport()
+
+    monkeypatch.setattr(report, "study_report", fake_build)
     args = ["report", "study", "--store", loc, "--out", str(tmp_path), "--by", "site, band"]
     res = runner.invoke(app, [*args, "--min-participants", "4", "--bootstrap", "10"])
     assert res.exit_code == 0, res.output
-    assert seen["by"] == ("site", "band") and seen["min_participants"] == 4
-    assert seen["B"] == 10 and seen["pdf"] is False and seen["study_id"] == sid
+    options = seen["options"]
+    assert isinstance(options, ReportOptions)
+    assert options.by == ("site", "band") and options.suppress_below == 4
+    assert options.B == 10 and options.pdf is False and seen["study_id"] == sid
+    assert seen["out"] == tmp_path
     monkeypatch.undo()
 
     code = store.analytic.frame("sessions", sid)["participant"].iloc[0]
@@ -445,17 +538,17 @@ def test_pdf_has_the_same_sections(sim_report: Path, tmp_path: Path) -> None:
     assert "SYNTHETIC DATA" in flat and "page 1 of" in flat
 
 
-def test_participant_pdf(participant_report: Path) -> None:
+def test_participant_pdf(personal_report: Path) -> None:
     need_browser()
     pdftotext = need_tool("pdftotext")
     import subprocess
 
-    pdf = participant_report.with_suffix(".pdf")
+    pdf = personal_report.with_suffix(".pdf")
     text = subprocess.run(
         [pdftotext, str(pdf), "-"], capture_output=True, text=True, check=True
     ).stdout
     flat = " ".join(text.split())
-    for title in h2_titles(participant_report.read_text(encoding="utf-8")):
+    for title in h2_titles(personal_report.read_text(encoding="utf-8")):
         assert " ".join(title.split()) in flat, title
 
 
@@ -467,5 +560,5 @@ def test_missing_chromium_is_a_clear_error(
     store, sid = sim
     monkeypatch.setenv("WORKWEAVE_CHROMIUM", str(tmp_path / "no-such-chromium"))
     with pytest.raises(BrowserMissing, match="needs Chromium"):
-        build_study_report(store, sid, tmp_path / "out", pdf=True)
+        study_report(store, sid, ReportOptions(pdf=True)).write(tmp_path / "out")
     assert not (tmp_path / "out").exists(), "nothing is written when the PDF cannot be made"

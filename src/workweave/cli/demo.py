@@ -10,7 +10,7 @@ import typer
 from workweave.cli.common import TaskProgress, err, friendly, out
 from workweave.cli.study import print_summary
 from workweave.cli.web import demo_users, run_server
-from workweave.domain.policy import DEFAULT_TIMEZONE
+from workweave.domain.policy import DASHBOARD_BOOTSTRAP_REPLICATES, DEFAULT_TIMEZONE
 from workweave.services import studies as svc
 from workweave.store import Store
 
@@ -47,10 +47,11 @@ def demo(
     )
     print_summary(svc.summary(st, sid), ("site",))
     if report:
-        from workweave.report import build_study_report
+        from workweave.report import ReportOptions, study_report
 
         with err.status("building the study report"):
-            path = build_study_report(st, sid, folder / "report", B=500)
+            options = ReportOptions(B=DASHBOARD_BOOTSTRAP_REPLICATES)
+            path = study_report(st, sid, options).write(folder / "report").html
         out.print(f"study report: {path}")
     users = demo_users(st)
     out.print(f"\nexplore it: cd {folder} && workweave summary --by participant")

@@ -7,13 +7,16 @@ workweave report participant RAD-01 --out reports/ [--pdf]
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 
 from workweave.cli.common import StoreOpt, StudyOpt, friendly, open_study
 from workweave.domain.errors import ValidationError
+
+if TYPE_CHECKING:
+    from workweave.report import ReportOptions
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -75,24 +78,15 @@ def report_study(
     study: StudyOpt = None,
 ) -> None:
     """Build the study report: summary, methods, figures, tables (with CSV files)."""
-    from workweave.report import build_study_report
+    from workweave.report import study_report
 
     groups = tuple(g.strip() for g in by.split(",") if g.strip())
     if not groups:
         raise ValidationError("--by needs at least one breakdown (e.g. site,profession)")
+    options = _options(by=groups, pdf=pdf, suppress_below=min_participants, seed=seed, B=bootstrap)
     st, sid, _ = open_study(store, study)
     with _Steps("building the study report") as steps:
-        path = build_study_report(
-            st,
-            sid,
-            out_dir,
-            by=groups,
-            pdf=pdf,
-            min_participants=min_participants,
-            seed=seed,
-            B=bootstrap,
-            progress=steps,
-        )
+        path = study_report(st, sid, options, progress=steps).write(out_dir, progress=steps).html
     _done(path, pdf)
 
 
@@ -108,14 +102,25 @@ def report_participant(
     study: StudyOpt = None,
 ) -> None:
     """Build one participant's personal feedback report."""
-    from workweave.report import build_participant_report
+    from workweave.report import participant_report
 
+    options = _options(pdf=pdf, seed=seed, B=bootstrap)
     st, sid, _ = open_study(store, study)
     with _Steps(f"building the report for {code}") as steps:
-        path = build_participant_report(
-            st, sid, code, out_dir, pdf=pdf, seed=seed, B=bootstrap, progress=steps
-        )
+        report = participant_report(st, sid, code, options, progress=steps)
+        path = report.write(out_dir, progress=steps).html
     _done(path, pdf)
+
+
+def _options(seed: int | None, B: int | None, **chosen: Any) -> ReportOptions:
+    """The report options chosen on the command line, with the defaults for the rest."""
+    from workweave.report import ReportOptions
+
+    if seed is not None:
+        chosen["seed"] = seed
+    if B is not None:
+        chosen["B"] = B
+    return ReportOptions(**chosen)
 
 
 def _done(path: Path, pdf: bool) -> None:

@@ -1,37 +1,30 @@
 """Reports: the study report and personal feedback reports, as self-contained HTML (and PDF).
 
-    >>> from workweave.report import build_study_report, build_participant_report
-    >>> build_study_report(store, study_id, "reports/", pdf=True)
-    >>> build_participant_report(store, study_id, "RAD-01", "reports/")
+    >>> from workweave.report import ReportOptions, participant_report, study_report
+    >>> study_report(store, study_id, ReportOptions(by=("site",))).write("reports/", pdf=True)
+    >>> participant_report(store, study_id, "RAD-01").write("reports/")
+    >>> page = study_report(store, study_id, ReportOptions(B=500)).html()  # to serve it
 
-``render_study_report_html`` and ``render_participant_report_html`` return the same pages as
-strings, for serving them (the web app).
+Both builders return a `Report`: ``.html()`` gives the page as a string, ``.write(folder)``
+writes it with its CSV tables (and the PDF) in one step that leaves nothing half-written.
+How a report is built (breakdowns, the small-number rule, the bootstrap) is one
+`ReportOptions`.
 """
 
-from workweave.report.participant import (
-    ParticipantReport,
-    build_participant_report,
-    prepare_participant_report,
-    render_participant_report_html,
-)
+from workweave.report.options import BREAKDOWNS, ReportOptions
+from workweave.report.output import Report, ReportFiles
+from workweave.report.participant import participant_report
 from workweave.report.pdf import BrowserMissing, find_chromium, html_to_pdf
-from workweave.report.study import (
-    StudyReport,
-    build_study_report,
-    prepare_study_report,
-    render_study_report_html,
-)
+from workweave.report.study import study_report
 
 __all__ = [
+    "BREAKDOWNS",
     "BrowserMissing",
-    "ParticipantReport",
-    "StudyReport",
-    "build_participant_report",
-    "build_study_report",
+    "Report",
+    "ReportFiles",
+    "ReportOptions",
     "find_chromium",
     "html_to_pdf",
-    "prepare_participant_report",
-    "prepare_study_report",
-    "render_participant_report_html",
-    "render_study_report_html",
+    "participant_report",
+    "study_report",
 ]

@@ -214,14 +214,14 @@ def group_chart(
     items: Sequence[Item],
     unit: str,
     *,
-    min_participants: int,
+    suppress_below: int,
     caption: str = "",
     bars: bool = True,
     what: str = "groups",
 ) -> GroupChart:
     """A chart of registry estimates with intervals for the groups of one or more computed
     tables (e.g. the whole study, then each site), applying the small-number rule: a value
-    from fewer than `min_participants` participants is not drawn, and a note says so."""
+    from fewer than `suppress_below` participants is not drawn, and a note says so."""
     groups: list[str] = []
     values: list[list[Value | None]] = []
     suppressed: list[str] = []
@@ -235,12 +235,12 @@ def group_chart(
                 empty.append(g)
                 continue
             shown = [
-                v if v is not None and v.n_participants >= min_participants else None for v in vals
+                v if v is not None and v.n_participants >= suppress_below else None for v in vals
             ]
             if all(v is None for v in shown):
                 suppressed.append(g)
                 continue
-            if any(v is not None and 0 < v.n_participants < min_participants for v in vals):
+            if any(v is not None and 0 < v.n_participants < suppress_below for v in vals):
                 partial.append(g)
             groups.append(g)
             values.append(shown)
@@ -248,7 +248,7 @@ def group_chart(
     if suppressed:
         notes.append(
             Note(
-                f"{len(suppressed)} group(s) with fewer than {min_participants} participants "
+                f"{len(suppressed)} group(s) with fewer than {suppress_below} participants "
                 f"are left out of this figure (small-number rule): {', '.join(suppressed)}.",
                 "suppressed",
             )
@@ -256,7 +256,7 @@ def group_chart(
     if partial:
         notes.append(
             Note(
-                f"Some values for {', '.join(partial)} rest on fewer than {min_participants} "
+                f"Some values for {', '.join(partial)} rest on fewer than {suppress_below} "
                 "participants and are left out (small-number rule).",
                 "suppressed",
             )

@@ -16,14 +16,9 @@ from typing import Any
 import pandas as pd
 
 from workweave.analysis import metrics as registry
-from workweave.analysis.metrics import METRICS, PARAMETERS, REGISTRY, Metric
+from workweave.analysis.metrics import REGISTRY, Metric
+from workweave.domain.policy import FLAG_BELOW
 from workweave.store import Store
-
-DEFAULT_SEED = 2025
-"""The report's bootstrap seed when none is given, so the same data give the same report."""
-DEFAULT_B = 2000
-FLAG_BELOW = 5
-"""The engine flags intervals from fewer participants than this (metrics.md, Statistics)."""
 
 OVERALL = "All participants"
 
@@ -59,12 +54,12 @@ class Estimates:
         store: Store,
         study_id: int,
         *,
-        seed: int | None = None,
-        B: int | None = None,
+        seed: int,
+        B: int,
         progress: Progress | None = None,
     ) -> None:
-        self.seed = DEFAULT_SEED if seed is None else int(seed)
-        self.B = DEFAULT_B if B is None else int(B)
+        self.seed = int(seed)
+        self.B = int(B)
         self._progress = progress
         self._engine = registry.prepare(store, study_id=study_id)
         self._cache: dict[str, pd.DataFrame] = {}
@@ -152,14 +147,6 @@ def metric_info(metric_id: str) -> Metric:
     return REGISTRY[metric_id]
 
 
-def all_metrics() -> tuple[Metric, ...]:
-    return METRICS
-
-
-def parameters() -> dict[str, Any]:
-    return dict(PARAMETERS)
-
-
 def key_label(metric: str, key: str | None) -> str:
     if key is None:
         return ""
@@ -223,13 +210,9 @@ def fmt_ci(low: float | None, high: float | None, unit: str) -> str:
 
 __all__ = [
     "BREAKDOWN_LABELS",
-    "DEFAULT_B",
-    "DEFAULT_SEED",
-    "FLAG_BELOW",
     "OVERALL",
     "Estimates",
     "Value",
-    "all_metrics",
     "axis_label",
     "display_scale",
     "fmt",
@@ -237,6 +220,5 @@ __all__ = [
     "fmt_with_unit",
     "key_label",
     "metric_info",
-    "parameters",
     "value",
 ]

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pandas as pd
 
@@ -38,7 +37,6 @@ from workweave.report.document import (
     Table,
     Terms,
     md,
-    render_html,
     slug,
 )
 from workweave.report.estimates import (
@@ -50,7 +48,10 @@ from workweave.report.estimates import (
     metric_info,
     value,
 )
+from workweave.report.options import ReportOptions
+from workweave.report.output import Report
 from workweave.report.palette import DOMAIN_STYLES, Style
+from workweave.report.pdf import require_chromium
 from workweave.services import studies as svc
 from workweave.store import Store
 
@@ -158,26 +159,20 @@ GLOSSARY: list[tuple[str, str]] = [
 ]
 
 
-@dataclass
-class ParticipantReport:
-    document: Document
-    stem: str
-
-    def html(self) -> str:
-        return render_html(self.document)
-
-
-def prepare_participant_report(
+def participant_report(
     store: Store,
     study_id: int,
     participant_code: str,
+    options: ReportOptions | None = None,
     *,
-    min_participants: int = 3,
-    seed: int | None = None,
-    B: int | None = None,
     progress: Progress | None = None,
-) -> ParticipantReport:
-    """Assemble one participant's report (nothing is written)."""
+) -> Report:
+    """Build one participant's report (nothing is written: call ``.html()`` or
+    ``.write(folder)``). Of the options, `by` does not apply: the report compares the
+    participant with the study as a whole only."""
+    opts = options or ReportOptions()
+    if opts.pdf:
+        require_chromium()  # fail before the work, not after it
     say = progress or (lambda _s: None)
     info = store.studies.get(study_id)
     people = {p.code: p for p in store.studies.participants(study_id)}
@@ -187,8 +182,6 @@ def prepare_participant_report(
             f"no participant '{participant_code}' in study '{info.name}'"
             + (f" (participants: {_some(sorted(people))})" if people else "")
         )
-    if min_participants < 1:
-        raise ValidationError("min_participants must be at least 1")
     say("reading your records")
     sessions_frame = store.analytic.frame("sessions", study_id)
     if not len(sessions_frame):
@@ -209,8 +202,8 @@ def prepare_participant_report(
             "as a whole; it never names or shows anyone else. Produced by workweave."
         ),
     )
-    report = ParticipantReport(doc, f"{slug(info.name)}-{slug(participant_code)}-report")
-    with Estimates(store, study_id, seed=seed, B=B, progress=say) as est:
+    report = Report(doc, f"{slug(info.name)}-{slug(participant_code)}-report", options=opts)
+    with Estimates(store, study_id, seed=opts.seed, B=opts.B, progress=say) as est:
         you_df = est.table("participant")
         you_df = you_df[you_df["participant"].astype(str) == participant_code].copy()
         you_df["group"] = YOU
@@ -223,7 +216,7 @@ def prepare_participant_report(
             templates,
             you_df,
             study_df,
-            min_participants,
+            opts.suppress_below,
             n_study,
             est,
             info.synthetic,
@@ -240,73 +233,6 @@ def prepare_participant_report(
     return report
 
 
-def render_participant_report_html(
-    store: Store,
-    study_id: int,
-    participant_code: str,
-    *,
-    min_participants: int = 3,
-    seed: int | None = None,
-    B: int | None = None,
-    progress: Progress | None = None,
-) -> str:
-    """One participant's report as a self-contained HTML page (for serving it)."""
-    return prepare_participant_report(
-        store,
-        study_id,
-        participant_code,
-        min_participants=min_participants,
-        seed=seed,
-        B=B,
-        progress=progress,
-    ).html()
-
-
-def build_participant_report(
-    store: Store,
-    study_id: int,
-    participant_code: str,
-    out_dir: str | Path,
-    *,
-    pdf: bool = False,
-    min_participants: int = 3,
-    seed: int | None = None,
-    B: int | None = None,
-    progress: Progress | None = None,
-) -> Path:
-    """Write ``<study>-<code>-report.html`` (and ``.pdf``) into `out_dir`; returns the HTML
-    file's path."""
-    from workweave.report.pdf import html_to_pdf, require_chromium
-
-    if pdf:
-        require_chromium()
-    report = prepare_participant_report(
-        store,
-        study_id,
-        participant_code,
-        min_participants=min_participants,
-        seed=seed,
-        B=B,
-        progress=progress,
-    )
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    path = out / f"{report.stem}.html"
-    tmp = path.with_name(path.name + ".part")
-    tmp.write_text(report.html(), encoding="utf-8")
-    tmp.replace(path)
-    if pdf:
-        if progress:
-            progress("printing to PDF")
-        html_to_pdf(
-            path,
-            path.with_suffix(".pdf"),
-            title=report.document.title,
-            synthetic=report.document.synthetic,
-        )
-    return path
-
-
 def _some(codes: Sequence[str], n: int = 10) -> str:
     return ", ".join(codes[:n]) + (f" and {len(codes) - n} more" if len(codes) > n else "")
 
@@ -318,7 +244,7 @@ class _Ctx:
     templates: dict[str, Template]
     you: pd.DataFrame
     study: pd.DataFrame
-    min_participants: int
+    suppress_below: int
     n_study: int
     est: Estimates
     synthetic: bool
@@ -331,7 +257,7 @@ class _Ctx:
         """The study-wide value, unless too few people stand behind it to show it without
         revealing someone (the small-number rule)."""
         v = value(self.study, STUDY, metric, key)
-        if v is None or v.n_participants < max(self.min_participants, 2):
+        if v is None or v.n_participants < max(self.suppress_below, 2):
             return None
         return v
 
@@ -687,7 +613,7 @@ def _glossary(doc: Document, ctx: _Ctx) -> None:
             "your sessions alone; the study's figures from everyone's sessions together, with "
             f"95 % confidence intervals from {boot.get('B', ctx.est.B):,} resamples of the "
             f"participants (seed {boot.get('seed', ctx.est.seed)}). "
-            f"A study-wide figure resting on fewer than {ctx.min_participants} people is not "
+            f"A study-wide figure resting on fewer than {ctx.suppress_below} people is not "
             "shown, so that it cannot reveal anyone else's figures."
         )
     )
@@ -823,9 +749,4 @@ def _wrap(labels: list[str], width: int = 28) -> list[str]:
     return ["\n".join(textwrap.wrap(lab, width)) or lab for lab in labels]
 
 
-__all__ = [
-    "ParticipantReport",
-    "build_participant_report",
-    "prepare_participant_report",
-    "render_participant_report_html",
-]
+__all__ = ["participant_report"]

@@ -70,13 +70,12 @@ def study_report(
     B: int = 500,
 ) -> Response:
     """The study report (self-contained HTML), built on request."""
-    from workweave.report import render_study_report_html
+    from workweave import report
 
     assert who.study_id is not None
     try:
-        html = render_study_report_html(
-            store_of(request), who.study_id, B=_bootstrap(B), csv_href=lambda name: None
-        )
+        options = report.ReportOptions(B=_bootstrap(B), csv_href=lambda name: None)
+        html = report.study_report(store_of(request), who.study_id, options).html()
     except (ValidationError, NotFoundError) as exc:
         return render(request, "error.html", who, status_code=409, status=409, message=str(exc))
     return HTMLResponse(html)
@@ -90,15 +89,16 @@ def my_report(
     B: int = 500,
 ) -> Response:
     """The signed-in participant's own report: their data and the study as a whole only."""
-    from workweave.report import render_participant_report_html
+    from workweave import report
 
     if who.participant_code is None:
         raise AuthError(403, "your account is not linked to a participant code in this study")
     assert who.study_id is not None
     try:
-        html = render_participant_report_html(
-            store_of(request), who.study_id, who.participant_code, B=_bootstrap(B)
-        )
+        options = report.ReportOptions(B=_bootstrap(B))
+        html = report.participant_report(
+            store_of(request), who.study_id, who.participant_code, options
+        ).html()
     except (ValidationError, NotFoundError) as exc:
         return render(request, "error.html", who, status_code=409, status=409, message=str(exc))
     return HTMLResponse(html)

@@ -5,7 +5,13 @@ from __future__ import annotations
 import pandas as pd
 
 from workweave.analysis.metrics.blocks import PLAN_CODES
-from workweave.analysis.metrics.registry import ELIGIBILITY, METRICS, PARAMETERS, Metric
+from workweave.analysis.metrics.registry import (
+    ELIGIBILITY,
+    METRICS,
+    PARAMETERS,
+    Metric,
+    Parameter,
+)
 from workweave.io.payscales import DEFAULT_PAYSCALE, load_payscale
 
 SECTIONS = {
@@ -29,14 +35,40 @@ def list_frame() -> pd.DataFrame:
                 "reference": m.reference,
                 "kind": m.kind if m.quantile is None else f"quantile {m.quantile:g}",
                 "applies_to": ELIGIBILITY[m.eligible],
-                "parameters": ", ".join(f"{p}={_fmt(PARAMETERS[p].default)}" for p in m.parameters),
+                "parameters": ", ".join(
+                    f"{p}={format_value(PARAMETERS[p].default)}" for p in m.parameters
+                ),
             }
             for m in METRICS
         ]
     )
 
 
-def _fmt(v: object) -> str:
+TERMS: dict[str, str] = {
+    "Session": "one continuous observation window of one participant; observed time O is the "
+    "sum of session lengths (an incomplete session counts up to the last instant recorded in "
+    "it).",
+    "Active time": "a task's elapsed time minus the time it was suspended by "
+    "interruptions. A task is active at an instant when it has started, not ended and is not "
+    "suspended. Task time is counted inside the session window.",
+    "Foreground task": "at each instant, the active task that started most recently (ties: the "
+    "later recorded one).",
+    "Domain": "each template category maps to clinical, managerial, professional, personal or "
+    "other; job-plan sessions are DCC (clinical), SPA, ANR, ED or management.",
+    "Groups and filters": "`study`, `site`, `profession`, `band`, `participant`, `observer` "
+    "(`(self)` for self-report), `session` (its key; a filter also matches the source's own "
+    "session id), `mode`, `month` (of the session's start, in the site's time zone).",
+    "Job-plan intervals": "each participant's weekly sessions laid over the observed dates in "
+    "the site's time zone, so a 09:00 session stays at 09:00 local time across daylight-saving "
+    "changes; contracted hours are their union. (When clocks go back, an ambiguous local time "
+    "is read as the later instant.)",
+}
+"""The terms the metric definitions use, defined once (docs/metrics.md, the report's Methods)."""
+
+
+def format_value(v: object) -> str:
+    """A parameter's value (or default) as documented: tuples joined by '/', whole floats
+    without a decimal point."""
     if v is None:
         return "from the pay scale"
     if isinstance(v, tuple):
@@ -46,8 +78,14 @@ def _fmt(v: object) -> str:
     return str(v)
 
 
-def _metric_md(m: Metric) -> list[str]:
-    lines = [f"### `{m.display_id()}`: {m.label}", "", m.definition, ""]
+def parameter_meaning(p: Parameter) -> str:
+    """A parameter's description, with its choices when it has a fixed set."""
+    return p.description + (f" (one of {', '.join(map(str, p.choices))})" if p.choices else "")
+
+
+def metric_facts(m: Metric) -> list[tuple[str, str]]:
+    """(name, text) facts of a metric beyond its definition: key, unit, denominator, how its
+    estimate is made, what it applies to, reference, parameters."""
     facts = [
         ("Unit", m.unit),
         ("Denominator", m.denominator),
@@ -67,7 +105,12 @@ def _metric_md(m: Metric) -> list[str]:
         facts.append(("Parameters", ", ".join(f"`{p}`" for p in m.parameters)))
     if m.count_rate:
         facts.append(("Exact Poisson interval", "on request"))
-    lines.extend(f"- **{k}:** {v}" for k, v in facts)
+    return facts
+
+
+def _metric_md(m: Metric) -> list[str]:
+    lines = [f"### `{m.display_id()}`: {m.label}", "", m.definition, ""]
+    lines.extend(f"- **{k}:** {v}" for k, v in metric_facts(m))
     if m.notes:
         lines.extend(["", f"Note: {m.notes}"])
     lines.append("")
@@ -103,24 +146,7 @@ def registry_markdown() -> str:
         "",
         "## Terms",
         "",
-        "- **Session:** one continuous observation window of one participant; observed time "
-        "O is the sum of session lengths (an incomplete session counts up to the last instant "
-        "recorded in it).",
-        "- **Active time** of a task: its elapsed time minus the time it was suspended by "
-        "interruptions. A task is active at an instant when it has started, not ended and is "
-        "not suspended. Task time is counted inside the session window.",
-        "- **Foreground task:** at each instant, the active task that started most recently "
-        "(ties: the later recorded one).",
-        "- **Domain:** each template category maps to clinical, managerial, professional, "
-        "personal or other; job-plan sessions are DCC (clinical), SPA, ANR, ED or management.",
-        "- **Groups and filters:** `study`, `site`, `profession`, `band`, `participant`, "
-        "`observer` (`(self)` for self-report), `session` (its key; a filter also matches the "
-        "source's own session id), `mode`, `month` (of the session's start, in the site's "
-        "time zone).",
-        "- **Job-plan intervals:** each participant's weekly sessions laid over the observed "
-        "dates in the site's time zone, so a 09:00 session stays at 09:00 local time across "
-        "daylight-saving changes; contracted hours are their union. (When clocks go back, an "
-        "ambiguous local time is read as the later instant.)",
+        *(f"- **{term}:** {text}" for term, text in TERMS.items()),
         "",
         "## How the intervals are computed",
         "",
@@ -171,9 +197,7 @@ def registry_markdown() -> str:
         "| parameter | default | unit | meaning |",
         "|---|---|---|---|",
         *(
-            f"| `{p.name}` | {_fmt(p.default)} | {p.unit} | {p.description}"
-            + (f" (one of {', '.join(map(str, p.choices))})" if p.choices else "")
-            + " |"
+            f"| `{p.name}` | {format_value(p.default)} | {p.unit} | {parameter_meaning(p)} |"
             for p in PARAMETERS.values()
         ),
         "",
@@ -190,4 +214,12 @@ def registry_markdown() -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
-__all__ = ["list_frame", "registry_markdown"]
+__all__ = [
+    "SECTIONS",
+    "TERMS",
+    "format_value",
+    "list_frame",
+    "metric_facts",
+    "parameter_meaning",
+    "registry_markdown",
+]

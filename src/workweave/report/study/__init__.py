@@ -1,0 +1,101 @@
+"""The study report: summary, methods, figures and tables of every registry metric by group,
+and inter-observer reliability when sessions were co-observed.
+
+    >>> from workweave.report import ReportOptions, study_report
+    >>> study_report(store, study_id, ReportOptions(by=("site",))).write("reports/")
+
+Every metric shown comes from the registry's engine (`workweave.analysis.metrics`); the
+counts on the summary page come from the study summary service. The small-number rule: a
+figure or table never shows a group of fewer than `ReportOptions.suppress_below`
+participants. Each section is built by its own module: `summary`, `methods`, `figures`,
+`tables` and `reliability`.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from workweave.domain.errors import ValidationError
+from workweave.report.common import study_templates
+from workweave.report.document import Document, Figure, slug
+from workweave.report.estimates import Estimates, Progress
+from workweave.report.options import ReportOptions
+from workweave.report.output import Report
+from workweave.report.pdf import require_chromium
+from workweave.report.study import figures, methods, reliability, summary, tables
+from workweave.report.study.context import StudyContext
+from workweave.services import studies as svc
+from workweave.store import Store
+
+FLOWING = ("domains", "jobplan", "leakage", "interruptions", "stretches", "cost")
+"""Figure sections: each starts a new printed page when it has a figure."""
+
+
+def study_report(
+    store: Store,
+    study_id: int,
+    options: ReportOptions | None = None,
+    *,
+    progress: Progress | None = None,
+) -> Report:
+    """Build the study report (nothing is written: call ``.html()`` or ``.write(folder)``)."""
+    opts = options or ReportOptions()
+    if opts.pdf:
+        require_chromium()  # fail before the work, not after it
+    say = progress or (lambda _s: None)
+    info = store.studies.get(study_id)
+    say("reading the study")
+    frames = {
+        n: store.analytic.frame(n, study_id) for n in ("sessions", "participants", "job_plans")
+    }
+    if not len(frames["sessions"]):
+        raise ValidationError(
+            f"study '{info.name}' has no sessions yet: import or record some before reporting"
+        )
+    doc = Document(
+        title=info.title or info.name,
+        subtitle="Study report: clinical and managerial work of clinician-managers",
+        synthetic=info.synthetic,
+        generated=datetime.now(UTC),
+        kind="study",
+        footer=(
+            "Produced by workweave from the study's records. Every metric is computed by the "
+            "workweave metric registry; definitions are in the Methods section."
+        ),
+    )
+    report = Report(doc, stem=f"{slug(info.name)}-study-report", options=opts)
+    with Estimates(store, study_id, seed=opts.seed, B=opts.B, progress=say) as est:
+        ctx = StudyContext(
+            store,
+            study_id,
+            opts,
+            frames,
+            svc.summary(store, study_id),
+            study_templates(store, frames["sessions"]),
+            report,
+            est,
+        )
+        summary.section(ctx)
+        say("writing the methods")
+        methods.section(ctx)
+        say("drawing a shadowed day")
+        figures.day_section(ctx)
+        say("drawing figures")
+        figures.domain_section(ctx)
+        figures.jobplan_section(ctx)
+        figures.leakage_section(ctx)
+        figures.interruptions_section(ctx)
+        figures.stretches_section(ctx)
+        figures.cost_section(ctx)
+        say("tabulating every metric")
+        tables.section(ctx)
+    say("checking inter-observer reliability")
+    reliability.section(ctx)
+    # in print, a section with figures starts on a new page; one with notes only flows on
+    for sec in doc.sections:
+        if sec.id in FLOWING:
+            sec.new_page = any(isinstance(b, Figure) for b in sec.blocks)
+    return report
+
+
+__all__ = ["study_report"]

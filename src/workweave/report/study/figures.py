@@ -1,0 +1,448 @@
+"""The figure sections of the study report: a shadowed day, where the observed time goes, the
+job plan against what happened, management leakage, interruptions and switching, clinical
+stretches and management episodes, and the cost of the hidden management.
+
+Each chart is drawn per chosen breakdown with the whole study as its first row, applying the
+small-number rule (`ReportOptions.suppress_below`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from workweave.domain.study import Participant
+from workweave.report import charts
+from workweave.report.common import (
+    Item,
+    colour_key,
+    day_figure,
+    group_chart,
+    illustrative_day,
+    maps_domains,
+)
+from workweave.report.document import Figure, Note, Para, Section, md
+from workweave.report.estimates import BREAKDOWN_LABELS, fmt, key_label, value
+from workweave.report.palette import DOMAIN_STYLES, series_style
+from workweave.report.study.context import StudyContext
+
+
+def day_section(ctx: StudyContext) -> None:
+    s = ctx.doc.section("day", "A shadowed day")
+    picked = illustrative_day(ctx.sessions())
+    if picked is None:
+        s.add(Note("the study has no sessions to draw yet.", "missing"))
+        return
+    (code, day), sessions, dropped = picked
+    people = {p.code: p for p in ctx.store.studies.participants(ctx.study_id)}
+    person: Participant | None = people.get(code)
+    key = colour_key(ctx.templates, ctx.sessions())
+    plan = person.job_plan if person and person.job_plan.sessions else None
+    who = (
+        f"one {person.profession}" if person and person.profession != "other" else "one participant"
+    )
+    caption = (
+        "The participant-day with the most observed time in the study, shown without the "
+        "person's code, site or date. Each bar is a task; a task started while another was "
+        "running goes in the next lane down (*parallel*). Dashed outlines are stretches when a "
+        "task was paused by an interruption. ▼ marks an interruption, ◇ a demand event (a "
+        "cancellation, add-on, emergency or staff absence). The shaded background is the time "
+        "observed."
+    )
+    if plan:
+        caption += (
+            " The bottom band is the person's job plan for that weekday: what the day was "
+            "planned to hold."
+        )
+    else:
+        caption += " No job plan is recorded for this participant, so none is drawn."
+    if dropped:
+        caption += (
+            f" The day was also shadowed by a second observer; only one observer's record is "
+            f"drawn ({dropped} session(s) left out)."
+        )
+    if not key.by_domain:
+        caption += (
+            " The study's template maps no category to a work domain, so bars are coloured by "
+            "the most frequent categories instead."
+        )
+    weekday = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+    title = f"A shadowed {weekday[day.weekday()]} of {who}"
+    s.add(
+        Para(
+            "What a clinician-manager's day looks like as a record: clinical and managerial "
+            "tasks interleave, run in parallel and are broken up by interruptions."
+        )
+    )
+    s.add(
+        day_figure(
+            "fig-day",
+            sessions,
+            key,
+            job_plan=plan,
+            title=title,
+            caption=caption,
+            who=who,
+        )
+    )
+
+
+def _charts(
+    ctx: StudyContext,
+    section: Section,
+    fig_id: str,
+    title: str,
+    items: Sequence[Item],
+    unit: str,
+    caption: str,
+    *,
+    bars: bool = True,
+) -> None:
+    """One figure per chosen breakdown, each with the whole study as its first row."""
+    overall = ctx.est.table(None)
+    for b in ctx.by:
+        frames = [("study", overall), (b, ctx.est.table(b))]
+        label = BREAKDOWN_LABELS.get(b, b)
+        res = group_chart(
+            f"{fig_id}-{b}",
+            f"{title}, by {label}",
+            frames,
+            items,
+            unit,
+            suppress_below=ctx.suppress_below,
+            caption=caption,
+            bars=bars,
+            what=f"{label}s",
+        )
+        if res.figure:
+            section.add(res.figure)
+        section.add(*res.notes)
+    if not ctx.by:
+        res = group_chart(
+            fig_id,
+            title,
+            [("study", overall)],
+            items,
+            unit,
+            suppress_below=ctx.suppress_below,
+            caption=caption,
+            bars=bars,
+        )
+        if res.figure:
+            section.add(res.figure)
+        section.add(*res.notes)
+
+
+def domain_section(ctx: StudyContext) -> None:
+    s = ctx.doc.section("domains", "Where the observed time goes", new_page=False)
+    if maps_domains(ctx.templates.values()):
+        items = [
+            Item("domain_share_observed", d, DOMAIN_STYLES[d])
+            for d in ("clinical", "managerial", "professional", "personal")
+        ]
+        s.add(
+            Para(
+                "Share of observed time spent in clinical, managerial, professional (teaching, "
+                "own development, research) and personal (breaks, transit) tasks."
+            )
+        )
+        _charts(
+            ctx,
+            s,
+            "fig-domains",
+            "Share of observed time by domain",
+            items,
+            "proportion",
+            "Bars: share of observed time (domain_share_observed); whiskers: 95 % confidence "
+            "interval. Tasks that overlap each count in full, so shares can add up to more "
+            "than 100 %.",
+        )
+        return
+    s.add(
+        Note(
+            "the study's template maps no category to a work domain (clinical, managerial...), "
+            "so this section shows the most frequent categories instead of domains.",
+            "missing",
+        )
+    )
+    overall = ctx.est.table(None)
+    cats = overall[(overall["metric"] == "share_observed") & overall["estimate"].notna()]
+    top = list(cats.sort_values("estimate", ascending=False)["key"].head(5))
+    items = [Item("share_observed", c, series_style(i, str(c))) for i, c in enumerate(top)]
+    if items:
+        _charts(
+            ctx,
+            s,
+            "fig-categories",
+            "Share of observed time, five most frequent categories",
+            items,
+            "proportion",
+            "Bars: share of observed time (share_observed); whiskers: 95 % confidence interval.",
+        )
+
+
+def _needs_plan(ctx: StudyContext, s: Section) -> bool:
+    if ctx.has_job_plans:
+        return True
+    s.add(
+        Note(
+            "no participant in this study has a job plan recorded, so the planned sessions "
+            "cannot be set against what happened. Import job plans ('workweave import jobplan') "
+            "to fill this section.",
+            "missing",
+        )
+    )
+    return False
+
+
+def _needs_domains(ctx: StudyContext, s: Section, what: str) -> bool:
+    if maps_domains(ctx.templates.values()):
+        return True
+    s.add(
+        Note(
+            f"{what} need the template to sort categories into clinical and managerial work, "
+            "and the study's template does not; they are left out here (the tables list them "
+            "for completeness).",
+            "missing",
+        )
+    )
+    return False
+
+
+def jobplan_section(ctx: StudyContext) -> None:
+    s = ctx.doc.section("jobplan", "Job plan and what happened", new_page=False)
+    s.add(
+        Para(
+            "A job plan divides the week into planned sessions: direct clinical care (DCC), "
+            "management, supporting professional activities (SPA) and others. These figures "
+            "set the plan against the observed record inside the same hours (see also the "
+            "job-plan band under the shadowed day)."
+        )
+    )
+    if not _needs_plan(ctx, s):
+        return
+    _charts(
+        ctx,
+        s,
+        "fig-plan",
+        "Management kept in its planned sessions, and clinical time given to management",
+        [
+            Item(
+                "compartmentalisation",
+                None,
+                series_style(0, "managerial time inside planned management sessions"),
+            ),
+            Item(
+                "clinical_displacement",
+                None,
+                series_style(1, "planned clinical time spent on management"),
+            ),
+        ],
+        "proportion",
+        "Compartmentalisation: share of managerial time that fell inside planned management "
+        "sessions (100 % = the job plan holds). Clinical displacement: share of planned "
+        "clinical time in which a managerial task was active. Whiskers: 95 % confidence "
+        "interval.",
+    )
+    _charts(
+        ctx,
+        s,
+        "fig-takeover",
+        "Management done for each hour of management planned",
+        [Item("takeover_ratio", None, series_style(2, "take-over ratio"))],
+        "ratio",
+        "Take-over ratio: managerial time ÷ planned management time, both inside the observed "
+        "hours. 1 means as much management as planned; 2 means twice as much. Whiskers: 95 % "
+        "confidence interval.",
+        bars=False,
+    )
+
+
+def leakage_section(ctx: StudyContext) -> None:
+    s = ctx.doc.section("leakage", "Management leakage", new_page=False)
+    s.add(
+        Para(
+            "Where managerial work happened, relative to the job plan: inside planned "
+            "management sessions, or leaking into planned clinical sessions, other planned "
+            "sessions, or outside contracted hours."
+        )
+    )
+    if not _needs_plan(ctx, s):
+        return
+    _charts(
+        ctx,
+        s,
+        "fig-leakage",
+        "Where managerial time was spent",
+        [
+            Item("compartmentalisation", None, series_style(0, "in planned management sessions")),
+            Item("leakage", "clinical", series_style(1, key_label("leakage", "clinical"))),
+            Item(
+                "leakage",
+                "other_planned",
+                series_style(2, key_label("leakage", "other_planned")),
+            ),
+            Item(
+                "leakage",
+                "outside_contracted",
+                series_style(3, key_label("leakage", "outside_contracted")),
+            ),
+        ],
+        "proportion",
+        "Shares of all managerial active time (the four add up to 100 %). Whiskers: 95 % "
+        "confidence interval.",
+    )
+
+
+def interruptions_section(ctx: StudyContext) -> None:
+    s = ctx.doc.section("interruptions", "Interruptions and switching", new_page=False)
+    s.add(
+        Para(
+            "How often work was broken into: interruptions (a task suspended, or an "
+            "interruption recorded) and switches between clinical and managerial work in the "
+            "task in the foreground, per observed hour."
+        )
+    )
+    items = [Item("interruptions_per_hour", None, series_style(0, "interruptions per hour"))]
+    title = "Interruptions per hour"
+    if _needs_domains(ctx, s, "Clinical-managerial switches"):
+        items.append(
+            Item(
+                "domain_switches_per_hour",
+                None,
+                series_style(1, "clinical-managerial switches per hour"),
+            )
+        )
+        title = "Interruptions and clinical-managerial switches per hour"
+    _charts(
+        ctx,
+        s,
+        "fig-interruptions",
+        title,
+        items,
+        "per hour",
+        "Counts per observed hour; whiskers: 95 % confidence interval.",
+    )
+
+
+def stretches_section(ctx: StudyContext) -> None:
+    s = ctx.doc.section(
+        "stretches", "Uninterrupted clinical time and management episodes", new_page=False
+    )
+    s.add(
+        Para(
+            "An undivided clinical stretch is a period in which exactly one task was running "
+            "and it was clinical. A management episode is a run of managerial tasks in the "
+            "foreground, ended by other work or a gap. The metric registry gives the 10th "
+            "percentile, median and 90th percentile of stretch lengths and the median "
+            "episode length, drawn here; it does not publish individual stretches."
+        )
+    )
+    if not _needs_domains(ctx, s, "Clinical stretches and management episodes"):
+        return
+    overall = ctx.est.table(None)
+    for b in ctx.by:
+        frames = [("study", overall), (b, ctx.est.table(b))]
+        groups: list[str] = []
+        rows: list[tuple[float | None, float | None, float | None]] = []
+        hidden: list[str] = []
+        for _lbl, df in frames:
+            for g in list(dict.fromkeys(df["group"].astype(str))):
+                vals = [value(df, g, f"clinical_stretch_{q}") for q in ("p10", "median", "p90")]
+                if any(v is None for v in vals) or vals[1] is None:
+                    continue
+                if vals[1].n_participants < ctx.suppress_below:  # type: ignore[union-attr]
+                    if vals[1].n_participants > 0:  # type: ignore[union-attr]
+                        hidden.append(g)
+                    continue
+                if all(v.estimate is None for v in vals):  # type: ignore[union-attr]
+                    continue
+                groups.append(g)
+                rows.append(tuple(v.estimate for v in vals))  # type: ignore[arg-type,union-attr]
+        label = BREAKDOWN_LABELS.get(b, b)
+        title = f"Undivided clinical stretches (minutes), by {label}"
+        if groups:
+            img = charts.range_chart(groups, rows, xlabel="minutes")
+            alt = f"Range chart of {title.lower()}: " + "; ".join(
+                f"{g}: median {fmt(r[1], 'minutes')} min, 10th to 90th percentile "
+                f"{fmt(r[0], 'minutes')} to {fmt(r[2], 'minutes')} min"
+                for g, r in zip(groups, rows, strict=True)
+            )
+            s.add(
+                Figure(
+                    f"fig-stretch-{b}",
+                    title,
+                    img,
+                    alt,
+                    md(
+                        "Line: from the 10th to the 90th percentile of stretch lengths "
+                        "(clinical_stretch_p10, clinical_stretch_p90); marker: the median "
+                        "(clinical_stretch_median)."
+                    ),
+                )
+            )
+        else:
+            s.add(Note(f"{title}: no undivided clinical stretch to show.", "missing"))
+        if hidden:
+            s.add(
+                Note(
+                    f"{len(hidden)} group(s) with fewer than {ctx.suppress_below} participants "
+                    f"are left out (small-number rule): {', '.join(hidden)}.",
+                    "suppressed",
+                )
+            )
+    _charts(
+        ctx,
+        s,
+        "fig-episodes",
+        "Median management episode (minutes)",
+        [Item("management_episode_median", None, series_style(1, "median episode"))],
+        "minutes",
+        "Marker: median length of management episodes (management_episode_median); whiskers: "
+        "95 % confidence interval.",
+        bars=False,
+    )
+
+
+def cost_section(ctx: StudyContext) -> None:
+    s = ctx.doc.section(
+        "cost", "Hidden management: hours and cost per full-time year", new_page=False
+    )
+    s.add(
+        Para(
+            "The managerial share of observed working time scaled to one full-time year, and "
+            "what that time costs at each participant's Agenda for Change band and pay point "
+            "with employer on-costs (pay table in Methods)."
+        )
+    )
+    if not _needs_domains(ctx, s, "Management hours and costs"):
+        return
+    _charts(
+        ctx,
+        s,
+        "fig-hours",
+        "Management hours per full-time year",
+        [Item("management_hours_per_fte_year", None, series_style(1, "hours per FTE-year"))],
+        "hours per FTE-year",
+        "Bars: management_hours_per_fte_year; whiskers: 95 % confidence interval.",
+    )
+    _charts(
+        ctx,
+        s,
+        "fig-cost",
+        "Cost of management time per full-time year (£)",
+        [Item("management_cost_per_fte_year", None, series_style(0, "£ per FTE-year"))],
+        "£ per FTE-year",
+        "Bars: management_cost_per_fte_year, in pounds; whiskers: 95 % confidence interval. "
+        "Only participants whose band is in the pay table are costed.",
+    )
+
+
+__all__ = [
+    "cost_section",
+    "day_section",
+    "domain_section",
+    "interruptions_section",
+    "jobplan_section",
+    "leakage_section",
+    "stretches_section",
+]
