@@ -27,6 +27,31 @@ def wombat_paths() -> list[Path]:
     return files
 
 
+def _worker_database(url: str) -> str:
+    """The PostgreSQL test database for this pytest-xdist worker: the configured database for
+    a run without workers, else `<database>_<worker>`, created on first use, so that parallel
+    workers never reset each other's schema."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from workweave.store.engine import store_url
+
+    base = make_url(store_url(url))
+    name = f"{base.database}_{worker}"
+    engine = create_engine(base, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        exists = conn.execute(
+            text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}
+        ).first()
+        if not exists:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
 def reset_postgres(url: str) -> None:
     from sqlalchemy import create_engine, text
 
@@ -39,12 +64,16 @@ def reset_postgres(url: str) -> None:
     engine.dispose()
 
 
-def _postgres_or_skip() -> str:
+def postgres_or_skip() -> str:
+    """A freshly reset PostgreSQL test database, or a skip when no server is configured
+    (a failure when WORKWEAVE_REQUIRE_PG is set)."""
     if not PG_URL:
         if os.environ.get("WORKWEAVE_REQUIRE_PG"):
             pytest.fail("WORKWEAVE_REQUIRE_PG is set but WORKWEAVE_TEST_PG_URL is not")
         pytest.skip("no PostgreSQL server configured (set WORKWEAVE_TEST_PG_URL)")
-    return PG_URL
+    url = _worker_database(PG_URL)
+    reset_postgres(url)
+    return url
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -53,9 +82,7 @@ def store_location(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[s
     if request.param == "sqlite":
         yield str(tmp_path / "store.sqlite")
     else:
-        url = _postgres_or_skip()
-        reset_postgres(url)
-        yield url
+        yield postgres_or_skip()
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import reset_postgres
+from tests.conftest import postgres_or_skip
 from workweave.domain.study import JobPlan, JobPlanSession, Participant, Site, Study
 from workweave.services import accounts
 from workweave.store import Store
@@ -144,13 +144,7 @@ def store_location(backend: str, tmp: Path) -> str:
     database (reset; skipped when no server is configured unless WORKWEAVE_REQUIRE_PG=1)."""
     if backend == "sqlite":
         return str(tmp / "web.sqlite")
-    url = os.environ.get("WORKWEAVE_TEST_PG_URL")
-    if not url:
-        if os.environ.get("WORKWEAVE_REQUIRE_PG") == "1":
-            pytest.fail("WORKWEAVE_REQUIRE_PG=1 but WORKWEAVE_TEST_PG_URL is not set")
-        pytest.skip("no PostgreSQL server configured (set WORKWEAVE_TEST_PG_URL)")
-    reset_postgres(url)
-    return url
+    return postgres_or_skip()
 
 
 def live_server(location: str) -> Iterator[LiveServer]:

@@ -62,7 +62,9 @@ class Template:
     point_events: tuple[PointEventType, ...] = ()
     description: str = ""
     default_session_hours: float = 3.75
-    _by_code: dict[str, Category] = field(default=None, init=False, repr=False, compare=False)  # type: ignore[assignment]
+    _by_code: dict[str, Category] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_by_code", {c.code: c for c in self.categories})
@@ -259,11 +261,11 @@ class Template:
             if d.key not in dims:
                 dims[d.key] = d
             else:
-                mine = dims[d.key]
-                opts = _union(mine.options, d.options)
-                if opts != mine.options:
+                kept = dims[d.key]
+                opts = _union(kept.options, d.options)
+                if opts != kept.options:
                     dims[d.key] = Dimension(
-                        mine.key, mine.label, mine.multi, opts, mine.required, mine.domains
+                        kept.key, kept.label, kept.multi, opts, kept.required, kept.domains
                     )
         return Template(
             name=self.name,

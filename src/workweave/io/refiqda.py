@@ -181,7 +181,9 @@ def parse_code_description(text: str) -> tuple[str, str, str]:
     """(definition, inclusion, exclusion) from a description written by :func:`code_description`
     (any other description is all definition)."""
     text = (text or "").replace("\r\n", "\n").strip()
-    definition, inclusion, exclusion = [], [], []
+    definition: list[str] = []
+    inclusion: list[str] = []
+    exclusion: list[str] = []
     target = definition
     for para in text.split("\n\n"):
         if para.startswith("Include: "):

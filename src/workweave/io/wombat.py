@@ -364,8 +364,8 @@ class _Parser:
             self.bad(n, "end time", f"{end_txt} is before the start time {start_txt}")
             return
         category = self.cell(row, L.category)
-        sub = self.cell(row, L.subcategory) if L.subcategory else ""
-        sub = None if sub in ("", "0") else sub
+        raw_sub = self.cell(row, L.subcategory) if L.subcategory else ""
+        sub = None if raw_sub in ("", "0") else raw_sub
         if category:
             subs = self.categories.setdefault(category, [])
             if sub and sub not in subs:

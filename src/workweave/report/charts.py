@@ -14,6 +14,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any, TypeGuard
 
 import matplotlib
 import matplotlib.dates as mdates
@@ -25,7 +26,7 @@ from matplotlib.ticker import FuncFormatter
 from workweave.report.days import DayLayout
 from workweave.report.palette import Style, series_style
 
-RC = {
+RC: dict[str, Any] = {
     "font.family": "DejaVu Sans",
     "font.size": 9.5,
     "axes.titlesize": 10.5,
@@ -430,7 +431,7 @@ def range_chart(
                 ax.plot([p10, p90], [i, i], color="#333333", linewidth=2.2, zorder=2)
                 for x in (p10, p90):
                     ax.plot([x, x], [i - 0.18, i + 0.18], color="#333333", lw=1.4, zorder=2)
-                top = max(top, p90)  # type: ignore[type-var]
+                top = max(top, p90)
             if _ok(med):
                 ax.plot(
                     med,
@@ -450,7 +451,7 @@ def range_chart(
                     fontsize=8,
                     zorder=4,
                 )
-                top = max(top, med)  # type: ignore[type-var]
+                top = max(top, med)
         ax.set_yticks(range(len(groups)), list(groups))
         ax.set_ylim(len(groups) - 0.4, -0.75)
         ax.set_xlim(0, (top or 1.0) * 1.1)
@@ -522,7 +523,7 @@ def histogram(
         return to_image(fig)
 
 
-def _ok(x: float | None) -> bool:
+def _ok(x: float | None) -> TypeGuard[float]:
     return x is not None and not (isinstance(x, float) and math.isnan(x))
 
 

@@ -242,8 +242,8 @@ class SimulatedStudy:
         stopped_early = False
         if target is not None:
             remaining = target - total
-            tasks, hours = seen[p.site]
-            rate = tasks / hours
+            seen_tasks, seen_hours = seen[p.site]
+            rate = seen_tasks / seen_hours
             expected = rate * win.length / 3600
             if expected * len(observers) > remaining:
                 if len(observers) > 1 and expected > 0.6 * remaining:

@@ -812,7 +812,7 @@ def to_session_parts(
 
     prefix = f"{number}_"
     keys = [prefix + str(i) for i in range(len(day.recs) + 1)]
-    tasks = []
+    tasks: list[Task] = []
     append = tasks.append
     for r in day.recs:
         s, e = r.start, r.end
