@@ -10,9 +10,8 @@ import typer
 from workweave.cli.common import TaskProgress, err, friendly, out
 from workweave.cli.study import print_summary
 from workweave.cli.web import demo_users, run_server
-from workweave.domain.policy import DASHBOARD_BOOTSTRAP_REPLICATES, DEFAULT_TIMEZONE
+from workweave.domain.policy import DASHBOARD_BOOTSTRAP_REPLICATES
 from workweave.services import studies as svc
-from workweave.store import Store
 
 
 @friendly
@@ -31,16 +30,9 @@ def demo(
     port: Annotated[int, typer.Option(help="Port to serve on.")] = 8000,
 ) -> None:
     """Build the SYNTHETIC four-site demo study (with sign-ins and report) and serve it."""
-    from workweave.workspace import write_settings
-
     folder = folder.resolve()
-    folder.mkdir(parents=True, exist_ok=True)
-    for name in ("workweave.sqlite", "workweave.sqlite-wal", "workweave.sqlite-shm"):
-        (folder / name).unlink(missing_ok=True)
-    st = Store.create(folder / "workweave.sqlite")
     with TaskProgress("simulating the demo study") as bar:
-        sid, counts, _ = svc.simulate_into(st, seed=seed, study="demo", progress=bar)
-    write_settings(folder, study="demo", store="workweave.sqlite", timezone=DEFAULT_TIMEZONE)
+        st, sid, counts = svc.create_demo_workspace(folder, seed=seed, progress=bar)
     out.print(
         f"demo study: {counts.sessions_added} sessions, {counts.tasks_added} tasks "
         f"(SYNTHETIC data) in {st.location}"

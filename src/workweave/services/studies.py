@@ -11,6 +11,7 @@ from typing import Any
 from workweave.analysis.summary import summarise
 from workweave.domain.errors import ValidationError
 from workweave.domain.observation import Session
+from workweave.domain.policy import DEFAULT_TIMEZONE
 from workweave.domain.study import Study
 from workweave.domain.template import Template
 from workweave.io.jobplan import read_job_plans
@@ -156,6 +157,23 @@ def simulate_into(
         store.studies.add_participants(sid, sim.participants, conn)
     counts = write_stream(store, sid, sim.iter_sessions(), progress=progress)
     return sid, counts, sim
+
+
+def create_demo_workspace(
+    folder: Path, *, seed: int = 7, progress: Progress | None = None
+) -> tuple[Store, int, WriteCounts]:
+    """A workspace folder holding the SYNTHETIC demo study (study name `demo`), replacing any
+    demo store already there: `workweave demo` and the tested documentation examples use it."""
+    from workweave.workspace import write_settings
+
+    folder = Path(folder).resolve()
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in ("workweave.sqlite", "workweave.sqlite-wal", "workweave.sqlite-shm"):
+        (folder / name).unlink(missing_ok=True)
+    store = Store.create(folder / "workweave.sqlite")
+    sid, counts, _ = simulate_into(store, seed=seed, study="demo", progress=progress)
+    write_settings(folder, study="demo", store="workweave.sqlite", timezone=DEFAULT_TIMEZONE)
+    return store, sid, counts
 
 
 def summary(store: Store, study_id: int) -> dict[str, Any]:
