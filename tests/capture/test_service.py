@@ -19,7 +19,6 @@ from tests.test_web_support import seed
 from workweave.domain.capture import Action, Actor, project
 from workweave.services import accounts, capture
 from workweave.store import Store, fingerprint
-from workweave.store import capture as capture_store
 from workweave.store import schema_web as W
 
 T0 = 1_795_000_000_000  # 2026-11-18, ms
@@ -291,7 +290,7 @@ def test_sync_delivery_order_and_duplicates_change_nothing(data: st.DataObject) 
         n = conn.execute(
             select(func.count()).where(W.capture_actions.c.session_uuid == session)
         ).scalar_one()
-        row = capture_store.session_by_uuid(conn, session)
+        row = store.capture.session_by_uuid(session, conn=conn)
         edits = conn.execute(
             select(
                 W.edits.c.action_uuid,

@@ -1,8 +1,9 @@
 """Accounts: users and passwords, study membership, consent, and the demo sign-ins.
 
 The roles and what they allow are described in ``workweave.domain.accounts``. Passwords are
-hashed with Argon2id (argon2-cffi); plain passwords are never stored. The SQL is in
-``workweave.store.accounts``; this module holds the rules.
+hashed with Argon2id (argon2-cffi); plain passwords are never stored. The SQL is in the
+accounts repository (``store.accounts``, ``workweave.store.accounts``); this module holds the
+rules.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from workweave.domain.errors import NotFoundError, ValidationError
 from workweave.domain.study import Observer
 from workweave.domain.time import now_ms
 from workweave.store import Store
-from workweave.store import accounts as repo
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
 _hasher = PasswordHasher()
@@ -66,43 +66,43 @@ def _check_role(role: str) -> None:
 def add_user(store: Store, name: str, role: str, password: str) -> User:
     check_name(name)
     _check_role(role)
-    return repo.add_user(store, name, role, hash_password(password), now_ms())
+    return store.accounts.add_user(name, role, hash_password(password), now_ms())
 
 
 def set_password(store: Store, name: str, password: str) -> None:
     """A new password (the user is signed out everywhere)."""
-    repo.set_password_hash(store, name, hash_password(password))
+    store.accounts.set_password_hash(name, hash_password(password))
 
 
 def set_role(store: Store, name: str, role: str) -> None:
     _check_role(role)
-    repo.set_role(store, name, role)
+    store.accounts.set_role(name, role)
 
 
 def set_active(store: Store, name: str, active: bool) -> None:
     """Enable or disable a user (either way they are signed out everywhere)."""
-    repo.set_active(store, name, active)
+    store.accounts.set_active(name, active)
 
 
 def user_by_id(store: Store, user_id: int) -> User | None:
-    return repo.user_by_id(store, user_id)
+    return store.accounts.user_by_id(user_id)
 
 
 def user_by_name(store: Store, name: str) -> User | None:
-    return repo.user_by_name(store, name)
+    return store.accounts.user_by_name(name)
 
 
 def users(store: Store) -> list[User]:
-    return repo.users(store)
+    return store.accounts.users()
 
 
 def user_count(store: Store) -> int:
-    return repo.user_count(store)
+    return store.accounts.user_count()
 
 
 def authenticate(store: Store, name: str, password: str) -> User | None:
     """The active user with this name and password, or None (same cost either way)."""
-    found = repo.user_with_hash(store, name)
+    found = store.accounts.user_with_hash(name)
     if found is None:
         _verify(_DUMMY, password)
         return None
@@ -110,7 +110,7 @@ def authenticate(store: Store, name: str, password: str) -> User | None:
     if not _verify(hashed, password) or not user.active:
         return None
     if _hasher.check_needs_rehash(hashed):
-        repo.rehash_password(store, user.id, _hasher.hash(password))
+        store.accounts.rehash_password(user.id, _hasher.hash(password))
     return user
 
 
@@ -146,11 +146,10 @@ def grant(
         if role == "participant":
             if not code:
                 raise ValidationError("a participant user needs the participant code (--code)")
-            if not repo.participant_exists(store, sid, code, conn):
+            if not store.accounts.participant_exists(sid, code, conn=conn):
                 raise NotFoundError(f"no participant '{code}' in study '{study}'")
             participant_code = code
-        repo.put_membership(
-            store,
+        store.accounts.put_membership(
             sid,
             user.id,
             role=role,
@@ -166,11 +165,11 @@ def revoke(store: Store, name: str, study: str) -> None:
     user = user_by_name(store, name)
     if user is None:
         raise NotFoundError(f"no user '{name}'")
-    repo.delete_membership(store, store.studies.id(study), user.id)
+    store.accounts.delete_membership(store.studies.id(study), user.id)
 
 
 def memberships(store: Store, user_id: int) -> list[Membership]:
-    return repo.memberships(store, user_id)
+    return store.accounts.memberships(user_id)
 
 
 def membership(store: Store, user_id: int, study_id: int) -> Membership | None:
@@ -179,7 +178,7 @@ def membership(store: Store, user_id: int, study_id: int) -> Membership | None:
 
 def members(store: Store, study_id: int) -> list[tuple[str, Membership]]:
     """(user name, membership) for every member of a study."""
-    return repo.members(store, study_id)
+    return store.accounts.members(study_id)
 
 
 # -- consent -----------------------------------------------------------------------------------
@@ -209,10 +208,9 @@ def record_consent(
                 note=note,
                 conn=c,
             )
-    if not repo.participant_exists(store, study_id, participant, conn):
+    if not store.accounts.participant_exists(study_id, participant, conn=conn):
         raise NotFoundError(f"no participant '{participant}' in the study")
-    repo.add_consent(
-        store,
+    store.accounts.add_consent(
         study_id,
         participant,
         given=given,
@@ -226,15 +224,15 @@ def record_consent(
 
 def consents(store: Store, study_id: int, conn: Connection | None = None) -> dict[str, Consent]:
     """The latest consent record of each participant that has one."""
-    return {c.participant: c for c in repo.consent_records(store, study_id, conn=conn)}
+    return {c.participant: c for c in store.accounts.consent_records(study_id, conn=conn)}
 
 
 def consent_history(store: Store, study_id: int, participant: str) -> list[Consent]:
-    return repo.consent_records(store, study_id, participant)
+    return store.accounts.consent_records(study_id, participant)
 
 
 def has_consent(store: Store, study_id: int, participant: str, conn: Connection) -> bool:
-    return bool(repo.latest_consent_given(store, study_id, participant, conn))
+    return bool(store.accounts.latest_consent_given(study_id, participant, conn=conn))
 
 
 # -- settings ----------------------------------------------------------------------------------
@@ -243,7 +241,7 @@ def has_consent(store: Store, study_id: int, participant: str, conn: Connection)
 def secret_key(store: Store) -> str:
     """The key that signs session cookies: made once per store and kept in it, so sign-ins
     survive a restart of the server."""
-    return repo.setting(store, "secret_key", secrets.token_urlsafe(48))
+    return store.accounts.setting("secret_key", secrets.token_urlsafe(48))
 
 
 # -- demo sign-ins -------------------------------------------------------------------------------

@@ -6,8 +6,8 @@ import of a log exported from a tablet, a future native client) goes through ``i
 ``ingest`` is idempotent: an action's UUID is its key, so a batch delivered twice, or an action
 that arrives in two batches, is stored once and changes nothing the second time. Every session
 that received new actions is projected again from its whole log (the fold,
-``workweave.domain.capture.project``) and written through the store
-(``workweave.store.capture``), so the canonical tables always equal the projection of the log,
+``workweave.domain.capture.project``) and written through the capture repository
+(``store.capture``), so the canonical tables always equal the projection of the log,
 whatever order the actions arrived in.
 """
 
@@ -37,8 +37,7 @@ from workweave.domain.time import now_ms as _now
 from workweave.domain.time import to_ms
 from workweave.services import accounts, setup
 from workweave.store import Store
-from workweave.store import capture as repo
-from workweave.store.capture import CaptureSession
+from workweave.store.capture import CONCURRENT_DELIVERY, CaptureSession, payload_json
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -117,7 +116,7 @@ def ingest(
                 return _ingest(
                     store, conn, study_id, actor, raw_actions, clock_ms, now_ms, internal
                 )
-        except repo.CONCURRENT_DELIVERY as exc:  # a concurrent delivery: try again
+        except CONCURRENT_DELIVERY as exc:  # a concurrent delivery: try again
             last = exc
             time.sleep(0.02 * 2**attempt)
     assert last is not None
@@ -149,14 +148,14 @@ def _ingest(
             parsed[action.uuid] = action
     if not parsed:
         return report
-    for uid in repo.stored_uuids(conn, list(parsed)):
+    for uid in store.capture.stored_uuids(list(parsed), conn=conn):
         report.duplicates.append(uid)
         del parsed[uid]
     if not parsed:
         return report
     payloads: dict[str, str] = {}
     for a in list(parsed.values()):
-        text = repo.payload_json(a.payload)
+        text = payload_json(a.payload)
         if len(text) > MAX_PAYLOAD:
             report.rejected.append({"uuid": a.uuid, "reason": "'payload' is too large"})
             del parsed[a.uuid]
@@ -165,7 +164,7 @@ def _ingest(
     by_session: dict[str, list[Action]] = {}
     for a in parsed.values():
         by_session.setdefault(a.session, []).append(a)
-    known = repo.sessions_for_update(conn, list(by_session))
+    known = store.capture.sessions_for_update(list(by_session), conn)
     to_store: list[Action] = []
     touched: list[str] = []
     for suid, acts in by_session.items():
@@ -198,7 +197,7 @@ def _ingest(
             touched.append(suid)
         to_store.extend(acts)
     # the log of each session to project: what was stored before, and what this batch adds
-    logs = repo.logs(conn, touched)
+    logs = store.capture.logs(touched, conn=conn)
     for a in to_store:
         if a.session in logs:
             logs[a.session].append(
@@ -207,14 +206,14 @@ def _ingest(
                 )
             )
     if to_store:
-        repo.add_actions(
-            conn,
+        store.capture.add_actions(
             study_id,
             to_store,
             payloads,
             received_ms=now,
             batch_clock_ms=clock_ms,
             user_id=actor.user_id,
+            conn=conn,
         )
         report.stored.extend(a.uuid for a in to_store)
     for suid in touched:
@@ -261,7 +260,7 @@ def _open_session(
         return "you may not shadow in this study"
     if not isinstance(participant, str) or not participant:
         return "the session start names no participant"
-    found = repo.participant_site(conn, study_id, participant)
+    found = store.capture.participant_site(study_id, participant, conn=conn)
     if found is None:
         return f"no participant '{participant}' in this study"
     site, timezone = found
@@ -281,8 +280,7 @@ def _open_session(
         observer = actor.observer_code or actor.name
         store.studies.add_observers(study_id, [Observer(observer)], conn)
     template = setup.study_template(store, study_id, conn)
-    repo.open_session(
-        conn,
+    store.capture.open_session(
         start.session,
         row,
         study_id=study_id,
@@ -297,6 +295,7 @@ def _open_session(
         user_id=actor.user_id,
         refusal=refusal,
         now_ms=now,
+        conn=conn,
     )
     return refusal
 
@@ -308,12 +307,12 @@ def _reproject(
     now: int,
     log: list[Action] | None = None,
 ) -> dict[str, Any]:
-    row = repo.session_by_uuid(conn, session_uuid)
+    row = store.capture.session_by_uuid(session_uuid, conn=conn)
     if log is None:
-        log = repo.load_actions(conn, session_uuid)
+        log = store.capture.actions(session_uuid, conn=conn)
     proj: Projection = project(row.header, log)
     s = proj.session
-    repo.write_projection(store, conn, row, proj, now)
+    store.capture.write_projection(row, proj, now, conn=conn)
     return {
         "session": session_uuid,
         "key": s.key,
@@ -336,18 +335,18 @@ def reproject(store: Store, session_uuid: str) -> dict[str, Any]:
 
 def capture_session(store: Store, study_id: int, session_key: str) -> CaptureSession | None:
     """The capture session behind a session's key; None if it was not captured."""
-    return repo.capture_session(store, study_id, session_key)
+    return store.capture.session(study_id, session_key)
 
 
 def actions_of(store: Store, session_uuid: str) -> list[Action]:
     """A session's action log in the fold's order."""
-    return ordered(repo.actions(store, session_uuid))
+    return ordered(store.capture.actions(session_uuid))
 
 
 def edits_of(store: Store, study_id: int, session_key: str) -> list[dict[str, Any]]:
     """The corrections of a session: who, when, what, old and new values, and whether each
     applied."""
-    return repo.edits_of(store, study_id, session_key)
+    return store.capture.edits(study_id, session_key)
 
 
 # -- corrections and diaries made on the server ------------------------------------------------
@@ -369,7 +368,7 @@ def correct(
             f"session {session_key} was not recorded with the capture app, so it has no log "
             "to correct"
         )
-    seqs = [a.seq for a in repo.actions(store, row.uuid)]
+    seqs = [a.seq for a in store.capture.actions(row.uuid)]
     now = _now()
     action = {
         "uuid": str(uuidlib.uuid4()),
@@ -394,7 +393,7 @@ def record_diary(
     if actor.participant_code is None:
         raise ValidationError("only a participant user keeps a diary")
     code = actor.participant_code
-    zone = ZoneInfo(repo.participant_timezone(store, study_id, code))
+    zone = ZoneInfo(store.capture.participant_timezone(study_id, code))
     tasks: list[dict[str, Any]] = []
     problems = []
     for n, e in enumerate(entries, start=1):
@@ -445,7 +444,7 @@ def record_diary(
             "payload": {},
         },
     ]
-    seqs = [a.seq for a in repo.actions(store, suid) if a.seq < 2**31 - 1]
+    seqs = [a.seq for a in store.capture.actions(suid) if a.seq < 2**31 - 1]
     base = (max(seqs) + 1) if seqs else 1
     for n, t in enumerate(tasks):
         actions.append(

@@ -3,7 +3,7 @@ template a study records with, and the lists the set-up pages show. Shared by th
 the JSON API and the CLI.
 
 Accounts, membership and consent are in ``workweave.services.accounts``; the SQL of the lists
-is in ``workweave.store.listings``.
+is in the listings repository (``store.listings``, ``workweave.store.listings``).
 """
 
 from __future__ import annotations
@@ -32,8 +32,7 @@ from workweave.domain.template import Template
 from workweave.domain.time import from_ms, now_ms
 from workweave.io.templates import DEFAULT_TEMPLATE, builtin_template, builtin_template_names
 from workweave.services import accounts
-from workweave.store import Store, listings
-from workweave.store import accounts as account_repo
+from workweave.store import Store
 
 
 def open_store(location: str) -> Store:
@@ -239,7 +238,7 @@ def sessions_list(
 ) -> list[dict[str, Any]]:
     """The study's sessions (of one participant if given), latest first, as shown in lists."""
     out = []
-    for r in listings.session_rows(store, study_id, participant_code=participant_code, limit=limit):
+    for r in store.listings.session_rows(study_id, participant_code=participant_code, limit=limit):
         zone = ZoneInfo(r.timezone)
         start = from_ms(r.start_ms)
         assert start is not None
@@ -263,7 +262,7 @@ def sessions_list(
 
 def data_version(store: Store, study_id: int) -> tuple[Any, ...]:
     """Changes whenever the study's sessions or job plans do (for caching dashboard figures)."""
-    return listings.study_data_version(store, study_id)
+    return store.listings.study_data_version(study_id)
 
 
 def load_session(store: Store, study_id: int, key: str) -> Session:
@@ -315,11 +314,11 @@ def study_template(store: Store, study_id: int, conn: Connection | None = None) 
     if conn is None:
         with store.transaction() as c:
             return study_template(store, study_id, c)
-    key = account_repo.study_template_key(store, study_id, conn)
+    key = store.accounts.study_template_key(study_id, conn=conn)
     if key is not None:
         return store.studies.template(*key)
     tpl = builtin_template(DEFAULT_TEMPLATE)
-    if not account_repo.template_stored(store, tpl.name, tpl.version, conn):
+    if not store.accounts.template_stored(tpl.name, tpl.version, conn=conn):
         store.studies.save_template(tpl, conn=conn)
     return tpl
 
@@ -328,7 +327,7 @@ def set_study_template(
     store: Store, study_id: int, name: str, version: str, by: int | None = None
 ) -> None:
     """Record new sessions of the study with this stored template."""
-    account_repo.set_study_template(store, study_id, name, version, by=by, set_ms=now_ms())
+    store.accounts.set_study_template(study_id, name, version, by=by, set_ms=now_ms())
 
 
 def choose_template(

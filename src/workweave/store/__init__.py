@@ -5,9 +5,14 @@ transactions; each aggregate has one repository class, a `store.base.Repository`
 module, reachable as an attribute of the handle: `store.studies` (set-up: studies, sites,
 observers, participants, job plans, templates), `store.sessions` (observation sessions),
 `store.analytic` (the canonical tables for analysis), `store.qual` (documents, codebooks,
-codings). Methods take the study id first and return domain objects or small dataclasses;
-reads open their own connection, writes run in one transaction or on the caller's `conn`.
-A new aggregate adds a module with one `Repository` subclass and one attribute on `Store`.
+codings), `store.accounts` (users, study memberships, consent records, web settings),
+`store.capture` (action logs, capture sessions, corrections, projection writes) and
+`store.listings` (read models for lists and dashboards). Methods take the study id first and
+return domain objects or small dataclasses; reads open their own connection (or read on the
+caller's `conn` inside its transaction), writes run in one transaction or on the caller's
+`conn`; long key lists go through `store.batching.chunked`, code → id look-ups through
+`store.base.ids_by_code`. A new aggregate adds a module with one `Repository` subclass and one
+attribute on `Store`.
 
 All table modules register on one `metadata` (store.schema); importing the package loads them
 all, so migrations, comparisons and `create_all` always see the whole schema.

@@ -16,8 +16,10 @@ if TYPE_CHECKING:
 class Repository:
     """The reads and writes of one aggregate, over the engine of the `Store` that holds it.
 
-    Reads open their own connection. Each write is one transaction, or runs on the caller's
-    connection when one is given (`conn`), so several writes land together or not at all.
+    Reads open their own connection (`self.engine.connect()`); a read that a use case may need
+    inside its own transaction takes the caller's connection (`conn`) through `_connection`.
+    Each write is one transaction, or runs on the caller's connection when one is given
+    (`conn`), so several writes land together or not at all.
     """
 
     def __init__(self, store: Store) -> None:
@@ -34,6 +36,15 @@ class Repository:
             yield conn
         else:
             with self.store.transaction() as c:
+                yield c
+
+    @contextmanager
+    def _connection(self, conn: Connection | None = None) -> Iterator[Connection]:
+        """The caller's connection (to read what its transaction wrote), or a new one to read."""
+        if conn is not None:
+            yield conn
+        else:
+            with self.engine.connect() as c:
                 yield c
 
 

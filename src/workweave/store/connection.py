@@ -9,7 +9,9 @@ from pathlib import Path
 from sqlalchemy import Connection
 from sqlalchemy.engine import Engine, make_url
 
+from workweave.store.accounts import AccountRepository
 from workweave.store.analytic import AnalyticTables
+from workweave.store.capture import CaptureRepository
 from workweave.store.engine import (
     StoreError,
     current_revision,
@@ -18,6 +20,7 @@ from workweave.store.engine import (
     migrate,
     store_url,
 )
+from workweave.store.listings import ListingRepository
 from workweave.store.qualitative import QualitativeRepository
 from workweave.store.sessions import SessionRepository
 from workweave.store.studies import StudyRepository
@@ -27,8 +30,10 @@ class Store:
     """A workweave store: one SQLite file or one PostgreSQL database, holding studies.
 
     The handle owns the engine; each aggregate's reads and writes go through its repository:
-    `studies` (set-up), `sessions` (observation sessions), `analytic` (tables for analysis)
-    and `qual` (documents, codebooks and codings).
+    `studies` (set-up), `sessions` (observation sessions), `analytic` (tables for analysis),
+    `qual` (documents, codebooks and codings), `accounts` (users, memberships, consent, web
+    settings), `capture` (action logs, capture sessions, corrections) and `listings` (read
+    models for lists and dashboards).
     """
 
     def __init__(self, engine: Engine, location: str) -> None:
@@ -38,6 +43,9 @@ class Store:
         self.sessions = SessionRepository(self)
         self.analytic = AnalyticTables(self)
         self.qual = QualitativeRepository(self)
+        self.accounts = AccountRepository(self)
+        self.capture = CaptureRepository(self)
+        self.listings = ListingRepository(self)
 
     @classmethod
     def create(cls, path_or_url: str | Path) -> Store:

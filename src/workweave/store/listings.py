@@ -11,9 +11,9 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from workweave.store import Store
 from workweave.store import schema as S
 from workweave.store import schema_web as W
+from workweave.store.base import Repository
 
 
 @dataclass(frozen=True)
@@ -34,89 +34,91 @@ class SessionRow:
     tasks: int
 
 
-def session_rows(
-    store: Store,
-    study_id: int,
-    *,
-    participant_code: str | None = None,
-    limit: int = 200,
-) -> list[SessionRow]:
-    """The study's sessions (of one participant if given), latest first, with task counts."""
-    n_tasks = (
-        select(S.tasks.c.session_id, func.count().label("n"))
-        .group_by(S.tasks.c.session_id)
-        .subquery()
-    )
-    q = (
-        select(
-            S.sessions.c.key,
-            S.sessions.c.mode,
-            S.sessions.c.source,
-            S.sessions.c.start_ms,
-            S.sessions.c.end_ms,
-            S.sessions.c.known_end_ms,
-            S.sessions.c.complete,
-            S.sessions.c.timezone,
-            S.participants.c.code.label("participant"),
-            S.sites.c.code.label("site"),
-            S.observers.c.code.label("observer"),
-            func.coalesce(n_tasks.c.n, 0).label("tasks"),
-        )
-        .join(S.participants, S.participants.c.id == S.sessions.c.participant_id)
-        .join(S.sites, S.sites.c.id == S.sessions.c.site_id)
-        .outerjoin(S.observers, S.observers.c.id == S.sessions.c.observer_id)
-        .outerjoin(n_tasks, n_tasks.c.session_id == S.sessions.c.id)
-        .where(S.sessions.c.study_id == study_id)
-        .order_by(S.sessions.c.start_ms.desc(), S.sessions.c.key)
-        .limit(limit)
-    )
-    if participant_code is not None:
-        q = q.where(S.participants.c.code == participant_code)
-    with store.engine.connect() as conn:
-        rows = conn.execute(q).all()
-    return [
-        SessionRow(
-            key=r.key,
-            mode=r.mode,
-            source=r.source,
-            start_ms=int(r.start_ms),
-            end_ms=r.end_ms,
-            known_end_ms=int(r.known_end_ms),
-            complete=bool(r.complete),
-            timezone=r.timezone,
-            participant=r.participant,
-            site=r.site,
-            observer=r.observer,
-            tasks=int(r.tasks),
-        )
-        for r in rows
-    ]
+class ListingRepository(Repository):
+    """Read models for the lists and dashboards of a study (`store.listings`)."""
 
-
-def study_data_version(store: Store, study_id: int) -> tuple[Any, ...]:
-    """A value that changes whenever the study's sessions do (new, replaced or re-projected
-    from captured actions) or its job plans do: the key for caching dashboard figures."""
-    with store.engine.connect() as conn:
-        n, top, last = conn.execute(
-            select(func.count(), func.max(S.sessions.c.id), func.max(S.sessions.c.known_end_ms))
-            .select_from(S.sessions)
+    def session_rows(
+        self,
+        study_id: int,
+        *,
+        participant_code: str | None = None,
+        limit: int = 200,
+    ) -> list[SessionRow]:
+        """The study's sessions (of one participant if given), latest first, with task counts."""
+        n_tasks = (
+            select(S.tasks.c.session_id, func.count().label("n"))
+            .group_by(S.tasks.c.session_id)
+            .subquery()
+        )
+        q = (
+            select(
+                S.sessions.c.key,
+                S.sessions.c.mode,
+                S.sessions.c.source,
+                S.sessions.c.start_ms,
+                S.sessions.c.end_ms,
+                S.sessions.c.known_end_ms,
+                S.sessions.c.complete,
+                S.sessions.c.timezone,
+                S.participants.c.code.label("participant"),
+                S.sites.c.code.label("site"),
+                S.observers.c.code.label("observer"),
+                func.coalesce(n_tasks.c.n, 0).label("tasks"),
+            )
+            .join(S.participants, S.participants.c.id == S.sessions.c.participant_id)
+            .join(S.sites, S.sites.c.id == S.sessions.c.site_id)
+            .outerjoin(S.observers, S.observers.c.id == S.sessions.c.observer_id)
+            .outerjoin(n_tasks, n_tasks.c.session_id == S.sessions.c.id)
             .where(S.sessions.c.study_id == study_id)
-        ).one()
-        projected = conn.execute(
-            select(func.max(W.capture_sessions.c.projected_ms)).where(
-                W.capture_sessions.c.study_id == study_id
+            .order_by(S.sessions.c.start_ms.desc(), S.sessions.c.key)
+            .limit(limit)
+        )
+        if participant_code is not None:
+            q = q.where(S.participants.c.code == participant_code)
+        with self.engine.connect() as conn:
+            rows = conn.execute(q).all()
+        return [
+            SessionRow(
+                key=r.key,
+                mode=r.mode,
+                source=r.source,
+                start_ms=int(r.start_ms),
+                end_ms=r.end_ms,
+                known_end_ms=int(r.known_end_ms),
+                complete=bool(r.complete),
+                timezone=r.timezone,
+                participant=r.participant,
+                site=r.site,
+                observer=r.observer,
+                tasks=int(r.tasks),
             )
-        ).scalar_one()
-        plans = conn.execute(
-            select(func.count())
-            .select_from(
-                S.job_plan_sessions.join(
-                    S.participants, S.participants.c.id == S.job_plan_sessions.c.participant_id
+            for r in rows
+        ]
+
+    def study_data_version(self, study_id: int) -> tuple[Any, ...]:
+        """A value that changes whenever the study's sessions do (new, replaced or re-projected
+        from captured actions) or its job plans do: the key for caching dashboard figures."""
+        with self.engine.connect() as conn:
+            n, top, last = conn.execute(
+                select(func.count(), func.max(S.sessions.c.id), func.max(S.sessions.c.known_end_ms))
+                .select_from(S.sessions)
+                .where(S.sessions.c.study_id == study_id)
+            ).one()
+            projected = conn.execute(
+                select(func.max(W.capture_sessions.c.projected_ms)).where(
+                    W.capture_sessions.c.study_id == study_id
                 )
-            )
-            .where(S.participants.c.study_id == study_id)
-        ).scalar_one()
-    return (store.location, study_id, n, top, last, projected, plans)
+            ).scalar_one()
+            plans = conn.execute(
+                select(func.count())
+                .select_from(
+                    S.job_plan_sessions.join(
+                        S.participants, S.participants.c.id == S.job_plan_sessions.c.participant_id
+                    )
+                )
+                .where(S.participants.c.study_id == study_id)
+            ).scalar_one()
+        return (self.store.location, study_id, n, top, last, projected, plans)
 
 
-__all__ = ["SessionRow", "session_rows", "study_data_version"]
+__all__ = ["ListingRepository", "SessionRow"]

@@ -13,7 +13,6 @@ import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select
@@ -51,17 +50,14 @@ class WriteCounts:
 def fingerprint(session: Session) -> str:
     """A stable hash of everything a session records (not of where it is stored)."""
 
-    def ms(d: datetime | None) -> int | None:
-        return to_ms(d)
-
     data = [
         session.key,
         session.participant,
         session.site,
         session.observer,
         session.mode,
-        ms(session.start),
-        ms(session.end),
+        to_ms(session.start),
+        to_ms(session.end),
         session.complete,
         session.timezone,
         session.template,
@@ -75,17 +71,17 @@ def fingerprint(session: Session) -> str:
                 t.seq,
                 t.category,
                 t.subcategory,
-                ms(t.start),
-                ms(t.end),
+                to_ms(t.start),
+                to_ms(t.end),
                 t.ended_by,
                 [[d, list(v)] for d, v in t.dimensions],
-                [[p.other, ms(p.start), ms(p.end)] for p in t.parallel],
-                [[s.by, ms(s.start), ms(s.end)] for s in t.suspensions],
+                [[p.other, to_ms(p.start), to_ms(p.end)] for p in t.parallel],
+                [[s.by, to_ms(s.start), to_ms(s.end)] for s in t.suspensions],
             ]
             for t in session.tasks
         ],
-        [[e.key, e.kind, e.subtype, ms(e.at)] for e in session.events],
-        [[n.key, ms(n.at), n.text] for n in session.notes],
+        [[e.key, e.kind, e.subtype, to_ms(e.at)] for e in session.events],
+        [[n.key, to_ms(n.at), n.text] for n in session.notes],
     ]
     raw = json.dumps(data, separators=(",", ":"), ensure_ascii=False, default=str)
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()
