@@ -1174,7 +1174,7 @@ def _unit_short(unit: str) -> str:
 
 def _ior_section(ctx: _Context) -> None:
     try:
-        from workweave.analysis.ior import MEASURES, detect_pairs, ior_table
+        from workweave.analysis.reliability import MEASURES, detect_pairs, ior_table
     except ImportError:  # the reliability module is optional for the report
         return
     sessions = ctx.sessions()
