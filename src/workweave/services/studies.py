@@ -11,6 +11,7 @@ from typing import Any
 from workweave.analysis.summary import summarise
 from workweave.domain.errors import ValidationError
 from workweave.domain.observation import Session
+from workweave.domain.policy import DEFAULT_TIMEZONE
 from workweave.domain.study import Study
 from workweave.domain.template import Template
 from workweave.io.jobplan import read_job_plans
@@ -28,7 +29,7 @@ def init_workspace(
     study: str | None = None,
     title: str = "",
     store: str | None = None,
-    timezone: str = "Europe/London",
+    timezone: str = DEFAULT_TIMEZONE,
     synthetic: bool = False,
 ) -> tuple[Store, int]:
     """Make a workspace in `folder`: settings file, store (SQLite by default) and a study using
