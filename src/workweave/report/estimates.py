@@ -15,8 +15,8 @@ from typing import Any
 
 import pandas as pd
 
-from workweave.analysis import metrics as registry
 from workweave.analysis.metrics import METRICS, PARAMETERS, REGISTRY, Metric
+from workweave.services import metrics as metrics_service
 from workweave.store.repository import Store
 
 DEFAULT_SEED = 2025
@@ -66,7 +66,7 @@ class Estimates:
         self.seed = DEFAULT_SEED if seed is None else int(seed)
         self.B = DEFAULT_B if B is None else int(B)
         self._progress = progress
-        self._engine = registry.prepare(store, study_id=study_id)
+        self._engine = metrics_service.prepare(store, study_id=study_id)
         self._cache: dict[str, pd.DataFrame] = {}
 
     def close(self) -> None:
@@ -92,7 +92,7 @@ class Estimates:
                 by=None if key == "study" else key,
                 seed=self.seed,
                 B=self.B,
-                min_participants=FLAG_BELOW,
+                flag_below=FLAG_BELOW,
             )
             df = df.copy()
             df["group"] = OVERALL if key == "study" else df[key].astype(str)

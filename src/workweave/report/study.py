@@ -557,7 +557,7 @@ def _param_text(v: Any) -> str:
 
 
 def _pay_table(name: str) -> Table | None:
-    from workweave.analysis.metrics import load_payscale
+    from workweave.io.payscales import load_payscale
 
     try:
         ps = load_payscale(name)

@@ -1,7 +1,7 @@
 """The canonical tables a metric computation reads, from a store, from DataFrames, or from
 domain sessions (for data not yet stored, and for tests).
 
-Column names are those of ``Store.frame`` (``workweave.store.repository.TABLES``); the
+Column names are those of ``Store.frame`` (the store's ``TABLES``); the
 ``categories`` table (template, template_version, category, domain, job_plan) comes from the
 templates the sessions were recorded with.
 """
@@ -18,6 +18,7 @@ from workweave.domain.errors import NotFoundError, ValidationError
 from workweave.domain.observation import Session
 from workweave.domain.study import Participant
 from workweave.domain.template import DOMAINS, Template
+from workweave.domain.time import to_ms
 
 TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "sessions": (
@@ -191,8 +192,6 @@ def from_sessions(
     study: str = "study",
 ) -> Tables:
     """Tables built directly from domain sessions, as the store would return them."""
-    from workweave.store.repository import to_ms
-
     people = {p.code: p for p in participants}
     srows: list[dict[str, Any]] = []
     trows: list[dict[str, Any]] = []
