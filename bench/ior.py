@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
-from workweave.analysis.ior import ior_pair, needleman_wunsch, session_fragments
+from workweave.analysis.reliability import ior_pair, needleman_wunsch, session_fragments
 from workweave.domain.observation import Session, Suspension, Task
 
 CATEGORIES = (

@@ -33,6 +33,7 @@ import pyarrow.compute as pc
 
 from workweave.analysis import metrics as M
 from workweave.io.templates import DEFAULT_TEMPLATE, builtin_template
+from workweave.services import metrics as metrics_service
 
 SITES = ("north", "south", "east", "west")
 BANDS = ("6", "7", "7", "8a", "8a", "8b")
@@ -378,7 +379,7 @@ def main(argv: list[str] | None = None) -> None:
             print(f"load from store: {time.perf_counter() - tl:.2f} s")
             store.close()
     t2 = time.perf_counter()
-    engine = M.Metrics(tables)
+    engine = metrics_service.prepare(tables)
     t3 = time.perf_counter()
     result = engine.compute(by=args.by, seed=args.seed, B=args.boot)
     t4 = time.perf_counter()

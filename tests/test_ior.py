@@ -15,13 +15,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from workweave.analysis.ior import (
+from workweave.analysis.reliability import (
     MEASURES,
     NO_TASK,
     NONE_LABEL,
     Fragment,
     MatchedPair,
-    cohen_kappa,
     detect_pairs,
     duration_pairs,
     fleiss_kappa_two,
@@ -36,6 +35,9 @@ from workweave.analysis.ior import (
     second_labels,
     session_fragments,
     time_sliced_kappa,
+)
+from workweave.analysis.reliability import (
+    cohen_kappa_details as cohen_kappa,
 )
 from workweave.domain.observation import Session, Suspension, Task
 

@@ -47,6 +47,8 @@ from tests.metrics_support import (
 )
 from workweave.analysis import metrics as M
 from workweave.domain import Observer, Participant, Site, Study
+from workweave.io.payscales import load_payscale
+from workweave.services.metrics import compute
 from workweave.store import Store
 
 O1 = 300.0  # observed minutes, session 1
@@ -161,7 +163,7 @@ def paper_store(tmp_path_factory: pytest.TempPathFactory):
 @pytest.fixture(scope="module")
 def by_session(paper_store) -> pd.DataFrame:
     store, sid = paper_store
-    return M.compute(store, study_id=sid, by="session", B=0)
+    return compute(store, study_id=sid, by="session", B=0)
 
 
 def value(df: pd.DataFrame, metric: str, key: str | None = None, **group: str) -> float:
@@ -250,7 +252,7 @@ def test_empty_session(by_session: pd.DataFrame):
 
 def test_study_is_the_ratio_of_sums(paper_store):
     store, sid = paper_store
-    df = M.compute(store, study_id=sid, B=0)
+    df = compute(store, study_id=sid, B=0)
     # observed: 300 + 60 + 60 minutes; tasks 13 + 3 + 0
     assert value(df, "tasks_per_hour") == pytest.approx(16 / 7)
     assert value(df, "share_observed", "ADMIN") == pytest.approx((36 + 15) / 420)
@@ -265,19 +267,19 @@ def test_study_is_the_ratio_of_sums(paper_store):
 
 def test_filters_and_source_session_ids(paper_store):
     store, sid = paper_store
-    by_key = M.compute(store, study_id=sid, filter={"session": "paper:1"}, B=0)
-    by_source = M.compute(store, study_id=sid, filter={"session": "1"}, B=0)
+    by_key = compute(store, study_id=sid, filter={"session": "paper:1"}, B=0)
+    by_source = compute(store, study_id=sid, filter={"session": "1"}, B=0)
     pd.testing.assert_frame_equal(by_key, by_source)
     assert value(by_key, "tasks_per_hour") == pytest.approx(2.6)
-    by_month = M.compute(store, study_id=sid, by="month", metrics="tasks_per_hour", B=0)
+    by_month = compute(store, study_id=sid, by="month", metrics="tasks_per_hour", B=0)
     assert list(by_month["month"]) == ["2025-01"]  # paper:2 starts on 31 January
-    none = M.compute(store, study_id=sid, filter={"participant": "nobody"}, B=0)
+    none = compute(store, study_id=sid, filter={"participant": "nobody"}, B=0)
     assert none.empty
 
 
 def test_sessions_without_a_store_agree(by_session):
     tables = M.from_sessions(paper_sessions(), paper_participants(), templates=[TEMPLATE])
-    direct = M.compute(tables, by="session", B=0)
+    direct = compute(tables, by="session", B=0)
     cols = ["session", "metric", "key", "estimate", "n_sessions", "observed_hours"]
     pd.testing.assert_frame_equal(
         direct[cols].reset_index(drop=True),
@@ -307,7 +309,7 @@ def test_job_plan_keeps_local_hours_across_daylight_saving(
         [task("a", "ADMIN", at(day, utc_start), at(day, utc_end), seq=1)],
     )
     store, sid = write_store(tmp_path / "dst.sqlite", [s], [p3])
-    df = M.compute(store, study_id=sid, metrics=["compartmentalisation", "takeover_ratio"], B=0)
+    df = compute(store, study_id=sid, metrics=["compartmentalisation", "takeover_ratio"], B=0)
     store.close()
     assert value(df, "compartmentalisation") == pytest.approx(expected)
     assert value(df, "takeover_ratio") == pytest.approx(60 / 180)
@@ -328,14 +330,14 @@ def test_site_time_zone_is_used_not_the_machines(tmp_path: Path):
     store, sid = write_store(
         tmp_path / "rome.sqlite", [s], [p], sites=[Site("RM", "Rome", "Europe/Rome")]
     )
-    df = M.compute(store, study_id=sid, metrics="compartmentalisation", B=0)
+    df = compute(store, study_id=sid, metrics="compartmentalisation", B=0)
     store.close()
     assert value(df, "compartmentalisation") == pytest.approx(1.0)
 
 
 def test_parameters_change_what_they_should(paper_store):
     store, sid = paper_store
-    df = M.compute(
+    df = compute(
         store,
         study_id=sid,
         filter={"session": "paper:1"},
@@ -360,7 +362,7 @@ def test_pay_scale_is_selectable_and_stated(paper_store, tmp_path: Path):
         "employer_ni_threshold: 0}\n",
         encoding="utf-8",
     )
-    df = M.compute(
+    df = compute(
         store,
         study_id=sid,
         filter={"session": "paper:1"},
@@ -371,7 +373,7 @@ def test_pay_scale_is_selectable_and_stated(paper_store, tmp_path: Path):
     # pay point 3 of a two-point band reads as the top point
     assert value(df, "management_cost_per_fte_year") == pytest.approx(113.5 / 300 * 20000 * 1.1)
     assert df.attrs["payscale"]["title"] == "Testland 2030/31"
-    default = M.load_payscale()
+    default = load_payscale()
     assert default.bands["7"] == (47810.0, 50273.0, 54710.0)
     assert default.bands["8a"][0] == 55690.0 and default.bands["8a"][-1] == 62682.0
     assert set(default.bands) >= {"5", "6", "7", "8a", "8b", "8c", "8d"}
@@ -386,20 +388,20 @@ def test_unknown_names_are_refused(paper_store):
 
     store, sid = paper_store
     with pytest.raises(ValidationError, match="no metric"):
-        M.compute(store, study_id=sid, metrics="nonsense", B=0)
+        compute(store, study_id=sid, metrics="nonsense", B=0)
     with pytest.raises(ValidationError, match="cannot group"):
-        M.compute(store, study_id=sid, by="weather", B=0)
+        compute(store, study_id=sid, by="weather", B=0)
     with pytest.raises(ValidationError, match="cannot filter"):
-        M.compute(store, study_id=sid, filter={"weather": "rain"}, B=0)
+        compute(store, study_id=sid, filter={"weather": "rain"}, B=0)
     with pytest.raises(ValidationError, match="parameter"):
-        M.compute(store, study_id=sid, params={"nonsense": 1}, B=0)
+        compute(store, study_id=sid, params={"nonsense": 1}, B=0)
     with pytest.raises(NotFoundError, match="pay scale"):
-        M.compute(store, study_id=sid, params={"payscale": "atlantis-1999"}, B=0)
+        compute(store, study_id=sid, params={"payscale": "atlantis-1999"}, B=0)
 
 
 def test_poisson_interval_for_rates(paper_store):
     store, sid = paper_store
-    df = M.compute(
+    df = compute(
         store,
         study_id=sid,
         filter={"session": "paper:1"},
@@ -430,7 +432,7 @@ def test_every_store_backend_gives_the_same_numbers(store_location: str, by_sess
         store.studies.add_observers(sid, [Observer("O1")], conn)
         store.studies.add_participants(sid, paper_participants(), conn)
         store.sessions.write(sid, paper_sessions(), conn)
-    got = M.compute(store, study_id=sid, by="session", B=0)
+    got = compute(store, study_id=sid, by="session", B=0)
     store.close()
     cols = ["session", "metric", "key", "estimate", "n_participants", "observed_hours"]
     pd.testing.assert_frame_equal(

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from tests.metrics_support import TEMPLATE, at, plan, session, task
 from workweave.analysis import metrics as M
 from workweave.domain import Participant, Session, Task
+from workweave.services import metrics as metrics_service
 
 BASE = at("2025-01-06", "08:00")  # a Monday; London is UTC in January
 CATEGORIES = {
@@ -89,7 +90,7 @@ def studies(draw: st.DrawFn) -> tuple[list[Session], list[Participant]]:
 def compute(sessions: list[Session], people: list[Participant], **kw: object) -> pd.DataFrame:
     tables = M.from_sessions(sessions, people, templates=[TEMPLATE])
     kw.setdefault("B", 0)
-    return M.compute(tables, **kw)  # type: ignore[arg-type]
+    return metrics_service.compute(tables, **kw)  # type: ignore[arg-type]
 
 
 def est(df: pd.DataFrame, metric: str, key: str | None = None) -> float:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from workweave.analysis import metrics as M
+from workweave.services.metrics import compare, compute
 from workweave.services.studies import simulate_into
 from workweave.store import Store
 
@@ -22,7 +22,7 @@ def simulated(tmp_path_factory: pytest.TempPathFactory):
     path: Path = tmp_path_factory.mktemp("sim") / "sim.sqlite"
     store = Store.create(path)
     sid, _, sim = simulate_into(store, seed=7)
-    by_site = M.compute(store, study_id=sid, by="site", metrics=list(TARGETS), seed=1, B=800)
+    by_site = compute(store, study_id=sid, by="site", metrics=list(TARGETS), seed=1, B=800)
     yield store, sid, sim, by_site
     store.close()
 
@@ -45,7 +45,7 @@ def test_differences_between_sites_are_recovered(simulated):
     low = min(planted, key=planted.__getitem__)
     est = df[df["metric"] == "clinical_displacement"].set_index("site")["estimate"]
     assert est[high] > est[low]
-    diff = M.compare(
+    diff = compare(
         store,
         {"site": high},
         {"site": low},

@@ -14,6 +14,7 @@ from tests.metrics_support import MON, P1, P2, TEMPLATE, at, session, task
 from workweave.analysis import metrics as M
 from workweave.analysis.metrics import stats
 from workweave.domain import Participant
+from workweave.services.metrics import compare, compute
 
 
 def test_weights_are_resamples_of_the_clusters():
@@ -71,9 +72,9 @@ def _study(rates: list[int]) -> M.Tables:
 
 def test_bootstrap_interval_is_seeded_and_brackets_the_estimate():
     tables = _study([1, 2, 3, 5, 8, 13, 21, 27])
-    a = M.compute(tables, metrics="tasks_per_hour", seed=7, B=300)
-    b = M.compute(tables, metrics="tasks_per_hour", seed=7, B=300)
-    c = M.compute(tables, metrics="tasks_per_hour", seed=8, B=300)
+    a = compute(tables, metrics="tasks_per_hour", seed=7, B=300)
+    b = compute(tables, metrics="tasks_per_hour", seed=7, B=300)
+    c = compute(tables, metrics="tasks_per_hour", seed=8, B=300)
     row = a.iloc[0]
     assert row["estimate"] == pytest.approx(80 / 8)
     assert row["ci_low"] < 10.0 < row["ci_high"]
@@ -84,17 +85,17 @@ def test_bootstrap_interval_is_seeded_and_brackets_the_estimate():
 
 
 def test_identical_participants_give_no_spread_and_one_participant_no_interval():
-    same = M.compute(_study([5, 5, 5]), metrics="tasks_per_hour", seed=1, B=200).iloc[0]
+    same = compute(_study([5, 5, 5]), metrics="tasks_per_hour", seed=1, B=200).iloc[0]
     assert same["ci_low"] == pytest.approx(5.0) and same["ci_high"] == pytest.approx(5.0)
     assert same["flag"] == "fewer than 5 participants"
-    one = M.compute(_study([5]), metrics="tasks_per_hour", seed=1, B=200).iloc[0]
+    one = compute(_study([5]), metrics="tasks_per_hour", seed=1, B=200).iloc[0]
     assert math.isnan(one["ci_low"]) and math.isnan(one["ci_high"])
 
 
 def test_group_intervals_do_not_depend_on_other_groups():
     tables = _study([2, 4, 6, 8, 10, 12])
-    both = M.compute(tables, by="participant", metrics="tasks_per_hour", seed=3, B=100)
-    one = M.compute(
+    both = compute(tables, by="participant", metrics="tasks_per_hour", seed=3, B=100)
+    one = compute(
         tables, by="participant", filter={"participant": "Q2"}, metrics="tasks_per_hour",
         seed=3, B=100,
     )  # fmt: skip
@@ -103,7 +104,7 @@ def test_group_intervals_do_not_depend_on_other_groups():
 
 def test_comparison_of_groups_and_of_periods():
     tables = _study([2, 4, 6, 8, 10, 12])
-    diff = M.compare(
+    diff = compare(
         tables,
         {"participant": ["Q3", "Q4", "Q5"]},
         {"participant": ["Q0", "Q1", "Q2"]},
@@ -116,7 +117,7 @@ def test_comparison_of_groups_and_of_periods():
     assert diff["ci_low"] <= 6.0 <= diff["ci_high"] and diff["ci_low"] > 0
     # the same people in two periods: resampled together, so the paired difference of
     # identical periods is exactly 0 in every replicate
-    same = M.compare(
+    same = compare(
         tables, {"month": "2025-02"}, {"study": "study"}, metrics="tasks_per_hour", seed=1, B=100
     ).iloc[0]
     assert same["difference"] == 0 and same["ci_low"] == 0 and same["ci_high"] == 0
@@ -124,7 +125,7 @@ def test_comparison_of_groups_and_of_periods():
 
 def test_quantile_metrics_get_intervals():
     tables = _study([2, 4, 6, 8, 10, 12])
-    df = M.compute(tables, metrics=["task_duration_median"], seed=4, B=200)
+    df = compute(tables, metrics=["task_duration_median"], seed=4, B=200)
     row = df.iloc[0]
     assert row["estimate"] == pytest.approx(0.5)
     assert row["ci_low"] == pytest.approx(0.5) and row["ci_high"] == pytest.approx(0.5)
@@ -139,6 +140,6 @@ def test_small_group_flag_uses_the_metrics_own_participants():
         [P1, P2],
         templates=[TEMPLATE],
     )
-    df = M.compute(tables, metrics=["tasks_per_hour", "compartmentalisation"], B=0)
+    df = compute(tables, metrics=["tasks_per_hour", "compartmentalisation"], B=0)
     n = dict(zip(df["metric"], df["n_participants"], strict=True))
     assert n == {"tasks_per_hour": 2, "compartmentalisation": 1}

@@ -19,8 +19,8 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import wombat_files
-from workweave.analysis import metrics as M
 from workweave.domain import Study
+from workweave.services.metrics import compute
 from workweave.services.studies import import_wombat
 from workweave.store import Store
 
@@ -51,7 +51,7 @@ def est(df, metric, key=None):
 
 def test_session_336_by_hand(nurse_store):
     store, sid = nurse_store
-    df = M.compute(store, study_id=sid, filter={"session": "336"}, B=0)
+    df = compute(store, study_id=sid, filter={"session": "336"}, B=0)
     assert set(df["n_sessions"][df["metric"] == "tasks_per_hour"]) == {1}
     assert est(df, "tasks_per_hour") == pytest.approx(5 / HOURS)
     assert est(df, "share_observed", "Handover") == pytest.approx((324 + 265 + 24) / SECONDS)
@@ -75,7 +75,7 @@ def test_whole_study_agrees_with_the_export_totals(nurse_store):
     """Σ active time over all tasks equals the sum of the exports' own 'total time' column,
     which the importer checks task by task."""
     store, sid = nurse_store
-    df = M.compute(store, study_id=sid, metrics=["share_observed", "tasks_per_hour"], B=0)
+    df = compute(store, study_id=sid, metrics=["share_observed", "tasks_per_hour"], B=0)
     tasks = store.analytic.frame("tasks", sid)
     hours = df.loc[df["metric"] == "tasks_per_hour", "observed_hours"].item()
     assert est(df, "tasks_per_hour") == pytest.approx(len(tasks) / hours)

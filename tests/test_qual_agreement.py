@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from workweave.analysis.agreement import (
+from workweave.analysis.reliability import (
     LEVELS,
     alpha_from_coincidences,
     as_units,

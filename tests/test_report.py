@@ -241,7 +241,8 @@ def test_study_report_has_every_section_and_is_self_contained(sim_report: Path) 
 
 
 def test_methods_list_every_registry_metric_and_the_basis(sim_report: Path) -> None:
-    from workweave.analysis.metrics import METRICS, load_payscale
+    from workweave.analysis.metrics import METRICS
+    from workweave.io.payscales import load_payscale
 
     html = sim_report.read_text(encoding="utf-8")
     methods = html.split('<section id="methods"', 1)[1].split("<section ", 1)[0]
@@ -264,7 +265,7 @@ def test_tables_are_written_as_csv_and_linked(sim_report: Path) -> None:
 
 
 def test_numbers_come_from_the_metric_registry(sim: tuple[Store, int], sim_report: Path) -> None:
-    from workweave.analysis import metrics
+    from workweave.services import metrics
 
     store, sid = sim
     csv = pd.read_csv(sim_report.parent / f"{sim_report.stem}-metrics-site.csv")

@@ -94,10 +94,10 @@ class StudyData:
         by: study, site, profession, band, participant, observer, session, mode, month.
         filter: {key: value or [values]}. metric: ids (default: all; see
         ``workweave.analysis.metrics.REGISTRY``). seed, B: the cluster bootstrap. Other
-        options (poisson, confidence, params, domains) go to
-        ``workweave.analysis.metrics.compute``.
+        options (poisson, confidence, params, domains, flag_below, payscale) go to
+        ``workweave.services.metrics.compute``.
         """
-        from workweave.analysis.metrics import compute
+        from workweave.services.metrics import compute
 
         df = compute(self, by=by, filter=filter, metrics=metric, seed=seed, B=B, **options)
         if self.backend == "polars":

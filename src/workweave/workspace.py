@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from workweave.domain.errors import NotFoundError, ValidationError
+from workweave.domain.policy import DEFAULT_TIMEZONE
 
 SETTINGS_FILE = "workweave.toml"
 DEFAULT_STORE_FILE = "workweave.sqlite"
@@ -38,7 +39,7 @@ class Workspace:
             folder=folder,
             store=store,
             study=data.get("study"),
-            timezone=str(data.get("timezone", "Europe/London")),
+            timezone=str(data.get("timezone", DEFAULT_TIMEZONE)),
         )
 
 
@@ -76,7 +77,7 @@ def resolve_store(store: str | None) -> tuple[str, str | None, str]:
         return (
             explicit,
             (ws.study if ws and ws.store == explicit else None),
-            (ws.timezone if ws else "Europe/London"),
+            (ws.timezone if ws else DEFAULT_TIMEZONE),
         )
     if ws is None:
         raise NotFoundError(

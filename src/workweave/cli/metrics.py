@@ -23,6 +23,7 @@ from rich.table import Table
 from workweave.analysis import metrics as M
 from workweave.cli.common import StoreOpt, StudyOpt, err, friendly, open_study
 from workweave.domain.errors import ValidationError
+from workweave.services import metrics as metrics_service
 
 FORMATS = ("table", "json", "csv", "parquet", "markdown")
 
@@ -117,7 +118,9 @@ def metrics(
     filters = M.parse_assignments(filter or [])
     st, sid, _ = open_study(store, study)
     try:
-        engine = M.prepare(st, study_id=sid, filter=filters, params=params, domains=domains)
+        engine = metrics_service.prepare(
+            st, study_id=sid, filter=filters, params=params, domains=domains
+        )
         try:
             if compare:
                 if len(compare) != 2:
@@ -322,7 +325,7 @@ def _footer(df: pd.DataFrame) -> None:
 
 def _emit_list(fmt: str, out_file: Path | None) -> None:
     if fmt == "markdown":
-        text = M.registry_markdown()
+        text = metrics_service.registry_markdown()
     elif fmt == "json":
         data = {
             "metrics": {

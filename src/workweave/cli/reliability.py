@@ -47,7 +47,7 @@ def ior(
     study: StudyOpt = None,
 ) -> None:
     """Inter-observer reliability of co-observed sessions (IORapp-compatible composite)."""
-    from workweave.analysis.ior import MEASURES
+    from workweave.analysis.reliability import MEASURES
     from workweave.services import reliability as rel
 
     if fmt not in ("table", "json", "csv"):

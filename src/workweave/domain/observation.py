@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from workweave.domain.errors import ValidationError
+from workweave.domain.policy import DEFAULT_TIMEZONE
 
 MODES: tuple[str, ...] = ("shadowing", "self-report", "imported")
 POINT_EVENT_KINDS: tuple[str, ...] = ("interruption", "demand")
@@ -202,7 +203,7 @@ class Session:
     mode: str = "shadowing"
     observer: str | None = None  # None: self-report
     complete: bool = True
-    timezone: str = "Europe/London"
+    timezone: str = DEFAULT_TIMEZONE
     template: str | None = None  # "name@version"
     source: str | None = None  # e.g. 'wombat', 'capture', 'simulated'
     source_id: str | None = None  # the source's own session id (e.g. WOMBAT's '52')

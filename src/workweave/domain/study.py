@@ -9,6 +9,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from workweave.domain.errors import Problem, ValidationError
+from workweave.domain.policy import DEFAULT_TIMEZONE
 from workweave.domain.template import JOB_PLAN_CATEGORIES
 
 PROFESSIONS: tuple[str, ...] = (
@@ -61,7 +62,7 @@ class Study:
 class Site:
     code: str
     name: str = ""
-    timezone: str = "Europe/London"
+    timezone: str = DEFAULT_TIMEZONE
     description: str = ""
 
     def __post_init__(self) -> None:

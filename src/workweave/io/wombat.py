@@ -30,6 +30,7 @@ from zoneinfo import ZoneInfo
 
 from workweave.domain.errors import Problem, ValidationError
 from workweave.domain.observation import ParallelLink, Session, Suspension, Task
+from workweave.domain.policy import DEFAULT_TIMEZONE
 from workweave.domain.study import PROFESSIONS, Observer, Participant, Site, check_timezone
 from workweave.domain.template import Category, Dimension, Template
 
@@ -121,7 +122,7 @@ class WombatExport:
 def read_wombat(
     path: str | Path,
     *,
-    timezone: str = "Europe/London",
+    timezone: str = DEFAULT_TIMEZONE,
     template_name: str | None = None,
     profession: str | None = None,
 ) -> WombatExport:

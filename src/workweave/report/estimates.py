@@ -15,9 +15,9 @@ from typing import Any
 
 import pandas as pd
 
-from workweave.analysis import metrics as registry
 from workweave.analysis.metrics import REGISTRY, Metric
 from workweave.domain.policy import FLAG_BELOW
+from workweave.services import metrics as metrics_service
 from workweave.store import Store
 
 OVERALL = "All participants"
@@ -61,7 +61,7 @@ class Estimates:
         self.seed = int(seed)
         self.B = int(B)
         self._progress = progress
-        self._engine = registry.prepare(store, study_id=study_id)
+        self._engine = metrics_service.prepare(store, study_id=study_id)
         self._cache: dict[str, pd.DataFrame] = {}
 
     def close(self) -> None:
@@ -87,7 +87,7 @@ class Estimates:
                 by=None if key == "study" else key,
                 seed=self.seed,
                 B=self.B,
-                min_participants=FLAG_BELOW,
+                flag_below=FLAG_BELOW,
             )
             df = df.copy()
             df["group"] = OVERALL if key == "study" else df[key].astype(str)

@@ -18,8 +18,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pandas as pd
 
-from workweave.analysis import agreement as agr
 from workweave.analysis import qualitative as qa
+from workweave.analysis.reliability import AgreementReport, text_agreement
 from workweave.domain.errors import NotFoundError, ValidationError
 from workweave.domain.qualitative import (
     DOCUMENT_KINDS,
@@ -493,7 +493,7 @@ def agreement(
     level: str = "character",
     unit: str = "auto",
     documents: Sequence[str] | None = None,
-) -> agr.AgreementReport:
+) -> AgreementReport:
     """Agreement of two or more coders on the documents they all coded (or on `documents`):
     percent agreement, Cohen's kappa (two coders) and Krippendorff's alpha, per code and
     pooled, at character or segment level."""
@@ -504,7 +504,7 @@ def agreement(
     except NotFoundError:
         cb = None
     labels, _ = _labels(store, study_id)
-    report = agr.text_agreement(
+    report = text_agreement(
         docs,
         store.qual.codings(study_id, coders=coders),
         coders,

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pandas as pd
 
-from workweave.analysis.ior import (
+from workweave.analysis.reliability import (
     IorResult,
     TimeSlicedKappa,
     detect_pairs,

@@ -29,7 +29,7 @@ def init_workspace(
     study: str | None = None,
     title: str = "",
     store: str | None = None,
-    timezone: str = "Europe/London",
+    timezone: str = DEFAULT_TIMEZONE,
     synthetic: bool = False,
 ) -> tuple[Store, int]:
     """Make a workspace in `folder`: settings file, store (SQLite by default) and a study using

@@ -21,6 +21,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from datetime import time
 
+from workweave.domain.policy import DEFAULT_TIMEZONE
+
 CONTEXTS: tuple[str, ...] = ("DCC", "management", "SPA", "ANR", "ED", "lunch", "outside")
 """Job-plan contexts of a shadowed instant (see the module docstring)."""
 
@@ -191,7 +193,7 @@ class SiteProfile:
     clinical_where: str  # where direct care happens
     demand_subtypes: tuple[tuple[str, float], ...]
     interruption_sources: tuple[tuple[str, float], ...]
-    timezone: str = "Europe/London"
+    timezone: str = DEFAULT_TIMEZONE
     extra_variants: tuple[tuple[str, tuple[DimVariant, ...]], ...] = field(default=())
 
     def with_rates(self, **changes: float) -> SiteProfile:

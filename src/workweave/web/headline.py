@@ -1,7 +1,7 @@
 """Headline figures for a study's dashboard.
 
 The web app computes no metric itself: the figures come from the metric registry
-(``workweave.analysis.metrics.compute``) when it is installed, and otherwise from the study
+(``workweave.services.metrics.compute``) when it is installed, and otherwise from the study
 summary (``workweave.services.studies.summary``). Either way the summary's table by site is
 shown too.
 """
@@ -67,7 +67,7 @@ def _tables(metrics: Any, store: Store, study_id: int) -> Any:
 def _registry_headline(store: Store, study_id: int) -> list[dict[str, Any]] | None:
     try:
         metrics = importlib.import_module("workweave.analysis.metrics")
-        compute = metrics.compute
+        compute = importlib.import_module("workweave.services.metrics").compute
     except (ImportError, AttributeError):
         return None
     try:

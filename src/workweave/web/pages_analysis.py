@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
-from workweave.analysis.ior import MEASURES
+from workweave.analysis.reliability import MEASURES
 from workweave.domain.errors import NotFoundError, ValidationError
 from workweave.services.reliability import PARTICIPANT_KEYS, ior_study_table
 from workweave.web.app import render

@@ -1,12 +1,18 @@
 """Metrics: one registry, one engine, the same numbers everywhere.
 
     >>> from workweave.analysis import metrics
-    >>> metrics.compute(store, study_id=1, by=["site"], metrics=["compartmentalisation"], seed=1)
+    >>> metrics.compute(
+    ...     store, study_id=1, payscale=payscale, default_template=template,
+    ...     by=["site"], metrics=["compartmentalisation"], seed=1,
+    ... )
 
 ``compute`` accepts a `Store` (with ``study_id`` or ``study``), an opened study
 (``workweave.open(...)``), a `Tables` bundle, or a mapping of DataFrames named as the canonical
-tables. The result is a tidy DataFrame: one row per group × metric (× key) with ``estimate``,
-``ci_low``, ``ci_high``, ``n_participants``, ``n_sessions``, ``observed_hours`` and ``flag``.
+tables, with the `PayScale` of the cost metrics and the template that maps the categories of
+sessions recorded without one (this package reads no files: ``workweave.services.metrics``
+loads both and is what the command line, web app, API and reports call). The result is a tidy
+DataFrame: one row per group × metric (× key) with ``estimate``, ``ci_low``, ``ci_high``,
+``n_participants``, ``n_sessions``, ``observed_hours`` and ``flag``.
 """
 
 from __future__ import annotations
@@ -29,7 +35,9 @@ from workweave.analysis.metrics.registry import (
     resolve_parameters,
 )
 from workweave.analysis.metrics.tables import Tables, from_frames, from_sessions, from_store
-from workweave.io.payscales import PayScale, load_payscale, payscale_names
+from workweave.domain.payscale import PayScale
+from workweave.domain.policy import BOOTSTRAP_REPLICATES, FLAG_BELOW
+from workweave.domain.template import Template
 
 
 def tables_of(source: Any, *, study_id: int | None = None, study: str | None = None) -> Tables:
@@ -53,6 +61,8 @@ def tables_of(source: Any, *, study_id: int | None = None, study: str | None = N
 def prepare(
     source: Any,
     *,
+    payscale: PayScale,
+    default_template: Template | None = None,
     study_id: int | None = None,
     study: str | None = None,
     filter: Mapping[str, Any] | None = None,
@@ -62,6 +72,8 @@ def prepare(
     """Load a study's tables and build the shared blocks, ready for several computations."""
     return Metrics(
         tables_of(source, study_id=study_id, study=study),
+        payscale=payscale,
+        default_template=default_template,
         filter=filter,
         params=params,
         domains=domains,
@@ -71,18 +83,20 @@ def prepare(
 def compute(
     source: Any,
     *,
+    payscale: PayScale | None = None,
+    default_template: Template | None = None,
     study_id: int | None = None,
     study: str | None = None,
     by: Sequence[str] | str | None = None,
     filter: Mapping[str, Any] | None = None,
     metrics: Iterable[str] | str | None = None,
     seed: int | None = None,
-    B: int = 2000,
+    B: int = BOOTSTRAP_REPLICATES,
     confidence: float = 0.95,
     poisson: bool = False,
     params: Mapping[str, Any] | None = None,
     domains: Mapping[str, str] | None = None,
-    min_participants: int = 5,
+    flag_below: int = FLAG_BELOW,
 ) -> pd.DataFrame:
     """Registry metrics of a study, grouped and filtered, with cluster-bootstrap intervals.
 
@@ -91,15 +105,29 @@ def compute(
     own session id). metrics: ids (default: all). B: bootstrap replicates (0: no intervals).
     poisson: add exact Poisson intervals to rates per hour. params: metric parameters (see
     ``PARAMETERS``). domains: {category: domain} overrides of the templates' mapping.
+    flag_below: flag estimates from fewer participants than this. payscale and
+    default_template: as for `Metrics` (needed unless `source` is a prepared `Metrics`).
     """
     if isinstance(source, Metrics):
-        if filter or params or domains:
-            raise ValueError("filter, params and domains belong to prepare() for a Metrics")
+        if filter or params or domains or payscale or default_template:
+            raise ValueError(
+                "filter, params, domains, payscale and default_template belong to prepare() "
+                "for a Metrics"
+            )
         engine = source
         own = False
     else:
+        if payscale is None:
+            raise ValueError("metrics of a study need its pay scale (payscale=...)")
         engine = prepare(
-            source, study_id=study_id, study=study, filter=filter, params=params, domains=domains
+            source,
+            payscale=payscale,
+            default_template=default_template,
+            study_id=study_id,
+            study=study,
+            filter=filter,
+            params=params,
+            domains=domains,
         )
         own = True
     try:
@@ -110,7 +138,7 @@ def compute(
             B=B,
             confidence=confidence,
             poisson=poisson,
-            min_participants=min_participants,
+            flag_below=flag_below,
         )
     finally:
         if own:
@@ -125,7 +153,6 @@ __all__ = [
     "Metric",
     "Metrics",
     "Parameter",
-    "PayScale",
     "Tables",
     "compare",
     "compute",
@@ -134,9 +161,7 @@ __all__ = [
     "from_store",
     "get",
     "list_frame",
-    "load_payscale",
     "parse_assignments",
-    "payscale_names",
     "prepare",
     "registry_markdown",
     "resolve_parameters",

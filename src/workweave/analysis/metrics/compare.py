@@ -7,33 +7,50 @@ from typing import Any
 
 import pandas as pd
 
+from workweave.domain.payscale import PayScale
+from workweave.domain.policy import BOOTSTRAP_REPLICATES, FLAG_BELOW
+from workweave.domain.template import Template
+
 
 def compare(
     source: Any,
     a: Mapping[str, Any],
     b: Mapping[str, Any],
     *,
+    payscale: PayScale | None = None,
+    default_template: Template | None = None,
     study_id: int | None = None,
     study: str | None = None,
     metrics: Iterable[str] | str | None = None,
     seed: int | None = None,
-    B: int = 2000,
+    B: int = BOOTSTRAP_REPLICATES,
     confidence: float = 0.95,
     params: Mapping[str, Any] | None = None,
     domains: Mapping[str, str] | None = None,
-    min_participants: int = 5,
+    flag_below: int = FLAG_BELOW,
 ) -> pd.DataFrame:
     """Metrics of group `a` minus group `b` (each given as a filter, e.g. {"site": "A"} or
     {"month": ["2025-01", "2025-02"]}), with a cluster-bootstrap interval of the difference.
-    Participants in both groups are resampled together (a paired comparison of periods)."""
+    Participants in both groups are resampled together (a paired comparison of periods).
+    payscale and default_template: as for `Metrics` (needed unless `source` is a prepared
+    `Metrics`)."""
     from workweave.analysis.metrics import Metrics, prepare
 
     own = not isinstance(source, Metrics)
-    engine = (
-        prepare(source, study_id=study_id, study=study, params=params, domains=domains)
-        if own
-        else source
-    )
+    if own:
+        if payscale is None:
+            raise ValueError("metrics of a study need its pay scale (payscale=...)")
+        engine = prepare(
+            source,
+            payscale=payscale,
+            default_template=default_template,
+            study_id=study_id,
+            study=study,
+            params=params,
+            domains=domains,
+        )
+    else:
+        engine = source
     try:
         return engine.compare(
             a,
@@ -42,7 +59,7 @@ def compare(
             seed=seed,
             B=B,
             confidence=confidence,
-            min_participants=min_participants,
+            flag_below=flag_below,
         )
     finally:
         if own:

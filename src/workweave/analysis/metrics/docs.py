@@ -12,7 +12,8 @@ from workweave.analysis.metrics.registry import (
     Metric,
     Parameter,
 )
-from workweave.io.payscales import DEFAULT_PAYSCALE, load_payscale
+from workweave.domain import policy
+from workweave.domain.payscale import PayScale
 
 SECTIONS = {
     "A": "A. Established time-and-motion measures (WOMBAT family)",
@@ -117,9 +118,38 @@ def _metric_md(m: Metric) -> list[str]:
     return lines
 
 
-def registry_markdown() -> str:
-    """docs/metrics.md: every metric, its definition, parameters and the statistics used."""
-    pay = load_payscale(DEFAULT_PAYSCALE)
+def policy_markdown() -> list[str]:
+    """The "Policy" section: the study-wide defaults and small-number rules
+    (``workweave.domain.policy``) and what each one does."""
+    return [
+        "## Policy",
+        "",
+        "Study-wide defaults and the two small-number rules are defined once, in "
+        "`workweave.domain.policy`; the command line, the web app, the Python API and the "
+        "reports all read them from there.",
+        "",
+        "| name | value | what it does |",
+        "|---|---|---|",
+        f"| `DEFAULT_TIMEZONE` | {policy.DEFAULT_TIMEZONE} | time zone of a study, site or "
+        "session when none is given (job plans, months and days are read in it) |",
+        f"| `BOOTSTRAP_REPLICATES` | {policy.BOOTSTRAP_REPLICATES} | cluster-bootstrap "
+        "replicates (B) for the intervals of the command line, the Python API and the reports |",
+        f"| `DASHBOARD_BOOTSTRAP_REPLICATES` | {policy.DASHBOARD_BOOTSTRAP_REPLICATES} | "
+        "replicates for the web pages that compute intervals on request (fewer, for speed) |",
+        f"| `SUPPRESS_BELOW` | {policy.SUPPRESS_BELOW} | reports and their tables hide a group "
+        f"of fewer than {policy.SUPPRESS_BELOW} participants (disclosure: a figure about one "
+        "or two people could identify them) |",
+        f"| `FLAG_BELOW` | {policy.FLAG_BELOW} | the engine flags an estimate resting on fewer "
+        f"than {policy.FLAG_BELOW} participants: it is shown, but marked as imprecise (few "
+        "clusters make the bootstrap interval too narrow) |",
+        "",
+    ]
+
+
+def registry_markdown(payscale: PayScale) -> str:
+    """docs/metrics.md: every metric, its definition, parameters and the statistics used;
+    ``payscale`` is the default pay scale, described under "Cost basis"."""
+    pay = payscale
     out = [
         "# Metrics",
         "",
@@ -165,18 +195,21 @@ def registry_markdown() -> str:
         "mode, month) are ratios of sums over the group (or, for medians and percentiles, "
         "quantiles of the group's pooled items).",
         "- 95 % confidence intervals by cluster bootstrap over participants: participants "
-        "are resampled with replacement within each group (B = 2000 by default; `--boot`, "
-        "`B=`), with a fixed seed on request (`--seed`), and the percentile interval is "
+        "are resampled with replacement within each group "
+        f"(B = {policy.BOOTSTRAP_REPLICATES} by default; `--boot`, `B=`), with a fixed seed "
+        "on request (`--seed`), and the percentile interval is "
         "reported. Groups with one participant get no interval. Bootstrap quantiles use at "
         "most 512 value bins.",
         "- Rates per hour also get an exact (Garwood) Poisson interval on request (`--poisson`).",
         "- Every estimate comes with n participants, n sessions and observed hours (of the "
-        "sessions the metric applies to); estimates from fewer than 5 participants are "
-        "flagged, and undefined ones (zero denominator) are flagged, never shown as 0.",
+        "sessions the metric applies to); estimates from fewer than "
+        f"{policy.FLAG_BELOW} participants are flagged, and undefined ones (zero "
+        "denominator) are flagged, never shown as 0.",
         "- Comparisons of two groups or periods (`--compare key=value --compare key=value`) "
         "give the difference with a bootstrap interval (participants in both groups are "
         "resampled together); no p-values.",
         "",
+        *policy_markdown(),
         "## Cost basis",
         "",
         f"The default pay scale is **{pay.title}** (`{pay.name}`): {pay.source}",
@@ -221,5 +254,6 @@ __all__ = [
     "list_frame",
     "metric_facts",
     "parameter_meaning",
+    "policy_markdown",
     "registry_markdown",
 ]

@@ -8,7 +8,6 @@ over each group and participant, and adds cluster-bootstrap intervals (`stats`).
 
 from __future__ import annotations
 
-import functools
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -28,8 +27,9 @@ from workweave.analysis.metrics.registry import (
 )
 from workweave.analysis.metrics.tables import Tables, check_domains, to_pandas
 from workweave.domain.errors import ValidationError
+from workweave.domain.payscale import PayScale
+from workweave.domain.policy import BOOTSTRAP_REPLICATES, FLAG_BELOW
 from workweave.domain.template import Template
-from workweave.io.payscales import PayScale, load_payscale
 
 GROUP_KEYS: tuple[str, ...] = (
     "study",
@@ -68,21 +68,28 @@ def _lit(value: Any) -> str:
 
 
 class Metrics:
-    """A study's canonical tables, loaded and prepared for computing registry metrics."""
+    """A study's canonical tables, loaded and prepared for computing registry metrics.
+
+    ``payscale`` gives the salaries and on-costs of the cost metrics (the caller loads the
+    one the ``payscale`` parameter names; ``workweave.services.metrics`` does). Sessions
+    whose template has no categories in the tables take their categories' domains and
+    job-plan codes from ``default_template``.
+    """
 
     def __init__(
         self,
         tables: Tables,
         *,
+        payscale: PayScale,
+        default_template: Template | None = None,
         filter: Mapping[str, Any] | None = None,
         params: Mapping[str, Any] | None = None,
         domains: Mapping[str, str] | None = None,
-        default_template: Template | None = None,
         threads: int | None = None,
     ) -> None:
         self.tables = tables
         self.params = resolve_parameters(params)
-        self.payscale: PayScale = load_payscale(self.params["payscale"])
+        self.payscale = payscale
         self.filter = _check_filter(filter)
         self.con = duckdb.connect()
         self.con.execute("SET TimeZone = 'UTC'")
@@ -146,13 +153,23 @@ class Metrics:
                 str(r.domain),
                 None if pd.isna(r.job_plan) else r.job_plan,
             )
-        fallback = default_template or _default_template()
-        default_map = {c.code: (c.domain, c.job_plan) for c in fallback.categories}
+        default_map = (
+            {c.code: (c.domain, c.job_plan) for c in default_template.categories}
+            if default_template is not None
+            else None
+        )
         rows = []
         tpls = []
         for n, pair in enumerate(sorted(pairs), start=1):
             tpls.append((pair[0], pair[1], n))
-            mapping = dict(known.get(pair) or default_map)
+            found = known.get(pair)
+            if not found and default_map is None:
+                name = "@".join(p for p in pair if p) or "no template"
+                raise ValidationError(
+                    f"sessions recorded with {name} have no categories in the tables, and no "
+                    "default template was given to map their categories to domains"
+                )
+            mapping = dict(found or default_map or {})
             for code, dom in overrides.items():
                 jp = mapping.get(code, (dom, None))[1]
                 mapping[code] = (dom, jp)
@@ -398,10 +415,10 @@ class Metrics:
         by: Sequence[str] | str | None = None,
         metrics: Iterable[str] | str | None = None,
         seed: int | None = None,
-        B: int = 2000,
+        B: int = BOOTSTRAP_REPLICATES,
         confidence: float = 0.95,
         poisson: bool = False,
-        min_participants: int = 5,
+        flag_below: int = FLAG_BELOW,
     ) -> pd.DataFrame:
         """One row per group × metric (× key): estimate, interval, n and flag."""
         group_by = _check_by(by)
@@ -441,7 +458,7 @@ class Metrics:
                 "observed_hours": e.obs[:, e.class_of].ravel() / HOUR,
             }
         )
-        out["flag"] = _flags(out["n_participants"].to_numpy(), e.est.ravel(), min_participants)
+        out["flag"] = _flags(out["n_participants"].to_numpy(), e.est.ravel(), flag_below)
         self.timings["bootstrap"] = time.perf_counter() - started
         if poisson:
             plo, phi = stats.poisson_interval(e.num_tot, e.den_cols / HOUR, confidence)
@@ -459,9 +476,9 @@ class Metrics:
         *,
         metrics: Iterable[str] | str | None = None,
         seed: int | None = None,
-        B: int = 2000,
+        B: int = BOOTSTRAP_REPLICATES,
         confidence: float = 0.95,
-        min_participants: int = 5,
+        flag_below: int = FLAG_BELOW,
     ) -> pd.DataFrame:
         """Group (or period) a minus group b, per metric, with a bootstrap interval.
 
@@ -512,7 +529,7 @@ class Metrics:
             }
         )
         fewest = np.minimum(e.n_part[0, cls], e.n_part[1, cls])
-        out["flag"] = _flags(fewest, diff, min_participants)
+        out["flag"] = _flags(fewest, diff, flag_below)
         self._attrs(out, B, seed, confidence)
         out.attrs["a"] = dict(a)
         out.attrs["b"] = dict(b)
@@ -662,21 +679,15 @@ def _check_stats(B: int, confidence: float) -> None:
         raise ValidationError("confidence must be between 0 and 1")
 
 
-def _flags(n_participants: np.ndarray, estimate: np.ndarray, min_participants: int) -> np.ndarray:
+def _flags(n_participants: np.ndarray, estimate: np.ndarray, flag_below: int) -> np.ndarray:
+    """Each estimate's flag: from fewer than `flag_below` participants, undefined, both."""
     flags = np.full(len(estimate), "", dtype=object)
-    few = np.asarray(n_participants) < min_participants
+    few = np.asarray(n_participants) < flag_below
     undefined = np.isnan(np.asarray(estimate, dtype=float))
-    flags[few] = f"fewer than {min_participants} participants"
-    flags[undefined & few] = f"fewer than {min_participants} participants; undefined"
+    flags[few] = f"fewer than {flag_below} participants"
+    flags[undefined & few] = f"fewer than {flag_below} participants; undefined"
     flags[undefined & ~few] = "undefined"
     return flags
-
-
-@functools.lru_cache(maxsize=1)
-def _default_template() -> Template:
-    from workweave.io.templates import DEFAULT_TEMPLATE, builtin_template
-
-    return builtin_template(DEFAULT_TEMPLATE)
 
 
 def _col_positions(df: pd.DataFrame, col_index: Mapping[tuple[str, str], int]) -> np.ndarray:

@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 from markupsafe import Markup
 
-from workweave.analysis.metrics import METRICS, PARAMETERS, load_payscale
+from workweave.analysis.metrics import METRICS, PARAMETERS
 from workweave.analysis.metrics.docs import (
     SECTIONS,
     TERMS,
@@ -22,6 +22,7 @@ from workweave.analysis.metrics.docs import (
     parameter_meaning,
 )
 from workweave.domain.policy import FLAG_BELOW
+from workweave.io.payscales import load_payscale
 from workweave.report.common import maps_domains
 from workweave.report.document import Cell, Para, Section, Table, Terms, md
 from workweave.report.study.context import StudyContext

@@ -12,7 +12,7 @@ from workweave.report.study.context import StudyContext
 
 def section(ctx: StudyContext) -> None:
     try:
-        from workweave.analysis.ior import MEASURES, detect_pairs, ior_table
+        from workweave.analysis.reliability import MEASURES, detect_pairs, ior_table
     except ImportError:  # the reliability module is optional for the report
         return
     sessions = ctx.sessions()

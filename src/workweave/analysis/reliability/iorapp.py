@@ -13,12 +13,14 @@ module computes the composite of Lopetegui et al. (2014) exactly as the R/Shiny 
   correction factor;
 - ``NW_score``: Needleman-Wunsch agreement of the two sequences of fragments.
 
-The IORapp-compatible path is :func:`ior_pair`; :func:`detect_pairs` finds co-observed
-sessions and :func:`ior_table` tabulates a study. :func:`time_sliced_kappa` is a different,
-simpler measure (plain Cohen's kappa per second, as BORIS reports it), offered for comparison.
+The IORapp-compatible path is :func:`ior_pair`; :func:`ior_table` tabulates the pairs that
+``pairs.detect_pairs`` finds. The alignment is in ``alignment``; ``sliced`` offers a
+different, simpler measure on the same fragments (plain Cohen's kappa per second).
 
-Everything is NumPy; the Needleman-Wunsch fill is vectorised row by row and keeps only an
-``n x m`` byte matrix of choices for the traceback.
+The chance-corrected statistics here follow IORapp's conventions and are not Cohen's kappa
+(that one is in ``kappa``): Fleiss' kappa for two raters and Janson & Olsson's iota are NaN
+where undefined, as in IORapp; :class:`IorResult` reports every undefined measure as None,
+with a warning. Everything is NumPy.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from workweave.analysis.reliability.alignment import needleman_wunsch
 from workweave.domain.observation import Session, Task, sessions_overlap
 
 MEASURES: tuple[str, ...] = (
@@ -60,8 +63,6 @@ _ONE_SECOND = timedelta(seconds=1)
 _NO_TASK_CODE = 0
 _NONE_CODE = 1
 _FIRST_CATEGORY = 2
-# Needleman-Wunsch traceback choices.
-_STOP, _DIAG, _LEFT, _UP = 0, 1, 2, 3
 _MATCH_CHUNK = 256  # reference fragments per block in the overlap matching
 
 
@@ -106,24 +107,6 @@ class MatchedPair:
 
 
 @dataclass(frozen=True)
-class NwAlignment:
-    """A global alignment: score, length, gap symbols (both rows) and identical pairs."""
-
-    score: int
-    length: int
-    gaps: int
-    matches: int
-    pattern_path: tuple[int, ...] = ()  # aligned pattern indices, -1 for a gap (on request)
-    subject_path: tuple[int, ...] = ()
-
-    @property
-    def nw_score(self) -> float | None:
-        """IORapp's normalised score (S + G) / (3L + G); None for two empty sequences."""
-        den = 3 * self.length + self.gaps
-        return None if den == 0 else (self.score + self.gaps) / den
-
-
-@dataclass(frozen=True)
 class IorResult:
     """The ten IORapp measures for one pair of sessions (None where undefined)."""
 
@@ -161,18 +144,6 @@ class IorResult:
         d = asdict(self)
         d["warnings"] = list(self.warnings)
         return d
-
-
-@dataclass(frozen=True)
-class TimeSlicedKappa:
-    """Plain Cohen's kappa over one-second slices (see :func:`time_sliced_kappa`)."""
-
-    kappa: float | None
-    agreement: float | None  # percent of seconds with the same label
-    expected: float | None  # Pe, chance agreement from each observer's own marginals
-    n_seconds: int
-    n_labels: int
-    warnings: list[str] = field(default_factory=list)
 
 
 # --------------------------------------------------------------------------------------------
@@ -244,22 +215,6 @@ def iota_nominal(a: Sequence[Sequence[Hashable]], b: Sequence[Sequence[Hashable]
     return 1.0 - do_sum / de_sum if de_sum != 0.0 else float("nan")
 
 
-def cohen_kappa(a: Sequence[Hashable], b: Sequence[Hashable]) -> tuple[float, float, float]:
-    """Cohen's kappa, percent agreement and Pe (chance agreement from each rater's marginals).
-
-    kappa = (Po - Pe) / (1 - Pe) with Pe = sum_l pA_l pB_l; NaN when Pe == 1 or no items.
-    """
-    x, y = _codes(a, b)
-    n = len(x)
-    if n == 0:
-        return float("nan"), float("nan"), float("nan")
-    po = float(np.count_nonzero(x == y)) / n
-    _, de = _own_marginals_disagreement(x, y)
-    pe = 1.0 - de
-    kappa = (po - pe) / (1.0 - pe) if pe != 1.0 else float("nan")
-    return kappa, 100.0 * po, pe
-
-
 def lin_ccc(x: Sequence[float], y: Sequence[float]) -> tuple[float, float]:
     """Lin's concordance correlation rho_c and the bias correction factor C_b = rho_c / r.
 
@@ -284,121 +239,6 @@ def lin_ccc(x: Sequence[float], y: Sequence[float]) -> tuple[float, float]:
     r = sxy / np.sqrt(sx2 * sy2)
     cb = rho / r if r != 0.0 else float("nan")
     return float(rho), float(cb)
-
-
-# --------------------------------------------------------------------------------------------
-# Needleman-Wunsch
-# --------------------------------------------------------------------------------------------
-
-
-def needleman_wunsch(
-    pattern: Sequence[Hashable] | np.ndarray,
-    subject: Sequence[Hashable] | np.ndarray,
-    *,
-    match: int = 3,
-    mismatch: int = 0,
-    gap: int = -1,
-    keep_path: bool = False,
-) -> NwAlignment:
-    """Global alignment with a linear gap score, IORapp's choices and traceback (NameNeedle).
-
-    The matrix has one row per subject symbol and one column per pattern symbol; row 0 and
-    column 0 hold ``gap * j`` and ``gap * i``. Each cell takes D = diagonal + (match or
-    mismatch), U = above + gap, L = left + gap and stores its choice: D if D >= U and D >= L;
-    otherwise L if D >= U; otherwise U if U >= L; otherwise L. The traceback starts at the
-    bottom-right cell and follows the stored choices (L consumes a pattern symbol against a
-    gap, U a subject symbol against a gap).
-
-    Rows are filled with NumPy: the left dependency is a running maximum,
-    ``H[j] = max_k<=j (V[k] - gap*k) + gap*j`` with ``V = max(D, U)``, which gives the same
-    cell values; the choices are then derived from D, U and L = H[j-1] + gap exactly as
-    above. Memory: one byte per cell for the choices, plus two rows.
-    """
-    if gap >= 0:
-        raise ValueError("the gap score must be negative")
-    p_codes, s_codes = _codes_any(pattern, subject)
-    m, n = len(p_codes), len(s_codes)
-    choice = np.empty((n + 1, m + 1), dtype=np.uint8)
-    choice[0, 0] = _STOP
-    choice[0, 1:] = _LEFT
-    choice[1:, 0] = _UP
-    cols = np.arange(m + 1, dtype=np.int64)
-    ramp = gap * cols  # gap * j
-    prev = ramp.copy()  # row 0
-    cur = np.empty(m + 1, dtype=np.int64)
-    v = np.empty(m + 1, dtype=np.int64)
-    # One score row per distinct subject symbol.
-    row_scores: dict[int, np.ndarray] = {}
-    for i in range(1, n + 1):
-        sym = int(s_codes[i - 1])
-        sc = row_scores.get(sym)
-        if sc is None:
-            sc = np.where(p_codes == sym, match, mismatch).astype(np.int64)
-            row_scores[sym] = sc
-        d = prev[:-1] + sc
-        u = prev[1:] + gap
-        v[0] = gap * i
-        np.maximum(d, u, out=v[1:])
-        np.subtract(v, ramp, out=cur)
-        np.maximum.accumulate(cur, out=cur)
-        cur += ramp
-        left = cur[:-1] + gap
-        d_ge_u = d >= u
-        row = np.where(
-            d_ge_u,
-            np.where(d >= left, _DIAG, _LEFT),
-            np.where(u >= left, _UP, _LEFT),
-        )
-        choice[i, 1:] = row
-        prev, cur = cur, prev
-    score = int(prev[m])
-    # Traceback.
-    i, j = n, m
-    length = gaps = matches = 0
-    p_path: list[int] = []
-    s_path: list[int] = []
-    while True:
-        c = choice[i, j]
-        if c == _STOP:
-            break
-        length += 1
-        if c == _DIAG:
-            if p_codes[j - 1] == s_codes[i - 1]:
-                matches += 1
-            i -= 1
-            j -= 1
-            if keep_path:
-                p_path.append(j)
-                s_path.append(i)
-        elif c == _LEFT:
-            gaps += 1
-            j -= 1
-            if keep_path:
-                p_path.append(j)
-                s_path.append(-1)
-        else:
-            gaps += 1
-            i -= 1
-            if keep_path:
-                p_path.append(-1)
-                s_path.append(i)
-    return NwAlignment(
-        score=score,
-        length=length,
-        gaps=gaps,
-        matches=matches,
-        pattern_path=tuple(reversed(p_path)),
-        subject_path=tuple(reversed(s_path)),
-    )
-
-
-def _codes_any(
-    a: Sequence[Hashable] | np.ndarray, b: Sequence[Hashable] | np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    index: dict[Hashable, int] = {}
-    x = np.fromiter((index.setdefault(v, len(index)) for v in a), dtype=np.int64)
-    y = np.fromiter((index.setdefault(v, len(index)) for v in b), dtype=np.int64)
-    return x, y
 
 
 # --------------------------------------------------------------------------------------------
@@ -859,42 +699,8 @@ def _dedupe(items: list[str]) -> list[str]:
 
 
 # --------------------------------------------------------------------------------------------
-# Pairs and study tables
+# Study tables
 # --------------------------------------------------------------------------------------------
-
-
-def detect_pairs(
-    sessions: Iterable[Session],
-    *,
-    participant_key: Callable[[Session], Hashable] | None = None,
-    tolerance: timedelta = timedelta(0),
-) -> list[tuple[Session, Session]]:
-    """Co-observed pairs: same participant, different observers, overlapping times.
-
-    Three observers at once give three pairs. Pairs come out by participant and start time;
-    within a pair the earlier-starting session (then the smaller key) comes first. Sessions
-    without an observer (self-reports) are never paired.
-
-    ``participant_key`` says which sessions are of the same person (default: the session's
-    participant code, which for WOMBAT imports includes the location id). ``tolerance``
-    widens each session by that much on both sides before testing the overlap, for
-    observers' devices whose clocks disagree.
-    """
-    key = participant_key if participant_key is not None else (lambda s: s.participant)
-    by_participant: dict[Hashable, list[Session]] = {}
-    for s in sessions:
-        if s.observer is None:
-            continue
-        by_participant.setdefault(key(s), []).append(s)
-    out: list[tuple[Session, Session]] = []
-    for part in sorted(by_participant, key=str):
-        group = sorted(by_participant[part], key=lambda s: (s.start, s.key))
-        for x, y in itertools.combinations(group, 2):
-            if x.observer == y.observer:
-                continue
-            if x.start - tolerance < y.known_end and y.start - tolerance < x.known_end:
-                out.append((x, y))
-    return out
 
 
 TABLE_COLUMNS: tuple[str, ...] = (
@@ -937,84 +743,15 @@ def ior_table(
     return df
 
 
-# --------------------------------------------------------------------------------------------
-# A different measure: plain time-sliced Cohen's kappa
-# --------------------------------------------------------------------------------------------
-
-
-def time_sliced_kappa(
-    a: Session,
-    b: Session,
-    *,
-    category_of: Callable[[Task], str] = _category,
-) -> TimeSlicedKappa:
-    """Plain Cohen's kappa over one-second slices: NOT one of IORapp's measures.
-
-    This is the time-unit kappa behavioural observers know from BORIS, on workweave's
-    slicing. Definition:
-
-    1. Fragments as for :func:`ior_pair` (times from each session's own start, suspended
-       time not credited, horizon T = the shorter session's length).
-    2. Seconds: every second w (the slice [w, w+1)) from the first second covered by a task
-       of either observer to the last one, inclusive, below T; seconds inside that span that
-       nobody covers are included.
-    3. Each observer's label of second w: the set of categories active in it (the union over
-       its simultaneous tasks, so order and repeats do not matter); the empty set when the
-       observer records nothing.
-    4. kappa = (Po - Pe) / (1 - Pe), Po = share of seconds with equal sets, Pe = sum over
-       labels of pA(label) * pB(label) with each observer's own proportions (Cohen, not
-       Fleiss). Undefined (None, with a warning) when Pe == 1 or there is no second; BORIS
-       reports 1 in the first case.
-    """
-    warn: list[str] = []
-    horizon = _horizon(a, b, warn)
-    frs_a = session_fragments(a, horizon=horizon, category_of=category_of, warnings=warn)
-    frs_b = session_fragments(b, horizon=horizon, category_of=category_of, warnings=warn)
-    codes: dict[str, int] = {}
-    sa, _, ca = _expand(frs_a, codes)
-    sb, _, cb = _expand(frs_b, codes)
-    covered = np.concatenate([sa, sb])
-    if len(covered) == 0:
-        warn.append("no second is covered by a task of either observer")
-        return TimeSlicedKappa(None, None, None, 0, 0, _dedupe(warn))
-    lo, hi = int(covered.min()), int(covered.max())
-    n = hi - lo + 1
-    bit = [1 << (c - _FIRST_CATEGORY) for c in range(_FIRST_CATEGORY, len(codes) + 2)]
-    bits = np.array(bit, dtype=object)
-
-    def masks(secs: np.ndarray, cats: np.ndarray) -> np.ndarray:
-        out = np.zeros(n, dtype=object)
-        if len(secs):
-            np.bitwise_or.at(out, secs - lo, bits[cats - _FIRST_CATEGORY])
-        return out
-
-    xa, xb = masks(sa, ca), masks(sb, cb)
-    kappa, ag, pe = cohen_kappa(list(xa), list(xb))
-    k = _num(kappa)
-    if k is None:
-        warn.append("time-sliced kappa undefined: both observers give one same label throughout")
-    n_labels = len(set(xa.tolist()) | set(xb.tolist()))
-    return TimeSlicedKappa(
-        kappa=k,
-        agreement=ag,
-        expected=pe,
-        n_seconds=n,
-        n_labels=n_labels,
-        warnings=_dedupe(warn),
-    )
-
-
 __all__ = [
     "MEASURES",
     "NONE_LABEL",
     "NO_TASK",
+    "TABLE_COLUMNS",
     "Fragment",
+    "FragmentOrder",
     "IorResult",
     "MatchedPair",
-    "NwAlignment",
-    "TimeSlicedKappa",
-    "cohen_kappa",
-    "detect_pairs",
     "duration_pairs",
     "fleiss_kappa_two",
     "fragment_table",
@@ -1023,10 +760,8 @@ __all__ = [
     "iota_nominal",
     "lin_ccc",
     "match_fragments",
-    "needleman_wunsch",
     "observer_sort_key",
     "second_labels",
     "session_fragments",
     "session_length",
-    "time_sliced_kappa",
 ]

@@ -1,15 +1,5 @@
-"""Agreement between coders: percent agreement, Cohen's kappa and Krippendorff's alpha.
-
-Krippendorff's alpha is computed from its coincidence-matrix definition (Krippendorff 2011,
-"Computing Krippendorff's Alpha-Reliability"): for every unit coded by ``m_u >= 2`` coders,
-each ordered pair of values from different coders adds ``1 / (m_u - 1)`` to the coincidence
-``o[c, k]``; with ``n_c = sum_k o[c, k]`` and ``n = sum_c n_c``,
-
-    alpha = 1 - (n - 1) * sum_ck o[c, k] * d2(c, k) / sum_ck n_c * n_k * d2(c, k)
-
-where ``d2`` is the squared difference function of the level of measurement (nominal,
-ordinal, interval or ratio). Units coded by fewer than two coders are not pairable and are
-left out; any number of coders and missing values are allowed.
+"""Agreement between coders on coded text: percent agreement, Cohen's kappa (two coders) and
+Krippendorff's alpha, per code and overall.
 
 Coded text is turned into reliability data at one of two levels:
 
@@ -19,194 +9,24 @@ Coded text is turned into reliability data at one of two levels:
   a coder's value is 1 when any of their codings of the code overlaps the segment.
 
 Per code the data are binary. The overall figures pool the units of all codes applied by at
-least one of the coders (each code × unit is one unit).
+least one of the coders (each code × unit is one unit). The statistics themselves are in
+``kappa`` and ``alpha``.
 """
 
 from __future__ import annotations
 
-import math
 from collections import Counter
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any
 
-import numpy as np
-
+from workweave.analysis.reliability.alpha import alpha_from_coincidences, coincidences
+from workweave.analysis.reliability.kappa import cohen_kappa, percent_agreement
 from workweave.domain.errors import ValidationError
 from workweave.domain.qualitative import Codebook, Coding, Document, Span, union
 
-LEVELS: tuple[str, ...] = ("nominal", "ordinal", "interval", "ratio")
 TEXT_LEVELS: tuple[str, ...] = ("character", "segment")
-
-
-def _missing(v: Any) -> bool:
-    return v is None or (isinstance(v, float) and math.isnan(v))
-
-
-# -- coincidences and alpha --------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Coincidences:
-    """The coincidence matrix of reliability data: `values` (sorted) index rows and columns."""
-
-    values: tuple[Any, ...]
-    matrix: np.ndarray  # o[c, k]
-    pairable_units: float  # (weighted) number of units coded by two or more coders
-
-    @property
-    def totals(self) -> np.ndarray:
-        return self.matrix.sum(axis=1)
-
-    @property
-    def n(self) -> float:
-        return float(self.matrix.sum())
-
-
-def coincidences(
-    units: Iterable[Sequence[Any]], weights: Iterable[float] | None = None
-) -> Coincidences:
-    """Coincidences of `units`, each the sequence of values the coders gave it (None or NaN
-    for a coder who did not code it). `weights` counts identical units at once."""
-    counts: Counter[tuple[Hashable, Hashable]] = Counter()
-    seen: set[Hashable] = set()
-    pairable = 0.0
-    ws = iter(weights) if weights is not None else None
-    for unit in units:
-        w = float(next(ws)) if ws is not None else 1.0
-        vals = [v for v in unit if not _missing(v)]
-        m = len(vals)
-        if m < 2 or w == 0:
-            continue
-        pairable += w
-        share = w / (m - 1)
-        tally = Counter(vals)
-        for c, nc in tally.items():
-            seen.add(c)
-            for k, nk in tally.items():
-                pairs = nc * (nk - 1) if c == k else nc * nk
-                if pairs:
-                    counts[(c, k)] += pairs * share
-    try:
-        values = tuple(sorted(seen))
-    except TypeError:
-        values = tuple(sorted(seen, key=repr))
-    index = {v: i for i, v in enumerate(values)}
-    matrix = np.zeros((len(values), len(values)))
-    for (c, k), x in counts.items():
-        matrix[index[c], index[k]] = x
-    return Coincidences(values, matrix, pairable)
-
-
-def _delta2(co: Coincidences, level: str) -> np.ndarray:
-    vals = co.values
-    k = len(vals)
-    if level == "nominal":
-        return 1.0 - np.eye(k)
-    if level == "ordinal":
-        n = co.totals
-        cum = np.concatenate([[0.0], np.cumsum(n)])
-        d = np.zeros((k, k))
-        for i in range(k):
-            for j in range(k):
-                lo, hi = min(i, j), max(i, j)
-                d[i, j] = (cum[hi + 1] - cum[lo] - (n[i] + n[j]) / 2) ** 2
-        return d
-    try:
-        x = np.array([float(v) for v in vals])
-    except (TypeError, ValueError):
-        raise ValidationError(f"{level} alpha needs numeric values, not {vals!r}") from None
-    if level == "interval":
-        return (x[:, None] - x[None, :]) ** 2
-    if level == "ratio":
-        s = x[:, None] + x[None, :]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            d = np.where(s == 0, 0.0, ((x[:, None] - x[None, :]) / s) ** 2)
-        return d
-    raise ValidationError(f"level '{level}' is not one of {', '.join(LEVELS)}")
-
-
-def alpha_from_coincidences(co: Coincidences, level: str = "nominal") -> float | None:
-    """Krippendorff's alpha; None when it is undefined (fewer than two pairable values, or
-    no variation at all: every coder always gave the same single value)."""
-    if level not in LEVELS:
-        raise ValidationError(f"level '{level}' is not one of {', '.join(LEVELS)}")
-    n = co.n
-    if n <= 1 or len(co.values) < 2:
-        return None
-    d2 = _delta2(co, level)
-    nc = co.totals
-    observed = float((co.matrix * d2).sum())
-    expected = float((np.outer(nc, nc) * d2).sum())
-    if expected == 0:
-        return None
-    return 1.0 - (n - 1) * observed / expected
-
-
-def krippendorff_alpha(
-    reliability_data: Sequence[Sequence[Any]], level: str = "nominal"
-) -> float | None:
-    """Krippendorff's alpha of a coders × units matrix (one row per coder, as in Krippendorff's
-    tables; None or NaN marks a unit the coder did not code)."""
-    rows = [list(r) for r in reliability_data]
-    if not rows:
-        return None
-    width = len(rows[0])
-    if any(len(r) != width for r in rows):
-        raise ValidationError("every coder's row must have one value per unit")
-    units = [[r[u] for r in rows] for u in range(width)]
-    return alpha_from_coincidences(coincidences(units), level)
-
-
-def percent_agreement(
-    units: Iterable[Sequence[Any]], weights: Iterable[float] | None = None
-) -> float | None:
-    """Mean, over units coded by two or more coders, of the share of coder pairs that gave the
-    unit the same value (for two coders: the share of units they agree on)."""
-    agree = total = 0.0
-    ws = iter(weights) if weights is not None else None
-    for unit in units:
-        w = float(next(ws)) if ws is not None else 1.0
-        vals = [v for v in unit if not _missing(v)]
-        m = len(vals)
-        if m < 2 or w == 0:
-            continue
-        same = sum(n * (n - 1) for n in Counter(vals).values())
-        agree += w * same / (m * (m - 1))
-        total += w
-    return agree / total if total else None
-
-
-def cohen_kappa(
-    a: Sequence[Any], b: Sequence[Any], weights: Sequence[float] | None = None
-) -> float | None:
-    """Cohen's kappa of two coders' values over the same units (units either left uncoded are
-    skipped); None when chance agreement is 1 (both always gave the same single value)."""
-    if len(a) != len(b):
-        raise ValidationError("both coders need one value per unit")
-    ws = list(weights) if weights is not None else [1.0] * len(a)
-    pa: Counter[Any] = Counter()
-    pb: Counter[Any] = Counter()
-    agree = total = 0.0
-    for x, y, w in zip(a, b, ws, strict=True):
-        if _missing(x) or _missing(y) or w == 0:
-            continue
-        pa[x] += w
-        pb[y] += w
-        total += w
-        if x == y:
-            agree += w
-    if not total:
-        return None
-    po = agree / total
-    pe = sum(pa[c] * pb[c] for c in pa) / (total * total)
-    if pe >= 1.0:
-        return None
-    return (po - pe) / (1.0 - pe)
-
-
-# -- coded text --------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -405,24 +225,9 @@ def text_agreement(
     )
 
 
-def as_units(rows: Mapping[str, Sequence[Any]]) -> list[list[Any]]:
-    """Transpose {coder: values by unit} into units × coders (a helper for callers)."""
-    coders = list(rows)
-    width = max((len(v) for v in rows.values()), default=0)
-    return [[rows[c][u] if u < len(rows[c]) else None for c in coders] for u in range(width)]
-
-
 __all__ = [
-    "LEVELS",
     "TEXT_LEVELS",
     "AgreementReport",
     "AgreementRow",
-    "Coincidences",
-    "alpha_from_coincidences",
-    "as_units",
-    "cohen_kappa",
-    "coincidences",
-    "krippendorff_alpha",
-    "percent_agreement",
     "text_agreement",
 ]

@@ -1,0 +1,159 @@
+"""Use cases of the metric registry: the engine with its pay scale and default template loaded.
+
+The engine (`workweave.analysis.metrics`) reads no files; here the pay scale the ``payscale``
+parameter names (a shipped scale such as ``england-2025-26``, or a YAML file) and the built-in
+default template are loaded and handed to it. The command line, the web app, the Python API and
+the reports compute metrics through these functions (docs/metrics.md).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import pandas as pd
+
+from workweave.analysis import metrics as engine
+from workweave.analysis.metrics import Metrics, resolve_parameters
+from workweave.domain.payscale import PayScale
+from workweave.domain.policy import BOOTSTRAP_REPLICATES, FLAG_BELOW
+from workweave.domain.template import Template
+from workweave.io.payscales import load_payscale
+from workweave.io.templates import DEFAULT_TEMPLATE, builtin_template
+
+
+def payscale_for(params: Mapping[str, Any] | None = None) -> PayScale:
+    """The pay scale the metric parameters name (default: the registry's default scale)."""
+    return load_payscale(resolve_parameters(params)["payscale"])
+
+
+@functools.lru_cache(maxsize=1)
+def default_template() -> Template:
+    """The template whose categories map sessions recorded without a known template."""
+    return builtin_template(DEFAULT_TEMPLATE)
+
+
+def prepare(
+    source: Any,
+    *,
+    study_id: int | None = None,
+    study: str | None = None,
+    filter: Mapping[str, Any] | None = None,
+    params: Mapping[str, Any] | None = None,
+    domains: Mapping[str, str] | None = None,
+    payscale: PayScale | None = None,
+    threads: int | None = None,
+) -> Metrics:
+    """A study's tables loaded and prepared for several computations (``.compute``,
+    ``.compare``; close it when done). ``source``: a Store (with ``study_id`` or ``study``),
+    an opened study, a `Tables` or a mapping of DataFrames. ``payscale`` overrides the one
+    the ``payscale`` parameter names."""
+    return Metrics(
+        engine.tables_of(source, study_id=study_id, study=study),
+        payscale=payscale if payscale is not None else payscale_for(params),
+        default_template=default_template(),
+        filter=filter,
+        params=params,
+        domains=domains,
+        threads=threads,
+    )
+
+
+def compute(
+    source: Any,
+    *,
+    study_id: int | None = None,
+    study: str | None = None,
+    by: Sequence[str] | str | None = None,
+    filter: Mapping[str, Any] | None = None,
+    metrics: Iterable[str] | str | None = None,
+    seed: int | None = None,
+    B: int = BOOTSTRAP_REPLICATES,
+    confidence: float = 0.95,
+    poisson: bool = False,
+    params: Mapping[str, Any] | None = None,
+    domains: Mapping[str, str] | None = None,
+    flag_below: int = FLAG_BELOW,
+    payscale: PayScale | None = None,
+) -> pd.DataFrame:
+    """Registry metrics of a study, grouped and filtered, with cluster-bootstrap intervals
+    (see ``workweave.analysis.metrics.compute`` for the arguments)."""
+    options: dict[str, Any] = {
+        "by": by,
+        "metrics": metrics,
+        "seed": seed,
+        "B": B,
+        "confidence": confidence,
+        "poisson": poisson,
+        "flag_below": flag_below,
+    }
+    if isinstance(source, Metrics):
+        return engine.compute(source, filter=filter, params=params, domains=domains, **options)
+    return engine.compute(
+        source,
+        payscale=payscale if payscale is not None else payscale_for(params),
+        default_template=default_template(),
+        study_id=study_id,
+        study=study,
+        filter=filter,
+        params=params,
+        domains=domains,
+        **options,
+    )
+
+
+def compare(
+    source: Any,
+    a: Mapping[str, Any],
+    b: Mapping[str, Any],
+    *,
+    study_id: int | None = None,
+    study: str | None = None,
+    metrics: Iterable[str] | str | None = None,
+    seed: int | None = None,
+    B: int = BOOTSTRAP_REPLICATES,
+    confidence: float = 0.95,
+    params: Mapping[str, Any] | None = None,
+    domains: Mapping[str, str] | None = None,
+    flag_below: int = FLAG_BELOW,
+    payscale: PayScale | None = None,
+) -> pd.DataFrame:
+    """Metrics of group `a` minus group `b`, with a cluster-bootstrap interval of the
+    difference (see ``workweave.analysis.metrics.compare``)."""
+    options: dict[str, Any] = {
+        "metrics": metrics,
+        "seed": seed,
+        "B": B,
+        "confidence": confidence,
+        "flag_below": flag_below,
+    }
+    if isinstance(source, Metrics):
+        return engine.compare(source, a, b, **options)
+    return engine.compare(
+        source,
+        a,
+        b,
+        payscale=payscale if payscale is not None else payscale_for(params),
+        default_template=default_template(),
+        study_id=study_id,
+        study=study,
+        params=params,
+        domains=domains,
+        **options,
+    )
+
+
+def registry_markdown(payscale: PayScale | None = None) -> str:
+    """docs/metrics.md, describing the default pay scale unless another is given."""
+    return engine.registry_markdown(payscale if payscale is not None else payscale_for())
+
+
+__all__ = [
+    "compare",
+    "compute",
+    "default_template",
+    "payscale_for",
+    "prepare",
+    "registry_markdown",
+]
