@@ -12,13 +12,13 @@ from fastapi.responses import HTMLResponse, Response
 from workweave.analysis.ior import MEASURES
 from workweave.domain.errors import NotFoundError, ValidationError
 from workweave.services.reliability import PARTICIPANT_KEYS, ior_study_table
-from workweave.web.app import render
-from workweave.web.auth import AuthError, Principal, Require, store_of
+from workweave.web.auth import AuthError, RequireStudy, StudyPrincipal, store_of
+from workweave.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
-MANAGE = Require("admin", "researcher")
-PARTICIPANT = Require("participant")
+MANAGE = RequireStudy("admin", "researcher")
+PARTICIPANT = RequireStudy("participant")
 
 IOR_COLUMNS = MEASURES
 MAX_BOOTSTRAP = 5000
@@ -28,12 +28,11 @@ MAX_BOOTSTRAP = 5000
 def ior_page(
     request: Request,
     study: str,
-    who: Annotated[Principal, Depends(MANAGE)],
+    who: Annotated[StudyPrincipal, Depends(MANAGE)],
     tolerance: float = 0,
     match: str = "code",
 ) -> Response:
     """Every co-observed pair of the study with the ten IORapp-compatible measures."""
-    assert who.study_id is not None
     problem = None
     rows: list[dict[str, object]] = []
     try:
@@ -66,13 +65,12 @@ def _bootstrap(B: int) -> int:
 def study_report(
     request: Request,
     study: str,
-    who: Annotated[Principal, Depends(MANAGE)],
+    who: Annotated[StudyPrincipal, Depends(MANAGE)],
     B: int = 500,
 ) -> Response:
     """The study report (self-contained HTML), built on request."""
     from workweave import report
 
-    assert who.study_id is not None
     try:
         options = report.ReportOptions(B=_bootstrap(B), csv_href=lambda name: None)
         html = report.study_report(store_of(request), who.study_id, options).html()
@@ -85,7 +83,7 @@ def study_report(
 def my_report(
     request: Request,
     study: str,
-    who: Annotated[Principal, Depends(PARTICIPANT)],
+    who: Annotated[StudyPrincipal, Depends(PARTICIPANT)],
     B: int = 500,
 ) -> Response:
     """The signed-in participant's own report: their data and the study as a whole only."""
@@ -93,7 +91,6 @@ def my_report(
 
     if who.participant_code is None:
         raise AuthError(403, "your account is not linked to a participant code in this study")
-    assert who.study_id is not None
     try:
         options = report.ReportOptions(B=_bootstrap(B))
         html = report.participant_report(

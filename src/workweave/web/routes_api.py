@@ -18,12 +18,14 @@ from workweave.web.auth import (
     AuthError,
     Principal,
     Require,
+    RequireStudy,
+    StudyPrincipal,
     csrf_token,
     current_user,
-    principal_for,
     sign_in,
     sign_out,
     store_of,
+    study_principal,
 )
 from workweave.web.timeline import layout
 
@@ -31,12 +33,15 @@ router = APIRouter(prefix="/api")
 
 ADMIN = Require("admin")
 MANAGE = Require("admin", "researcher")
-STAFF = Require("admin", "researcher", "observer")
-CAPTURE = Require("admin", "researcher", "observer")
 ANYONE = Require(*ANY_ROLE)
-PARTICIPANT = Require("participant")
+# -- in the route's study
+STUDY_MANAGE = RequireStudy("admin", "researcher")
+STUDY_STAFF = RequireStudy("admin", "researcher", "observer")
+STUDY_ANYONE = RequireStudy(*ANY_ROLE)
+STUDY_PARTICIPANT = RequireStudy("participant")
 
 Who = Principal
+InStudy = StudyPrincipal
 
 
 # -- models ---------------------------------------------------------------------------------------
@@ -246,35 +251,33 @@ def create_study(request: Request, body: StudyIn, who: Annotated[Who, Depends(MA
 
 @router.get("/studies/{study}", tags=["studies"])
 def study_summary(
-    request: Request, study: str, who: Annotated[Who, Depends(STAFF)]
+    request: Request, study: str, who: Annotated[InStudy, Depends(STUDY_STAFF)]
 ) -> dict[str, Any]:
     """The study summary: sessions, tasks, observed hours, interruptions, by group."""
     from workweave.services.studies import summary
 
-    assert who.study_id is not None
     return summary(store_of(request), who.study_id)
 
 
 @router.get("/studies/{study}/metrics", tags=["studies"])
 def study_metrics(
-    request: Request, study: str, who: Annotated[Who, Depends(STAFF)]
+    request: Request, study: str, who: Annotated[InStudy, Depends(STUDY_STAFF)]
 ) -> dict[str, Any]:
     """Headline metrics from the metric registry (or the summary when it is not installed)."""
-    assert who.study_id is not None
     return headline.headline(store_of(request), who.study_id)
 
 
 @router.get("/studies/{study}/sites", tags=["set-up"])
-def list_sites(request: Request, study: str, who: Annotated[Who, Depends(STAFF)]) -> list[Any]:
-    assert who.study_id is not None
+def list_sites(
+    request: Request, study: str, who: Annotated[InStudy, Depends(STUDY_STAFF)]
+) -> list[Any]:
     return [s.__dict__ for s in store_of(request).studies.sites(who.study_id)]
 
 
 @router.post("/studies/{study}/sites", status_code=201, tags=["set-up"])
 def add_site(
-    request: Request, study: str, body: SiteIn, who: Annotated[Who, Depends(MANAGE)]
+    request: Request, study: str, body: SiteIn, who: Annotated[InStudy, Depends(STUDY_MANAGE)]
 ) -> dict[str, str]:
-    assert who.study_id is not None
     setup.add_site(
         store_of(request), who.study_id, body.code, body.name, body.timezone, body.description
     )
@@ -282,34 +285,35 @@ def add_site(
 
 
 @router.get("/studies/{study}/observers", tags=["set-up"])
-def list_observers(request: Request, study: str, who: Annotated[Who, Depends(MANAGE)]) -> list[Any]:
-    assert who.study_id is not None
+def list_observers(
+    request: Request, study: str, who: Annotated[InStudy, Depends(STUDY_MANAGE)]
+) -> list[Any]:
     return [o.__dict__ for o in store_of(request).studies.observers(who.study_id)]
 
 
 @router.post("/studies/{study}/observers", status_code=201, tags=["set-up"])
 def add_observer(
-    request: Request, study: str, body: ObserverIn, who: Annotated[Who, Depends(MANAGE)]
+    request: Request, study: str, body: ObserverIn, who: Annotated[InStudy, Depends(STUDY_MANAGE)]
 ) -> dict[str, str]:
-    assert who.study_id is not None
     setup.add_observer(store_of(request), who.study_id, body.code, body.name)
     return {"code": body.code}
 
 
 @router.get("/studies/{study}/participants", tags=["set-up"])
 def list_participants(
-    request: Request, study: str, who: Annotated[Who, Depends(STAFF)]
+    request: Request, study: str, who: Annotated[InStudy, Depends(STUDY_STAFF)]
 ) -> list[dict[str, Any]]:
     """Participants with their consent status (observers need it to start a session)."""
-    assert who.study_id is not None
     return setup.participants_view(store_of(request), who.study_id)
 
 
 @router.post("/studies/{study}/participants", status_code=201, tags=["set-up"])
 def add_participant(
-    request: Request, study: str, body: ParticipantIn, who: Annotated[Who, Depends(MANAGE)]
+    request: Request,
+    study: str,
+    body: ParticipantIn,
+    who: Annotated[InStudy, Depends(STUDY_MANAGE)],
 ) -> dict[str, str]:
-    assert who.study_id is not None
     setup.save_participant(
         store_of(request),
         who.study_id,
@@ -330,10 +334,9 @@ def record_consent(
     study: str,
     code: str,
     body: ConsentIn,
-    who: Annotated[Who, Depends(MANAGE)],
+    who: Annotated[InStudy, Depends(STUDY_MANAGE)],
 ) -> dict[str, Any]:
     """Record consent given (or withdrawn). Observation of a participant needs it."""
-    assert who.study_id is not None
     accounts.record_consent(
         store_of(request),
         who.study_id,
@@ -348,9 +351,8 @@ def record_consent(
 
 @router.get("/studies/{study}/members", tags=["set-up"])
 def list_members(
-    request: Request, study: str, who: Annotated[Who, Depends(MANAGE)]
+    request: Request, study: str, who: Annotated[InStudy, Depends(STUDY_MANAGE)]
 ) -> list[dict[str, Any]]:
-    assert who.study_id is not None
     return [
         {"user": name, **m.__dict__}
         for name, m in accounts.members(store_of(request), who.study_id)
@@ -359,7 +361,7 @@ def list_members(
 
 @router.post("/studies/{study}/members", status_code=201, tags=["set-up"])
 def add_member(
-    request: Request, study: str, body: MemberIn, who: Annotated[Who, Depends(MANAGE)]
+    request: Request, study: str, body: MemberIn, who: Annotated[InStudy, Depends(STUDY_MANAGE)]
 ) -> dict[str, Any]:
     m = accounts.grant(store_of(request), body.user, study, body.role, code=body.code)
     return {"user": body.user, **m.__dict__}
@@ -367,10 +369,12 @@ def add_member(
 
 @router.post("/studies/{study}/template", tags=["set-up"])
 def choose_template(
-    request: Request, study: str, body: TemplateChoice, who: Annotated[Who, Depends(MANAGE)]
+    request: Request,
+    study: str,
+    body: TemplateChoice,
+    who: Annotated[InStudy, Depends(STUDY_MANAGE)],
 ) -> dict[str, str]:
     """The template new sessions of the study are recorded with."""
-    assert who.study_id is not None
     setup.choose_template(store_of(request), who.study_id, body.name, body.version, who.user.id)
     return {"template": f"{body.name}@{body.version}"}
 
@@ -425,11 +429,10 @@ def add_user(request: Request, body: UserIn, who: Annotated[Who, Depends(ADMIN)]
 
 @router.get("/studies/{study}/capture-config", tags=["capture"])
 def capture_config(
-    request: Request, study: str, who: Annotated[Who, Depends(ANYONE)]
+    request: Request, study: str, who: Annotated[InStudy, Depends(STUDY_ANYONE)]
 ) -> dict[str, Any]:
     """The study's template and the participants one may record (with consent), for the
     capture client to keep offline."""
-    assert who.study_id is not None
     return setup.capture_config(
         store_of(request),
         who.study_id,
@@ -442,10 +445,9 @@ def capture_config(
 
 @router.post("/studies/{study}/capture/start", response_model=SyncOut, tags=["capture"])
 def capture_start(
-    request: Request, study: str, body: StartIn, who: Annotated[Who, Depends(ANYONE)]
+    request: Request, study: str, body: StartIn, who: Annotated[InStudy, Depends(STUDY_ANYONE)]
 ) -> Any:
     """Start a session (its first action). Refused (409) for a participant without consent."""
-    assert who.study_id is not None
     action = {
         "uuid": body.uuid,
         "session": body.session,
@@ -471,8 +473,7 @@ def sync_actions(request: Request, body: SyncIn, who: Annotated[Who, Depends(ANY
     """Store a batch of capture actions. Idempotent: an action already stored (same UUID) is
     reported under `duplicates` and changes nothing. Actions are checked one by one; those
     refused are listed under `rejected` with the reason."""
-    member = principal_for(request, who.user, body.study)
-    assert member.study_id is not None
+    member = study_principal(request, who.user, body.study)
     report = capture_service.ingest(
         store_of(request), member.study_id, member.actor(), body.actions, clock_ms=body.clock
     )
@@ -481,10 +482,9 @@ def sync_actions(request: Request, body: SyncIn, who: Annotated[Who, Depends(ANY
 
 @router.post("/studies/{study}/diary", response_model=SyncOut, tags=["capture"])
 def diary(
-    request: Request, study: str, body: DiaryIn, who: Annotated[Who, Depends(PARTICIPANT)]
+    request: Request, study: str, body: DiaryIn, who: Annotated[InStudy, Depends(STUDY_PARTICIPANT)]
 ) -> Any:
     """Add end-of-day diary entries (a self-report session for the day)."""
-    assert who.study_id is not None
     report = capture_service.record_diary(
         store_of(request),
         who.study_id,
@@ -505,9 +505,8 @@ def _own_or_staff(who: Principal, session_participant: str) -> None:
 
 @router.get("/studies/{study}/sessions", tags=["sessions"])
 def list_sessions(
-    request: Request, study: str, who: Annotated[Who, Depends(ANYONE)]
+    request: Request, study: str, who: Annotated[InStudy, Depends(STUDY_ANYONE)]
 ) -> list[dict[str, Any]]:
-    assert who.study_id is not None
     own = who.participant_code if who.role == "participant" else None
     if who.role == "participant" and own is None:
         return []
@@ -516,10 +515,9 @@ def list_sessions(
 
 @router.get("/studies/{study}/sessions/{key}/edits", tags=["sessions"])
 def session_edits(
-    request: Request, study: str, key: str, who: Annotated[Who, Depends(ANYONE)]
+    request: Request, study: str, key: str, who: Annotated[InStudy, Depends(STUDY_ANYONE)]
 ) -> list[dict[str, Any]]:
     """Corrections made to a session after the fact: who, when, what, old and new values."""
-    assert who.study_id is not None
     store = store_of(request)
     s = setup.load_session(store, who.study_id, key)
     _own_or_staff(who, s.participant)
@@ -528,10 +526,9 @@ def session_edits(
 
 @router.get("/studies/{study}/sessions/{key}/actions", tags=["sessions"])
 def session_actions(
-    request: Request, study: str, key: str, who: Annotated[Who, Depends(MANAGE)]
+    request: Request, study: str, key: str, who: Annotated[InStudy, Depends(STUDY_MANAGE)]
 ) -> list[dict[str, Any]]:
     """The raw action log a captured session was projected from."""
-    assert who.study_id is not None
     store = store_of(request)
     row = capture_service.capture_session(store, who.study_id, key)
     if row is None:
@@ -557,10 +554,9 @@ def correct_session(
     study: str,
     key: str,
     body: CorrectionIn,
-    who: Annotated[Who, Depends(MANAGE)],
+    who: Annotated[InStudy, Depends(STUDY_MANAGE)],
 ) -> Any:
     """Correct a captured session; the correction is kept as an edit (who, when, old, new)."""
-    assert who.study_id is not None
     report = capture_service.correct(
         store_of(request), who.study_id, who.actor(), key, body.target, body.field, body.value
     )
@@ -571,10 +567,9 @@ def correct_session(
 
 @router.get("/studies/{study}/sessions/{key}", tags=["sessions"])
 def get_session_detail(
-    request: Request, study: str, key: str, who: Annotated[Who, Depends(ANYONE)]
+    request: Request, study: str, key: str, who: Annotated[InStudy, Depends(STUDY_ANYONE)]
 ) -> dict[str, Any]:
     """A session with its tasks, events, notes and its timeline layout."""
-    assert who.study_id is not None
     store = store_of(request)
     s = setup.load_session(store, who.study_id, key)
     _own_or_staff(who, s.participant)
