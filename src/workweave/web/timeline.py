@@ -186,10 +186,10 @@ def layout(
     first += timedelta(minutes=(-first.minute) % step)
     if first < s0:
         first += timedelta(minutes=step)
-    t = first
-    while t <= s1:
-        ticks.append((round(x(t), 2), t.strftime("%H:%M")))
-        t += timedelta(minutes=step)
+    tick = first
+    while tick <= s1:
+        ticks.append((round(x(tick), 2), tick.strftime("%H:%M")))
+        tick += timedelta(minutes=step)
     height = TOP + lanes * (LANE_H + LANE_GAP) + 24
     legend = [(d, DOMAIN_COLOURS[d]) for d in DOMAINS]
     return Layout(
