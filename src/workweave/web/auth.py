@@ -40,7 +40,8 @@ ANY_ROLE: tuple[str, ...] = ROLES
 
 
 class AuthError(Exception):
-    """Not signed in (401) or not allowed (403)."""
+    """Not signed in (401) or not allowed (403). Bad parameters are not permission failures:
+    they raise ``ValidationError`` (400) or ``NotFoundError`` (404)."""
 
     def __init__(self, status: int, message: str) -> None:
         super().__init__(message)
@@ -136,13 +137,13 @@ def principal_for(request: Request, user: User, study: str | None) -> Principal:
 
 def study_principal(request: Request, user: User, study: str) -> StudyPrincipal:
     """The user's role in `study`: refused (403) unless they are a member or an admin; an
-    admin asking for a study that does not exist is told so (404)."""
+    admin naming a study that does not exist is told so (NotFoundError, 404)."""
     store = store_of(request)
     if user.role == "admin":
         try:
             sid = store.studies.id(study)
         except NotFoundError:
-            raise AuthError(404, f"no study '{study}'") from None
+            raise NotFoundError(f"no study '{study}'") from None
         return StudyPrincipal(user, "admin", study, sid, accounts.membership(store, user.id, sid))
     member = next((m for m in accounts.memberships(store, user.id) if m.study == study), None)
     if member is None:

@@ -57,7 +57,7 @@ def ior_page(
 
 def _bootstrap(B: int) -> int:
     if not 0 <= B <= MAX_BOOTSTRAP:
-        raise AuthError(400, f"B must be between 0 and {MAX_BOOTSTRAP}")
+        raise ValidationError(f"B must be between 0 and {MAX_BOOTSTRAP}")
     return B
 
 
@@ -71,8 +71,9 @@ def study_report(
     """The study report (self-contained HTML), built on request."""
     from workweave import report
 
+    B = _bootstrap(B)
     try:
-        options = report.ReportOptions(B=_bootstrap(B), csv_href=lambda name: None)
+        options = report.ReportOptions(B=B, csv_href=lambda name: None)
         html = report.study_report(store_of(request), who.study_id, options).html()
     except (ValidationError, NotFoundError) as exc:
         return render(request, "error.html", who, status_code=409, status=409, message=str(exc))
@@ -91,8 +92,9 @@ def my_report(
 
     if who.participant_code is None:
         raise AuthError(403, "your account is not linked to a participant code in this study")
+    B = _bootstrap(B)
     try:
-        options = report.ReportOptions(B=_bootstrap(B))
+        options = report.ReportOptions(B=B)
         html = report.participant_report(
             store_of(request), who.study_id, who.participant_code, options
         ).html()
