@@ -66,6 +66,7 @@ def test_openapi_declares_the_response_models(server: LiveServer) -> None:
         assert props, model
     # nested payloads are described too
     assert components["SessionDetail"]["properties"]["tasks"]["items"]["$ref"].endswith("TaskOut")
+    assert components["SessionDetail"]["properties"]["timeline"]["$ref"].endswith("TimelineOut")
     assert set(components["StudySummary"]["properties"]) >= {"total", "by_site", "by_observer"}
     assert components["Headline"]["properties"]["items"]["items"]["$ref"].endswith("HeadlineItem")
     # no route of the API answers with an undescribed object

@@ -450,7 +450,7 @@ async def save_job_plan(
     sid = who.study_id
 
     def save() -> None:
-        setup.save_job_plan(store, sid, code, rows)  # type: ignore[arg-type]
+        setup.save_job_plan(store, sid, code, rows)
 
     _attempt(request, save, "Job plan saved.")
     return _back(f"/studies/{_q(study)}/participants/{_q(code)}")

@@ -68,6 +68,7 @@ from workweave.web.schemas import (
     TemplateInfo,
     TemplateOut,
     TemplateStored,
+    TimelineOut,
     UserAdded,
     UserIn,
     UserInfo,
@@ -536,5 +537,5 @@ def get_session_detail(
             for e in s.events
         ],
         notes=[NoteOut(key=n.key, at=n.at.isoformat(), text=n.text) for n in s.notes],
-        timeline=layout(s, tpl).as_dict(),
+        timeline=TimelineOut.model_validate(layout(s, tpl).as_dict()),
     )

@@ -407,6 +407,25 @@ class NoteOut(Out):
     text: str
 
 
+class TimelineOut(OpenOut):
+    """The layout of a session's timeline (``web.timeline.layout``): positions in pixels."""
+
+    width: Number
+    height: Number
+    lanes: int
+    bars: list[dict[str, Any]] = Field(
+        description="{key, category, label, domain, lane, x, w, y, start, end, fill, text, "
+        "open, gaps, dims, parallel, title}"
+    )
+    events: list[dict[str, Any]] = Field(description="{x, at, label, kind, text, key}")
+    notes: list[dict[str, Any]] = Field(description="{x, at, label, kind, text, key}")
+    ticks: list[list[Any]] = Field(description="[x, HH:MM]")
+    start: str
+    end: str
+    hours: Number
+    legend: list[list[str]] = Field(description="[domain, colour]")
+
+
 class SessionDetail(Out):
     """A session with its tasks, point events, notes and the layout of its timeline."""
 
@@ -425,4 +444,4 @@ class SessionDetail(Out):
     tasks: list[TaskOut]
     events: list[EventOut]
     notes: list[NoteOut]
-    timeline: dict[str, Any] = Field(description="Bars, lanes, events and notes on one axis.")
+    timeline: TimelineOut
