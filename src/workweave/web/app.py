@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import os
-from datetime import UTC, datetime
-from importlib import resources
-from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
-from fastapi.templating import Jinja2Templates
 from starlette.middleware.sessions import SessionMiddleware
 
 from workweave import __version__
@@ -21,32 +16,16 @@ from workweave.domain.errors import NotFoundError, ValidationError, WorkweaveErr
 from workweave.services import accounts
 from workweave.services.setup import open_store
 from workweave.store import Store
-from workweave.web.auth import (
-    SESSION_COOKIE,
-    AuthError,
-    CSRFMiddleware,
-    Principal,
-    csrf_token,
-    current_user,
-)
-from workweave.web.timeline import DOMAIN_COLOURS
+from workweave.web import pages, pages_analysis, pages_qual, routes_api
+from workweave.web.auth import SESSION_COOKIE, AuthError, CSRFMiddleware
+from workweave.web.templating import WEB_DIR, error_page
 
-WEB_DIR = Path(str(resources.files("workweave") / "web"))
 STATIC_DIR = WEB_DIR / "static"
-TEMPLATE_DIR = WEB_DIR / "templates"
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
     "img-src 'self' data:; connect-src 'self'; worker-src 'self'; manifest-src 'self'; "
     "frame-ancestors 'none'; form-action 'self'; base-uri 'self'"
-)
-
-templates = Jinja2Templates(directory=str(TEMPLATE_DIR))
-templates.env.globals["DOMAIN_COLOURS"] = DOMAIN_COLOURS
-templates.env.globals["version"] = __version__
-templates.env.filters["tojson_attr"] = lambda v: json.dumps(v, ensure_ascii=False)
-templates.env.filters["utcms"] = lambda ms: (
-    datetime.fromtimestamp(ms / 1000, tz=UTC).strftime("%Y-%m-%d %H:%M UTC") if ms else ""
 )
 
 
@@ -60,8 +39,6 @@ def create_app(
 
     `secure_cookies`: send the session cookie over HTTPS only (set it when the app is served
     over HTTPS, e.g. behind a proxy)."""
-    from workweave.web import pages, pages_analysis, pages_qual, routes_api
-
     store = store_location if isinstance(store_location, Store) else open_store(store_location)
     app = FastAPI(
         title="workweave",
@@ -162,45 +139,6 @@ def create_app(
         return error_page(request, "; ".join(problems), 422)
 
     return app
-
-
-# -- rendering helpers used by the page routes ---------------------------------------------------
-
-
-def flash(request: Request, message: str, kind: str = "ok") -> None:
-    request.session.setdefault("flash", []).append([kind, message])
-    request.session["flash"] = request.session["flash"][-5:]
-
-
-def render(
-    request: Request,
-    name: str,
-    who: Principal | None,
-    status_code: int = 200,
-    **context: Any,
-) -> Response:
-    flashes = request.session.pop("flash", []) if "flash" in request.session else []
-    study = context.pop("study", None) or (who.study if who else None)
-    ctx = {
-        "request": request,
-        "who": who,
-        "user": who.user if who else current_user(request),
-        "role": who.role if who else None,
-        "csrf": csrf_token(request),
-        "study": study,
-        "flashes": flashes,
-        **context,
-    }
-    return templates.TemplateResponse(request, name, ctx, status_code=status_code)
-
-
-def error_page(request: Request, message: str, status: int) -> Response:
-    try:
-        user = current_user(request)
-    except Exception:  # the store itself may be the problem
-        user = None
-    who = Principal(user, user.role) if user else None
-    return render(request, "error.html", who, status_code=status, message=message, status=status)
 
 
 ENV_STORE = "WORKWEAVE_STORE"

@@ -8,15 +8,17 @@
   route runs.
 * Every route declares the roles it admits with ``Depends(Require(...))``. In a route under a
   study (a ``{study}`` path parameter) the role is the user's role in that study (admins are
-  admins everywhere); elsewhere it is the user's own role. ``route_roles`` lists every route
-  with its roles, so the role x route matrix can be checked.
+  admins everywhere); elsewhere it is the user's own role. A route under a study declares
+  ``Depends(RequireStudy(...))`` instead: it gets a ``StudyPrincipal``, whose study and study
+  id are always set. ``route_roles`` lists every route with its roles, so the role x route
+  matrix can be checked.
 """
 
 from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import Request
 from fastapi.routing import APIRoute
@@ -38,7 +40,8 @@ ANY_ROLE: tuple[str, ...] = ROLES
 
 
 class AuthError(Exception):
-    """Not signed in (401) or not allowed (403)."""
+    """Not signed in (401) or not allowed (403). Bad parameters are not permission failures:
+    they raise ``ValidationError`` (400) or ``NotFoundError`` (404)."""
 
     def __init__(self, status: int, message: str) -> None:
         super().__init__(message)
@@ -72,6 +75,14 @@ class Principal:
         return Actor(
             self.user.id, self.user.name, self.role, self.observer_code, self.participant_code
         )
+
+
+@dataclass(frozen=True)
+class StudyPrincipal(Principal):
+    """The signed-in user in one study (the route's ``{study}``): study and id always set."""
+
+    study: str = ""
+    study_id: int = 0
 
 
 def store_of(request: Request) -> Store:
@@ -121,17 +132,26 @@ def principal_for(request: Request, user: User, study: str | None) -> Principal:
     """The user's role in `study` (or their own role outside a study)."""
     if study is None:
         return Principal(user, user.role)
+    return study_principal(request, user, study)
+
+
+def study_principal(request: Request, user: User, study: str) -> StudyPrincipal:
+    """The user's role in `study`: refused (403) unless they are a member or an admin; an
+    admin naming a study that does not exist is told so (NotFoundError, 404)."""
     store = store_of(request)
     if user.role == "admin":
         try:
             sid = store.studies.id(study)
         except NotFoundError:
-            raise AuthError(404, f"no study '{study}'") from None
-        return Principal(user, "admin", study, sid, accounts.membership(store, user.id, sid))
+            raise NotFoundError(f"no study '{study}'") from None
+        return StudyPrincipal(user, "admin", study, sid, accounts.membership(store, user.id, sid))
     member = next((m for m in accounts.memberships(store, user.id) if m.study == study), None)
     if member is None:
         raise AuthError(403, f"you are not a member of study '{study}'")
-    return Principal(user, member.role, study, member.study_id, member)
+    return StudyPrincipal(user, member.role, study, member.study_id, member)
+
+
+P = TypeVar("P", bound=Principal)
 
 
 class Require:
@@ -144,10 +164,16 @@ class Require:
         self.roles: tuple[str, ...] = tuple(r for r in ROLES if r in roles)
 
     def __call__(self, request: Request) -> Principal:
+        user = self._signed_in(request)
+        return self._admit(principal_for(request, user, request.path_params.get("study")))
+
+    def _signed_in(self, request: Request) -> User:
         user = current_user(request)
         if user is None:
             raise AuthError(401, "please sign in")
-        who = principal_for(request, user, request.path_params.get("study"))
+        return user
+
+    def _admit(self, who: P) -> P:
         if who.role not in self.roles:
             raise AuthError(
                 403, f"this needs one of the roles {', '.join(self.roles)} (you are {who.role})"
@@ -155,7 +181,24 @@ class Require:
         return who
 
     def __repr__(self) -> str:
-        return f"Require{self.roles}"
+        return f"{type(self).__name__}{self.roles}"
+
+
+class RequireStudy(Require):
+    """A route dependency for routes under a study (a ``{study}`` path parameter): admits the
+    given roles in that study and yields a ``StudyPrincipal``."""
+
+    def __call__(self, request: Request) -> StudyPrincipal:
+        user = self._signed_in(request)
+        study = request.path_params.get("study")
+        if not isinstance(study, str):
+            raise RuntimeError(f"{request.url.path}: RequireStudy needs a {{study}} path parameter")
+        return self._admit(study_principal(request, user, study))
+
+
+def requirements(route: APIRoute) -> list[Require]:
+    """The role dependencies of a route (nested ones included)."""
+    return _requires(route.dependant)
 
 
 def _requires(dependant: Any) -> list[Require]:
@@ -167,7 +210,8 @@ def _requires(dependant: Any) -> list[Require]:
     return found
 
 
-def _api_routes(routes: Any, prefix: str = "") -> list[tuple[str, APIRoute]]:
+def api_routes(routes: Any, prefix: str = "") -> list[tuple[str, APIRoute]]:
+    """Every route (with its full path) of an app's or a router's `routes`."""
     out: list[tuple[str, APIRoute]] = []
     for route in routes:
         if isinstance(route, APIRoute):
@@ -175,15 +219,15 @@ def _api_routes(routes: Any, prefix: str = "") -> list[tuple[str, APIRoute]]:
         included = getattr(route, "original_router", None)  # a router included in the app
         if included is not None:
             context = getattr(route, "include_context", None)
-            out.extend(_api_routes(included.routes, prefix + getattr(context, "prefix", "")))
+            out.extend(api_routes(included.routes, prefix + getattr(context, "prefix", "")))
     return out
 
 
 def route_roles(app: Any) -> dict[tuple[str, str], tuple[str, ...] | None]:
     """Every (method, path) of the app with the roles it admits (None: public)."""
     out: dict[tuple[str, str], tuple[str, ...] | None] = {}
-    for path, route in _api_routes(app.routes):
-        reqs = _requires(route.dependant)
+    for path, route in api_routes(app.routes):
+        reqs = requirements(route)
         roles = reqs[0].roles if reqs else None
         for method in sorted(route.methods or ()):
             out[(method, path)] = roles
@@ -271,9 +315,14 @@ __all__ = [
     "CSRFMiddleware",
     "Principal",
     "Require",
+    "RequireStudy",
+    "StudyPrincipal",
+    "api_routes",
     "csrf_token",
     "current_user",
+    "requirements",
     "route_roles",
     "sign_in",
     "sign_out",
+    "study_principal",
 ]

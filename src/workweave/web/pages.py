@@ -17,28 +17,34 @@ from workweave.io.templates import parse_template
 from workweave.services import accounts, setup
 from workweave.services import capture as capture_service
 from workweave.web import headline, pages_qual
-from workweave.web.app import flash, render
 from workweave.web.auth import (
     ANY_ROLE,
     AuthError,
     Principal,
     Require,
+    RequireStudy,
+    StudyPrincipal,
     current_user,
     sign_in,
     sign_out,
     store_of,
 )
+from workweave.web.templating import flash, render
 from workweave.web.timeline import layout
 
 router = APIRouter(include_in_schema=False)
 
 ADMIN = Require("admin")
 MANAGE = Require("admin", "researcher")
-CAPTURE = Require("admin", "researcher", "observer")
 ANYONE = Require(*ANY_ROLE)
-PARTICIPANT = Require("participant")
+# -- in the route's study
+STUDY_MANAGE = RequireStudy("admin", "researcher")
+STUDY_CAPTURE = RequireStudy("admin", "researcher", "observer")
+STUDY_ANYONE = RequireStudy(*ANY_ROLE)
+STUDY_PARTICIPANT = RequireStudy("participant")
 
 Who = Principal
+InStudy = StudyPrincipal
 
 
 def _back(url: str) -> RedirectResponse:
@@ -193,11 +199,12 @@ async def create_study(request: Request, who: Annotated[Who, Depends(MANAGE)]) -
 
 
 @router.get("/studies/{study}")
-def dashboard(request: Request, study: str, who: Annotated[Who, Depends(ANYONE)]) -> Response:
+def dashboard(
+    request: Request, study: str, who: Annotated[InStudy, Depends(STUDY_ANYONE)]
+) -> Response:
     if who.role == "participant":
         return _back(f"/me/{_q(study)}")
     store = store_of(request)
-    assert who.study_id is not None
     info = store.studies.get(who.study_id)
     head = headline.headline(store, who.study_id)
     tpl = setup.study_template(store, who.study_id)
@@ -220,12 +227,11 @@ def dashboard(request: Request, study: str, who: Annotated[Who, Depends(ANYONE)]
 
 @router.post("/studies/{study}/template")
 async def choose_template(
-    request: Request, study: str, who: Annotated[Who, Depends(MANAGE)]
+    request: Request, study: str, who: Annotated[InStudy, Depends(STUDY_MANAGE)]
 ) -> Response:
     form = await _form(request)
     store = store_of(request)
     name, _, version = str(form.get("template", "")).rpartition("@")
-    assert who.study_id is not None
     sid = who.study_id
 
     def choose() -> None:
@@ -239,15 +245,15 @@ async def choose_template(
 
 
 @router.get("/studies/{study}/sites")
-def sites(request: Request, study: str, who: Annotated[Who, Depends(MANAGE)]) -> Response:
-    assert who.study_id is not None
+def sites(request: Request, study: str, who: Annotated[InStudy, Depends(STUDY_MANAGE)]) -> Response:
     return render(request, "sites.html", who, sites=store_of(request).studies.sites(who.study_id))
 
 
 @router.post("/studies/{study}/sites")
-async def add_site(request: Request, study: str, who: Annotated[Who, Depends(MANAGE)]) -> Response:
+async def add_site(
+    request: Request, study: str, who: Annotated[InStudy, Depends(STUDY_MANAGE)]
+) -> Response:
     form = await _form(request)
-    assert who.study_id is not None
     sid = who.study_id
     _attempt(
         request,
@@ -265,8 +271,9 @@ async def add_site(request: Request, study: str, who: Annotated[Who, Depends(MAN
 
 
 @router.get("/studies/{study}/observers")
-def observers(request: Request, study: str, who: Annotated[Who, Depends(MANAGE)]) -> Response:
-    assert who.study_id is not None
+def observers(
+    request: Request, study: str, who: Annotated[InStudy, Depends(STUDY_MANAGE)]
+) -> Response:
     return render(
         request, "observers.html", who, observers=store_of(request).studies.observers(who.study_id)
     )
@@ -274,10 +281,9 @@ def observers(request: Request, study: str, who: Annotated[Who, Depends(MANAGE)]
 
 @router.post("/studies/{study}/observers")
 async def add_observer(
-    request: Request, study: str, who: Annotated[Who, Depends(MANAGE)]
+    request: Request, study: str, who: Annotated[InStudy, Depends(STUDY_MANAGE)]
 ) -> Response:
     form = await _form(request)
-    assert who.study_id is not None
     sid = who.study_id
     _attempt(
         request,
@@ -290,9 +296,10 @@ async def add_observer(
 
 
 @router.get("/studies/{study}/members")
-def members(request: Request, study: str, who: Annotated[Who, Depends(MANAGE)]) -> Response:
+def members(
+    request: Request, study: str, who: Annotated[InStudy, Depends(STUDY_MANAGE)]
+) -> Response:
     store = store_of(request)
-    assert who.study_id is not None
     return render(
         request,
         "members.html",
@@ -305,7 +312,7 @@ def members(request: Request, study: str, who: Annotated[Who, Depends(MANAGE)]) 
 
 @router.post("/studies/{study}/members")
 async def add_member(
-    request: Request, study: str, who: Annotated[Who, Depends(MANAGE)]
+    request: Request, study: str, who: Annotated[InStudy, Depends(STUDY_MANAGE)]
 ) -> Response:
     form = await _form(request)
     name = str(form.get("user", ""))
@@ -323,9 +330,10 @@ async def add_member(
 
 
 @router.get("/studies/{study}/participants")
-def participants(request: Request, study: str, who: Annotated[Who, Depends(MANAGE)]) -> Response:
+def participants(
+    request: Request, study: str, who: Annotated[InStudy, Depends(STUDY_MANAGE)]
+) -> Response:
     store = store_of(request)
-    assert who.study_id is not None
     return render(
         request,
         "participants.html",
@@ -339,11 +347,10 @@ def participants(request: Request, study: str, who: Annotated[Who, Depends(MANAG
 
 @router.post("/studies/{study}/participants")
 async def add_participant(
-    request: Request, study: str, who: Annotated[Who, Depends(MANAGE)]
+    request: Request, study: str, who: Annotated[InStudy, Depends(STUDY_MANAGE)]
 ) -> Response:
     form = await _form(request)
     code = str(form.get("code", "")).strip()
-    assert who.study_id is not None
     sid = who.study_id
     ok = _attempt(
         request,
@@ -367,10 +374,9 @@ async def add_participant(
 
 @router.get("/studies/{study}/participants/{code}")
 def participant(
-    request: Request, study: str, code: str, who: Annotated[Who, Depends(MANAGE)]
+    request: Request, study: str, code: str, who: Annotated[InStudy, Depends(STUDY_MANAGE)]
 ) -> Response:
     store = store_of(request)
-    assert who.study_id is not None
     p = setup.participant(store, who.study_id, code)
     plan = [
         {
@@ -399,10 +405,9 @@ def participant(
 
 @router.post("/studies/{study}/participants/{code}")
 async def update_participant(
-    request: Request, study: str, code: str, who: Annotated[Who, Depends(MANAGE)]
+    request: Request, study: str, code: str, who: Annotated[InStudy, Depends(STUDY_MANAGE)]
 ) -> Response:
     form = await _form(request)
-    assert who.study_id is not None
     sid = who.study_id
     _attempt(
         request,
@@ -424,7 +429,7 @@ async def update_participant(
 
 @router.post("/studies/{study}/participants/{code}/jobplan")
 async def save_job_plan(
-    request: Request, study: str, code: str, who: Annotated[Who, Depends(MANAGE)]
+    request: Request, study: str, code: str, who: Annotated[InStudy, Depends(STUDY_MANAGE)]
 ) -> Response:
     form = await request.form()
     rows = []
@@ -442,11 +447,10 @@ async def save_job_plan(
             }
         )
     store = store_of(request)
-    assert who.study_id is not None
     sid = who.study_id
 
     def save() -> None:
-        setup.save_job_plan(store, sid, code, rows)  # type: ignore[arg-type]
+        setup.save_job_plan(store, sid, code, rows)
 
     _attempt(request, save, "Job plan saved.")
     return _back(f"/studies/{_q(study)}/participants/{_q(code)}")
@@ -454,11 +458,10 @@ async def save_job_plan(
 
 @router.post("/studies/{study}/participants/{code}/consent")
 async def record_consent(
-    request: Request, study: str, code: str, who: Annotated[Who, Depends(MANAGE)]
+    request: Request, study: str, code: str, who: Annotated[InStudy, Depends(STUDY_MANAGE)]
 ) -> Response:
     form = await _form(request)
     given = form.get("given") == "yes"
-    assert who.study_id is not None
     sid = who.study_id
     if form.get("given") not in ("yes", "no"):
         flash(request, "Say whether consent was given or withdrawn.", "error")
@@ -573,8 +576,7 @@ async def change_user(request: Request, name: str, who: Annotated[Who, Depends(A
 # -- capture and self-report ------------------------------------------------------------------
 
 
-def _capture_boot(request: Request, who: Principal, mode: str) -> dict[str, Any]:
-    assert who.study is not None
+def _capture_boot(request: Request, who: StudyPrincipal, mode: str) -> dict[str, Any]:
     return {
         "study": who.study,
         "mode": mode,
@@ -586,13 +588,15 @@ def _capture_boot(request: Request, who: Principal, mode: str) -> dict[str, Any]
 
 
 @router.get("/capture/{study}")
-def capture(request: Request, study: str, who: Annotated[Who, Depends(CAPTURE)]) -> Response:
+def capture(
+    request: Request, study: str, who: Annotated[InStudy, Depends(STUDY_CAPTURE)]
+) -> Response:
     return render(request, "capture.html", who, boot=_capture_boot(request, who, "shadowing"))
 
 
 @router.get("/me/{study}")
 def self_report(
-    request: Request, study: str, who: Annotated[Who, Depends(PARTICIPANT)]
+    request: Request, study: str, who: Annotated[InStudy, Depends(STUDY_PARTICIPANT)]
 ) -> Response:
     if who.participant_code is None:
         raise AuthError(403, "your account is not linked to a participant code in this study")
@@ -600,8 +604,9 @@ def self_report(
 
 
 @router.get("/me/{study}/diary")
-def diary_page(request: Request, study: str, who: Annotated[Who, Depends(PARTICIPANT)]) -> Response:
-    assert who.study_id is not None
+def diary_page(
+    request: Request, study: str, who: Annotated[InStudy, Depends(STUDY_PARTICIPANT)]
+) -> Response:
     store = store_of(request)
     tpl = setup.study_template(store, who.study_id)
     own = (
@@ -623,7 +628,7 @@ def diary_page(request: Request, study: str, who: Annotated[Who, Depends(PARTICI
 
 @router.post("/me/{study}/diary")
 async def diary_submit(
-    request: Request, study: str, who: Annotated[Who, Depends(PARTICIPANT)]
+    request: Request, study: str, who: Annotated[InStudy, Depends(STUDY_PARTICIPANT)]
 ) -> Response:
     form = await request.form()
     cats, starts, ends = form.getlist("category"), form.getlist("start"), form.getlist("end")
@@ -643,7 +648,6 @@ async def diary_submit(
                 "dims": dims,
             }
         )
-    assert who.study_id is not None
     sid = who.study_id
 
     def save() -> None:
@@ -665,8 +669,9 @@ async def diary_submit(
 
 
 @router.get("/studies/{study}/sessions")
-def sessions(request: Request, study: str, who: Annotated[Who, Depends(ANYONE)]) -> Response:
-    assert who.study_id is not None
+def sessions(
+    request: Request, study: str, who: Annotated[InStudy, Depends(STUDY_ANYONE)]
+) -> Response:
     own = who.participant_code if who.role == "participant" else None
     rows = (
         []
@@ -678,10 +683,9 @@ def sessions(request: Request, study: str, who: Annotated[Who, Depends(ANYONE)])
 
 @router.get("/studies/{study}/sessions/{key}")
 def session_page(
-    request: Request, study: str, key: str, who: Annotated[Who, Depends(ANYONE)]
+    request: Request, study: str, key: str, who: Annotated[InStudy, Depends(STUDY_ANYONE)]
 ) -> Response:
     store = store_of(request)
-    assert who.study_id is not None
     s = setup.load_session(store, who.study_id, key)
     if who.role == "participant" and s.participant != who.participant_code:
         raise AuthError(403, "participants see only their own sessions")
@@ -709,12 +713,11 @@ def session_page(
 
 @router.post("/studies/{study}/sessions/{key}/corrections")
 async def correct_session(
-    request: Request, study: str, key: str, who: Annotated[Who, Depends(MANAGE)]
+    request: Request, study: str, key: str, who: Annotated[InStudy, Depends(STUDY_MANAGE)]
 ) -> Response:
     form = await _form(request)
     field = str(form.get("field", ""))
     value: Any = form.get("value", "")
-    assert who.study_id is not None
     store = store_of(request)
     sid = who.study_id
 

@@ -12,13 +12,13 @@ from fastapi.responses import HTMLResponse, Response
 from workweave.analysis.reliability import MEASURES
 from workweave.domain.errors import NotFoundError, ValidationError
 from workweave.services.reliability import PARTICIPANT_KEYS, ior_study_table
-from workweave.web.app import render
-from workweave.web.auth import AuthError, Principal, Require, store_of
+from workweave.web.auth import AuthError, RequireStudy, StudyPrincipal, store_of
+from workweave.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
-MANAGE = Require("admin", "researcher")
-PARTICIPANT = Require("participant")
+MANAGE = RequireStudy("admin", "researcher")
+PARTICIPANT = RequireStudy("participant")
 
 IOR_COLUMNS = MEASURES
 MAX_BOOTSTRAP = 5000
@@ -28,12 +28,11 @@ MAX_BOOTSTRAP = 5000
 def ior_page(
     request: Request,
     study: str,
-    who: Annotated[Principal, Depends(MANAGE)],
+    who: Annotated[StudyPrincipal, Depends(MANAGE)],
     tolerance: float = 0,
     match: str = "code",
 ) -> Response:
     """Every co-observed pair of the study with the ten IORapp-compatible measures."""
-    assert who.study_id is not None
     problem = None
     rows: list[dict[str, object]] = []
     try:
@@ -58,7 +57,7 @@ def ior_page(
 
 def _bootstrap(B: int) -> int:
     if not 0 <= B <= MAX_BOOTSTRAP:
-        raise AuthError(400, f"B must be between 0 and {MAX_BOOTSTRAP}")
+        raise ValidationError(f"B must be between 0 and {MAX_BOOTSTRAP}")
     return B
 
 
@@ -66,15 +65,15 @@ def _bootstrap(B: int) -> int:
 def study_report(
     request: Request,
     study: str,
-    who: Annotated[Principal, Depends(MANAGE)],
+    who: Annotated[StudyPrincipal, Depends(MANAGE)],
     B: int = 500,
 ) -> Response:
     """The study report (self-contained HTML), built on request."""
     from workweave import report
 
-    assert who.study_id is not None
+    B = _bootstrap(B)
     try:
-        options = report.ReportOptions(B=_bootstrap(B), csv_href=lambda name: None)
+        options = report.ReportOptions(B=B, csv_href=lambda name: None)
         html = report.study_report(store_of(request), who.study_id, options).html()
     except (ValidationError, NotFoundError) as exc:
         return render(request, "error.html", who, status_code=409, status=409, message=str(exc))
@@ -85,7 +84,7 @@ def study_report(
 def my_report(
     request: Request,
     study: str,
-    who: Annotated[Principal, Depends(PARTICIPANT)],
+    who: Annotated[StudyPrincipal, Depends(PARTICIPANT)],
     B: int = 500,
 ) -> Response:
     """The signed-in participant's own report: their data and the study as a whole only."""
@@ -93,9 +92,9 @@ def my_report(
 
     if who.participant_code is None:
         raise AuthError(403, "your account is not linked to a participant code in this study")
-    assert who.study_id is not None
+    B = _bootstrap(B)
     try:
-        options = report.ReportOptions(B=_bootstrap(B))
+        options = report.ReportOptions(B=B)
         html = report.participant_report(
             store_of(request), who.study_id, who.participant_code, options
         ).html()

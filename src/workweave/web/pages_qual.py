@@ -25,13 +25,13 @@ from workweave.domain.qualitative import DOCUMENT_KINDS, Codebook, Document
 from workweave.io.codebooks import DEFAULT_CODEBOOK
 from workweave.io.quotes import QUOTE_FORMATS
 from workweave.services import qualitative as qual
-from workweave.web.app import flash, render
-from workweave.web.auth import Principal, Require, store_of
+from workweave.web.auth import RequireStudy, StudyPrincipal, store_of
+from workweave.web.templating import flash, render
 
 router = APIRouter(include_in_schema=False)
 
-MANAGE = Require("admin", "researcher")
-Who = Annotated[Principal, Depends(MANAGE)]
+MANAGE = RequireStudy("admin", "researcher")
+Who = Annotated[StudyPrincipal, Depends(MANAGE)]
 
 ALL_CODERS = "*"
 UPLOAD_TYPES = (".txt", ".md", ".docx", ".vtt", ".srt")
@@ -49,11 +49,6 @@ def _q(text: str) -> str:
 
 def _back(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303)
-
-
-def _sid(who: Principal) -> int:
-    assert who.study_id is not None
-    return who.study_id
 
 
 def _wants_json(request: Request) -> bool:
@@ -118,7 +113,7 @@ def documents_page(
     kind: str = "",
 ) -> Response:
     """The study's documents (filtered by participant, site and kind), with forms to add one."""
-    sid = _sid(who)
+    sid = who.study_id
     store = store_of(request)
     every = qual.list_documents(store, sid)
     rows = [
@@ -158,7 +153,7 @@ def _upload_name(upload: UploadFile) -> str:
 @router.post("/studies/{study}/documents")
 async def add_document(request: Request, study: str, who: Who) -> Response:
     """Add a transcript from pasted text or an uploaded file."""
-    sid = _sid(who)
+    sid = who.study_id
     store = store_of(request)
     form = await request.form()
     participant = _text(form.get("participant")) or None
@@ -209,7 +204,7 @@ async def add_document(request: Request, study: str, who: Who) -> Response:
 @router.post("/studies/{study}/documents/notes")
 def notes_to_documents(request: Request, study: str, who: Who) -> Response:
     """Turn the sessions' field notes into field-note documents."""
-    res = qual.notes_to_documents(store_of(request), _sid(who))
+    res = qual.notes_to_documents(store_of(request), who.study_id)
     flash(request, f"Field notes: {res.added} new document(s), {res.unchanged} already there.")
     return _back(f"/studies/{_q(study)}/documents?kind=field-note")
 
@@ -217,7 +212,7 @@ def notes_to_documents(request: Request, study: str, who: Who) -> Response:
 @router.post("/studies/{study}/codebook/starter")
 def load_starter_codebook(request: Request, study: str, who: Who) -> Response:
     """Load the built-in starter codebook (when the study has none yet)."""
-    sid = _sid(who)
+    sid = who.study_id
     if _codebook(request, sid) is not None:
         flash(request, "The study already has a codebook.", "warn")
     else:
@@ -301,7 +296,7 @@ def _session_link(study: str, doc: Document) -> str | None:
 @router.get("/studies/{study}/documents/{key}")
 def document_page(request: Request, study: str, key: str, who: Who, coder: str = "") -> Response:
     """One document to code: its text with codings highlighted, the codebook, the codings."""
-    sid = _sid(who)
+    sid = who.study_id
     store = store_of(request)
     me = who.user.name
     shown = coder or me
@@ -352,7 +347,7 @@ def _failed(request: Request, study: str, key: str, exc: Exception) -> Response:
 @router.post("/studies/{study}/documents/{key}/codings")
 async def add_coding(request: Request, study: str, key: str, who: Who) -> Response:
     """Apply a code to a span (UTF-16 positions, as a browser's selection counts them)."""
-    sid = _sid(who)
+    sid = who.study_id
     store = store_of(request)
     try:
         data = await _payload(request)
@@ -379,7 +374,7 @@ async def add_coding(request: Request, study: str, key: str, who: Who) -> Respon
 
 @router.post("/studies/{study}/documents/{key}/codings/{coding}/delete")
 async def delete_coding(request: Request, study: str, key: str, coding: str, who: Who) -> Response:
-    sid = _sid(who)
+    sid = who.study_id
     try:
         qual.document_view(store_of(request), sid, key)  # the document must exist
         qual.remove_coding(store_of(request), sid, coding)
@@ -390,7 +385,7 @@ async def delete_coding(request: Request, study: str, key: str, coding: str, who
 
 @router.post("/studies/{study}/documents/{key}/codings/{coding}/memo")
 async def coding_memo(request: Request, study: str, key: str, coding: str, who: Who) -> Response:
-    sid = _sid(who)
+    sid = who.study_id
     try:
         data = await _payload(request)
         memo = data.get("memo", "")
@@ -419,7 +414,7 @@ def codes_page(
     request: Request, study: str, who: Who, by: str = "", coder: str = "", threshold: int = 3
 ) -> Response:
     """Code frequencies and coverage, co-occurrence and the code × site participant table."""
-    sid = _sid(who)
+    sid = who.study_id
     store = store_of(request)
     problem = None
     report = None
@@ -468,7 +463,7 @@ def quote_export(
     coder: str = "",
 ) -> Response:
     """The quotes of a code (and its sub-codes) as a csv, docx or html download."""
-    sid = _sid(who)
+    sid = who.study_id
     if not code:
         raise ValidationError("choose a code to export the quotes of")
     if format not in QUOTE_FORMATS:

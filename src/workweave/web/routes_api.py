@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Annotated, Any, Literal
+from datetime import datetime
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel, Field
+from fastapi.responses import JSONResponse
 
 from workweave.domain.errors import NotFoundError, ValidationError
 from workweave.io.templates import parse_template
@@ -18,12 +18,61 @@ from workweave.web.auth import (
     AuthError,
     Principal,
     Require,
+    RequireStudy,
+    StudyPrincipal,
     csrf_token,
     current_user,
-    principal_for,
     sign_in,
     sign_out,
     store_of,
+    study_principal,
+)
+from workweave.web.schemas import (
+    ActionOut,
+    CaptureConfig,
+    Code,
+    ConsentIn,
+    ConsentOut,
+    CorrectionIn,
+    DiaryIn,
+    EditOut,
+    EventOut,
+    Headline,
+    LoginIn,
+    MemberIn,
+    MemberOut,
+    MembershipOut,
+    NoteOut,
+    ObserverIn,
+    ObserverOut,
+    ParallelOut,
+    ParticipantIn,
+    ParticipantOut,
+    SessionDetail,
+    SessionOut,
+    SessionRow,
+    SignedOut,
+    SiteIn,
+    SiteOut,
+    StartIn,
+    StudyIn,
+    StudyOut,
+    StudySummary,
+    SuspensionOut,
+    SyncIn,
+    SyncOut,
+    TaskOut,
+    TemplateChoice,
+    TemplateChosen,
+    TemplateIn,
+    TemplateInfo,
+    TemplateOut,
+    TemplateStored,
+    TimelineOut,
+    UserAdded,
+    UserIn,
+    UserInfo,
+    UserOut,
 )
 from workweave.web.timeline import layout
 
@@ -31,154 +80,15 @@ router = APIRouter(prefix="/api")
 
 ADMIN = Require("admin")
 MANAGE = Require("admin", "researcher")
-STAFF = Require("admin", "researcher", "observer")
-CAPTURE = Require("admin", "researcher", "observer")
 ANYONE = Require(*ANY_ROLE)
-PARTICIPANT = Require("participant")
+# -- in the route's study
+STUDY_MANAGE = RequireStudy("admin", "researcher")
+STUDY_STAFF = RequireStudy("admin", "researcher", "observer")
+STUDY_ANYONE = RequireStudy(*ANY_ROLE)
+STUDY_PARTICIPANT = RequireStudy("participant")
 
 Who = Principal
-
-
-# -- models ---------------------------------------------------------------------------------------
-
-
-class LoginIn(BaseModel):
-    name: str
-    password: str
-
-
-class MembershipOut(BaseModel):
-    study: str
-    role: str
-    observer_code: str | None = None
-    participant_code: str | None = None
-
-
-class UserOut(BaseModel):
-    name: str
-    role: str
-    memberships: list[MembershipOut] = []
-
-
-class SessionOut(BaseModel):
-    user: UserOut | None
-    csrf: str = Field(description="Send it as X-CSRF-Token with every POST.")
-
-
-class StudyIn(BaseModel):
-    name: str
-    title: str = ""
-    description: str = ""
-
-
-class StudyOut(BaseModel):
-    name: str
-    title: str
-    description: str
-    synthetic: bool
-    role: str
-
-
-class SiteIn(BaseModel):
-    code: str
-    name: str = ""
-    timezone: str = "Europe/London"
-    description: str = ""
-
-
-class ObserverIn(BaseModel):
-    code: str
-    name: str = ""
-
-
-class ParticipantIn(BaseModel):
-    code: str
-    site: str
-    profession: str = "other"
-    band: str | None = None
-    pay_point: int | None = None
-    contracted_hours: float | None = None
-
-
-class ConsentIn(BaseModel):
-    given: bool = Field(description="True: consent given; false: consent withdrawn.")
-    form_version: str = ""
-    note: str = ""
-
-
-class MemberIn(BaseModel):
-    user: str
-    role: Literal["researcher", "observer", "participant"]
-    code: str | None = Field(None, description="Observer code, or the participant's code.")
-
-
-class UserIn(BaseModel):
-    name: str
-    role: Literal["admin", "researcher", "observer", "participant"]
-    password: str
-
-
-class TemplateIn(BaseModel):
-    text: str = Field(description="The template as YAML or JSON text.")
-
-
-class TemplateChoice(BaseModel):
-    name: str
-    version: str
-
-
-class SyncIn(BaseModel):
-    study: str
-    clock: int | None = Field(None, description="The device's clock when it sent the batch (ms).")
-    actions: list[dict[str, Any]] = Field(
-        description="Actions {uuid, session, seq, type, t, payload}: uuid made by the device "
-        "(the key that makes sync idempotent), session the capture session's id, seq the "
-        "device's order within the session, type one of session_start, task_start, task_end, "
-        "resume, dims, event, note, task_add, edit, undo, session_end, t the device's clock "
-        "in ms since 1970 (UTC). Each is checked on its own."
-    )
-
-
-class Rejected(BaseModel):
-    uuid: str
-    reason: str
-
-
-class SyncOut(BaseModel):
-    stored: list[str]
-    duplicates: list[str]
-    rejected: list[Rejected]
-    sessions: list[dict[str, Any]]
-    server_ms: int
-    clock_skew_ms: int | None
-
-
-class StartIn(BaseModel):
-    uuid: str
-    session: str
-    participant: str
-    t: int
-    seq: int = 0
-    mode: Literal["shadowing", "self-report"] = "shadowing"
-    clock: int | None = None
-
-
-class CorrectionIn(BaseModel):
-    target: str = Field(description="A task, point event or note key.")
-    field: str = Field(description="Tasks: category, subcategory, start, end, deleted; ...")
-    value: Any = None
-
-
-class DiaryEntry(BaseModel):
-    category: str
-    start: str = Field(description="HH:MM, the site's local time")
-    end: str
-    dims: dict[str, list[str]] = {}
-
-
-class DiaryIn(BaseModel):
-    date: dt.date
-    entries: list[DiaryEntry]
+InStudy = StudyPrincipal
 
 
 # -- session ---------------------------------------------------------------------------------------
@@ -217,10 +127,10 @@ def login(request: Request, body: LoginIn) -> SessionOut:
     return SessionOut(user=_user_out(request, user), csrf=csrf_token(request))
 
 
-@router.post("/logout", tags=["session"])
-def logout(request: Request) -> dict[str, bool]:
+@router.post("/logout", response_model=SignedOut, tags=["session"])
+def logout(request: Request) -> SignedOut:
     sign_out(request)
-    return {"signed_out": True}
+    return SignedOut(signed_out=True)
 
 
 @router.get("/me", response_model=SessionOut, tags=["session"])
@@ -233,7 +143,7 @@ def me(request: Request, who: Annotated[Who, Depends(ANYONE)]) -> SessionOut:
 
 @router.get("/studies", response_model=list[StudyOut], tags=["studies"])
 def list_studies(request: Request, who: Annotated[Who, Depends(ANYONE)]) -> list[StudyOut]:
-    return [StudyOut(**s.__dict__) for s in setup.visible_studies(store_of(request), who.user)]
+    return [StudyOut.model_validate(s) for s in setup.visible_studies(store_of(request), who.user)]
 
 
 @router.post("/studies", response_model=StudyOut, status_code=201, tags=["studies"])
@@ -241,75 +151,76 @@ def create_study(request: Request, body: StudyIn, who: Annotated[Who, Depends(MA
     store = store_of(request)
     setup.create_study(store, who.user, body.name, body.title, body.description)
     study = next(s for s in setup.visible_studies(store, who.user) if s.name == body.name)
-    return StudyOut(**study.__dict__)
+    return StudyOut.model_validate(study)
 
 
-@router.get("/studies/{study}", tags=["studies"])
+@router.get("/studies/{study}", response_model=StudySummary, tags=["studies"])
 def study_summary(
-    request: Request, study: str, who: Annotated[Who, Depends(STAFF)]
+    request: Request, study: str, who: Annotated[InStudy, Depends(STUDY_STAFF)]
 ) -> dict[str, Any]:
     """The study summary: sessions, tasks, observed hours, interruptions, by group."""
     from workweave.services.studies import summary
 
-    assert who.study_id is not None
     return summary(store_of(request), who.study_id)
 
 
-@router.get("/studies/{study}/metrics", tags=["studies"])
+@router.get("/studies/{study}/metrics", response_model=Headline, tags=["studies"])
 def study_metrics(
-    request: Request, study: str, who: Annotated[Who, Depends(STAFF)]
+    request: Request, study: str, who: Annotated[InStudy, Depends(STUDY_STAFF)]
 ) -> dict[str, Any]:
     """Headline metrics from the metric registry (or the summary when it is not installed)."""
-    assert who.study_id is not None
     return headline.headline(store_of(request), who.study_id)
 
 
-@router.get("/studies/{study}/sites", tags=["set-up"])
-def list_sites(request: Request, study: str, who: Annotated[Who, Depends(STAFF)]) -> list[Any]:
-    assert who.study_id is not None
-    return [s.__dict__ for s in store_of(request).studies.sites(who.study_id)]
+@router.get("/studies/{study}/sites", response_model=list[SiteOut], tags=["set-up"])
+def list_sites(
+    request: Request, study: str, who: Annotated[InStudy, Depends(STUDY_STAFF)]
+) -> list[SiteOut]:
+    return [SiteOut.model_validate(s) for s in store_of(request).studies.sites(who.study_id)]
 
 
-@router.post("/studies/{study}/sites", status_code=201, tags=["set-up"])
+@router.post("/studies/{study}/sites", response_model=Code, status_code=201, tags=["set-up"])
 def add_site(
-    request: Request, study: str, body: SiteIn, who: Annotated[Who, Depends(MANAGE)]
-) -> dict[str, str]:
-    assert who.study_id is not None
+    request: Request, study: str, body: SiteIn, who: Annotated[InStudy, Depends(STUDY_MANAGE)]
+) -> Code:
     setup.add_site(
         store_of(request), who.study_id, body.code, body.name, body.timezone, body.description
     )
-    return {"code": body.code}
+    return Code(code=body.code)
 
 
-@router.get("/studies/{study}/observers", tags=["set-up"])
-def list_observers(request: Request, study: str, who: Annotated[Who, Depends(MANAGE)]) -> list[Any]:
-    assert who.study_id is not None
-    return [o.__dict__ for o in store_of(request).studies.observers(who.study_id)]
+@router.get("/studies/{study}/observers", response_model=list[ObserverOut], tags=["set-up"])
+def list_observers(
+    request: Request, study: str, who: Annotated[InStudy, Depends(STUDY_MANAGE)]
+) -> list[ObserverOut]:
+    return [
+        ObserverOut.model_validate(o) for o in store_of(request).studies.observers(who.study_id)
+    ]
 
 
-@router.post("/studies/{study}/observers", status_code=201, tags=["set-up"])
+@router.post("/studies/{study}/observers", response_model=Code, status_code=201, tags=["set-up"])
 def add_observer(
-    request: Request, study: str, body: ObserverIn, who: Annotated[Who, Depends(MANAGE)]
-) -> dict[str, str]:
-    assert who.study_id is not None
+    request: Request, study: str, body: ObserverIn, who: Annotated[InStudy, Depends(STUDY_MANAGE)]
+) -> Code:
     setup.add_observer(store_of(request), who.study_id, body.code, body.name)
-    return {"code": body.code}
+    return Code(code=body.code)
 
 
-@router.get("/studies/{study}/participants", tags=["set-up"])
+@router.get("/studies/{study}/participants", response_model=list[ParticipantOut], tags=["set-up"])
 def list_participants(
-    request: Request, study: str, who: Annotated[Who, Depends(STAFF)]
+    request: Request, study: str, who: Annotated[InStudy, Depends(STUDY_STAFF)]
 ) -> list[dict[str, Any]]:
     """Participants with their consent status (observers need it to start a session)."""
-    assert who.study_id is not None
     return setup.participants_view(store_of(request), who.study_id)
 
 
-@router.post("/studies/{study}/participants", status_code=201, tags=["set-up"])
+@router.post("/studies/{study}/participants", response_model=Code, status_code=201, tags=["set-up"])
 def add_participant(
-    request: Request, study: str, body: ParticipantIn, who: Annotated[Who, Depends(MANAGE)]
-) -> dict[str, str]:
-    assert who.study_id is not None
+    request: Request,
+    study: str,
+    body: ParticipantIn,
+    who: Annotated[InStudy, Depends(STUDY_MANAGE)],
+) -> Code:
     setup.save_participant(
         store_of(request),
         who.study_id,
@@ -321,19 +232,20 @@ def add_participant(
         contracted_hours=body.contracted_hours,
         new=True,
     )
-    return {"code": body.code}
+    return Code(code=body.code)
 
 
-@router.post("/studies/{study}/participants/{code}/consent", tags=["set-up"])
+@router.post(
+    "/studies/{study}/participants/{code}/consent", response_model=ConsentOut, tags=["set-up"]
+)
 def record_consent(
     request: Request,
     study: str,
     code: str,
     body: ConsentIn,
-    who: Annotated[Who, Depends(MANAGE)],
-) -> dict[str, Any]:
+    who: Annotated[InStudy, Depends(STUDY_MANAGE)],
+) -> ConsentOut:
     """Record consent given (or withdrawn). Observation of a participant needs it."""
-    assert who.study_id is not None
     accounts.record_consent(
         store_of(request),
         who.study_id,
@@ -343,93 +255,101 @@ def record_consent(
         form_version=body.form_version,
         note=body.note,
     )
-    return {"participant": code, "consent": body.given}
+    return ConsentOut(participant=code, consent=body.given)
 
 
-@router.get("/studies/{study}/members", tags=["set-up"])
+def _member_out(user: str, m: accounts.Membership) -> MemberOut:
+    return MemberOut(
+        user=user,
+        study_id=m.study_id,
+        study=m.study,
+        role=m.role,
+        observer_code=m.observer_code,
+        participant_code=m.participant_code,
+    )
+
+
+@router.get("/studies/{study}/members", response_model=list[MemberOut], tags=["set-up"])
 def list_members(
-    request: Request, study: str, who: Annotated[Who, Depends(MANAGE)]
-) -> list[dict[str, Any]]:
-    assert who.study_id is not None
-    return [
-        {"user": name, **m.__dict__}
-        for name, m in accounts.members(store_of(request), who.study_id)
-    ]
+    request: Request, study: str, who: Annotated[InStudy, Depends(STUDY_MANAGE)]
+) -> list[MemberOut]:
+    return [_member_out(name, m) for name, m in accounts.members(store_of(request), who.study_id)]
 
 
-@router.post("/studies/{study}/members", status_code=201, tags=["set-up"])
+@router.post("/studies/{study}/members", response_model=MemberOut, status_code=201, tags=["set-up"])
 def add_member(
-    request: Request, study: str, body: MemberIn, who: Annotated[Who, Depends(MANAGE)]
-) -> dict[str, Any]:
+    request: Request, study: str, body: MemberIn, who: Annotated[InStudy, Depends(STUDY_MANAGE)]
+) -> MemberOut:
     m = accounts.grant(store_of(request), body.user, study, body.role, code=body.code)
-    return {"user": body.user, **m.__dict__}
+    return _member_out(body.user, m)
 
 
-@router.post("/studies/{study}/template", tags=["set-up"])
+@router.post("/studies/{study}/template", response_model=TemplateChosen, tags=["set-up"])
 def choose_template(
-    request: Request, study: str, body: TemplateChoice, who: Annotated[Who, Depends(MANAGE)]
-) -> dict[str, str]:
+    request: Request,
+    study: str,
+    body: TemplateChoice,
+    who: Annotated[InStudy, Depends(STUDY_MANAGE)],
+) -> TemplateChosen:
     """The template new sessions of the study are recorded with."""
-    assert who.study_id is not None
     setup.choose_template(store_of(request), who.study_id, body.name, body.version, who.user.id)
-    return {"template": f"{body.name}@{body.version}"}
+    return TemplateChosen(template=f"{body.name}@{body.version}")
 
 
 # -- templates ------------------------------------------------------------------------------------
 
 
-@router.get("/templates", tags=["templates"])
-def list_templates(request: Request, who: Annotated[Who, Depends(MANAGE)]) -> list[dict[str, Any]]:
+@router.get("/templates", response_model=list[TemplateInfo], tags=["templates"])
+def list_templates(request: Request, who: Annotated[Who, Depends(MANAGE)]) -> list[TemplateInfo]:
     return [
-        {"name": t.name, "version": t.version, "title": t.title, "where": where}
+        TemplateInfo(name=t.name, version=t.version, title=t.title, where=where)
         for t, where in setup.all_templates(store_of(request))
     ]
 
 
-@router.get("/templates/{name}/{version}", tags=["templates"])
+@router.get("/templates/{name}/{version}", response_model=TemplateOut, tags=["templates"])
 def get_template(
     request: Request, name: str, version: str, who: Annotated[Who, Depends(MANAGE)]
 ) -> dict[str, Any]:
     return setup.find_template(store_of(request), name, version).to_dict()
 
 
-@router.post("/templates", status_code=201, tags=["templates"])
+@router.post("/templates", response_model=TemplateStored, status_code=201, tags=["templates"])
 def upload_template(
     request: Request, body: TemplateIn, who: Annotated[Who, Depends(MANAGE)]
-) -> dict[str, Any]:
+) -> TemplateStored:
     """Store a template from YAML or JSON text (a changed template needs a new version)."""
     tpl = parse_template(body.text, "uploaded template")
     store_of(request).studies.save_template(tpl)
-    return {"name": tpl.name, "version": tpl.version, "categories": len(tpl.categories)}
+    return TemplateStored(name=tpl.name, version=tpl.version, categories=len(tpl.categories))
 
 
 # -- users ----------------------------------------------------------------------------------------
 
 
-@router.get("/users", tags=["users"])
-def list_users(request: Request, who: Annotated[Who, Depends(ADMIN)]) -> list[dict[str, Any]]:
+@router.get("/users", response_model=list[UserInfo], tags=["users"])
+def list_users(request: Request, who: Annotated[Who, Depends(ADMIN)]) -> list[UserInfo]:
     return [
-        {"name": u.name, "role": u.role, "active": u.active}
+        UserInfo(name=u.name, role=u.role, active=u.active)
         for u in accounts.users(store_of(request))
     ]
 
 
-@router.post("/users", status_code=201, tags=["users"])
-def add_user(request: Request, body: UserIn, who: Annotated[Who, Depends(ADMIN)]) -> dict[str, str]:
+@router.post("/users", response_model=UserAdded, status_code=201, tags=["users"])
+def add_user(request: Request, body: UserIn, who: Annotated[Who, Depends(ADMIN)]) -> UserAdded:
     u = accounts.add_user(store_of(request), body.name, body.role, body.password)
-    return {"name": u.name, "role": u.role}
+    return UserAdded(name=u.name, role=u.role)
 
 
 # -- capture --------------------------------------------------------------------------------------
 
 
-@router.get("/studies/{study}/capture-config", tags=["capture"])
+@router.get("/studies/{study}/capture-config", response_model=CaptureConfig, tags=["capture"])
 def capture_config(
-    request: Request, study: str, who: Annotated[Who, Depends(ANYONE)]
+    request: Request, study: str, who: Annotated[InStudy, Depends(STUDY_ANYONE)]
 ) -> dict[str, Any]:
     """The study's template and the participants one may record (with consent), for the
     capture client to keep offline."""
-    assert who.study_id is not None
     return setup.capture_config(
         store_of(request),
         who.study_id,
@@ -442,10 +362,9 @@ def capture_config(
 
 @router.post("/studies/{study}/capture/start", response_model=SyncOut, tags=["capture"])
 def capture_start(
-    request: Request, study: str, body: StartIn, who: Annotated[Who, Depends(ANYONE)]
+    request: Request, study: str, body: StartIn, who: Annotated[InStudy, Depends(STUDY_ANYONE)]
 ) -> Any:
     """Start a session (its first action). Refused (409) for a participant without consent."""
-    assert who.study_id is not None
     action = {
         "uuid": body.uuid,
         "session": body.session,
@@ -458,8 +377,6 @@ def capture_start(
         store_of(request), who.study_id, who.actor(), [action], clock_ms=body.clock
     )
     if report.rejected:
-        from fastapi.responses import JSONResponse
-
         return JSONResponse(
             {"detail": report.rejected[0]["reason"], **report.as_dict()}, status_code=409
         )
@@ -471,8 +388,7 @@ def sync_actions(request: Request, body: SyncIn, who: Annotated[Who, Depends(ANY
     """Store a batch of capture actions. Idempotent: an action already stored (same UUID) is
     reported under `duplicates` and changes nothing. Actions are checked one by one; those
     refused are listed under `rejected` with the reason."""
-    member = principal_for(request, who.user, body.study)
-    assert member.study_id is not None
+    member = study_principal(request, who.user, body.study)
     report = capture_service.ingest(
         store_of(request), member.study_id, member.actor(), body.actions, clock_ms=body.clock
     )
@@ -481,10 +397,9 @@ def sync_actions(request: Request, body: SyncIn, who: Annotated[Who, Depends(ANY
 
 @router.post("/studies/{study}/diary", response_model=SyncOut, tags=["capture"])
 def diary(
-    request: Request, study: str, body: DiaryIn, who: Annotated[Who, Depends(PARTICIPANT)]
+    request: Request, study: str, body: DiaryIn, who: Annotated[InStudy, Depends(STUDY_PARTICIPANT)]
 ) -> Any:
     """Add end-of-day diary entries (a self-report session for the day)."""
-    assert who.study_id is not None
     report = capture_service.record_diary(
         store_of(request),
         who.study_id,
@@ -503,48 +418,49 @@ def _own_or_staff(who: Principal, session_participant: str) -> None:
         raise AuthError(403, "participants see only their own sessions")
 
 
-@router.get("/studies/{study}/sessions", tags=["sessions"])
+@router.get("/studies/{study}/sessions", response_model=list[SessionRow], tags=["sessions"])
 def list_sessions(
-    request: Request, study: str, who: Annotated[Who, Depends(ANYONE)]
+    request: Request, study: str, who: Annotated[InStudy, Depends(STUDY_ANYONE)]
 ) -> list[dict[str, Any]]:
-    assert who.study_id is not None
     own = who.participant_code if who.role == "participant" else None
     if who.role == "participant" and own is None:
         return []
     return setup.sessions_list(store_of(request), who.study_id, participant_code=own)
 
 
-@router.get("/studies/{study}/sessions/{key}/edits", tags=["sessions"])
+@router.get(
+    "/studies/{study}/sessions/{key}/edits", response_model=list[EditOut], tags=["sessions"]
+)
 def session_edits(
-    request: Request, study: str, key: str, who: Annotated[Who, Depends(ANYONE)]
+    request: Request, study: str, key: str, who: Annotated[InStudy, Depends(STUDY_ANYONE)]
 ) -> list[dict[str, Any]]:
     """Corrections made to a session after the fact: who, when, what, old and new values."""
-    assert who.study_id is not None
     store = store_of(request)
     s = setup.load_session(store, who.study_id, key)
     _own_or_staff(who, s.participant)
     return capture_service.edits_of(store, who.study_id, key)
 
 
-@router.get("/studies/{study}/sessions/{key}/actions", tags=["sessions"])
+@router.get(
+    "/studies/{study}/sessions/{key}/actions", response_model=list[ActionOut], tags=["sessions"]
+)
 def session_actions(
-    request: Request, study: str, key: str, who: Annotated[Who, Depends(MANAGE)]
-) -> list[dict[str, Any]]:
+    request: Request, study: str, key: str, who: Annotated[InStudy, Depends(STUDY_MANAGE)]
+) -> list[ActionOut]:
     """The raw action log a captured session was projected from."""
-    assert who.study_id is not None
     store = store_of(request)
     row = capture_service.capture_session(store, who.study_id, key)
     if row is None:
         raise NotFoundError(f"session {key} has no capture log")
     return [
-        {
-            "uuid": a.uuid,
-            "seq": a.seq,
-            "type": a.type,
-            "t": a.t,
-            "payload": a.payload,
-            "received_ms": a.received_ms,
-        }
+        ActionOut(
+            uuid=a.uuid,
+            seq=a.seq,
+            type=a.type,
+            t=a.t,
+            payload=dict(a.payload),
+            received_ms=a.received_ms,
+        )
         for a in capture_service.actions_of(store, row.uuid)
     ]
 
@@ -557,10 +473,9 @@ def correct_session(
     study: str,
     key: str,
     body: CorrectionIn,
-    who: Annotated[Who, Depends(MANAGE)],
+    who: Annotated[InStudy, Depends(STUDY_MANAGE)],
 ) -> Any:
     """Correct a captured session; the correction is kept as an edit (who, when, old, new)."""
-    assert who.study_id is not None
     report = capture_service.correct(
         store_of(request), who.study_id, who.actor(), key, body.target, body.field, body.value
     )
@@ -569,63 +484,58 @@ def correct_session(
     return report.as_dict()
 
 
-@router.get("/studies/{study}/sessions/{key}", tags=["sessions"])
+def _iso(at: datetime | None) -> str | None:
+    return at.isoformat() if at else None
+
+
+@router.get("/studies/{study}/sessions/{key}", response_model=SessionDetail, tags=["sessions"])
 def get_session_detail(
-    request: Request, study: str, key: str, who: Annotated[Who, Depends(ANYONE)]
-) -> dict[str, Any]:
+    request: Request, study: str, key: str, who: Annotated[InStudy, Depends(STUDY_ANYONE)]
+) -> SessionDetail:
     """A session with its tasks, events, notes and its timeline layout."""
-    assert who.study_id is not None
     store = store_of(request)
     s = setup.load_session(store, who.study_id, key)
     _own_or_staff(who, s.participant)
     tpl = setup.template_of(store, s)
-    return {
-        "key": s.key,
-        "participant": s.participant,
-        "site": s.site,
-        "observer": s.observer,
-        "mode": s.mode,
-        "source": s.source,
-        "start": s.start.isoformat(),
-        "end": s.end.isoformat() if s.end else None,
-        "complete": s.complete,
-        "timezone": s.timezone,
-        "template": s.template,
-        "clock_skew_seconds": s.clock_skew_seconds,
-        "tasks": [
-            {
-                "key": t.key,
-                "seq": t.seq,
-                "category": t.category,
-                "subcategory": t.subcategory,
-                "start": t.start.isoformat(),
-                "end": t.end.isoformat() if t.end else None,
-                "active_seconds": round(t.active_seconds, 3),
-                "dimensions": {d: list(v) for d, v in t.dimensions},
-                "parallel": [
-                    {
-                        "other": p.other,
-                        "start": p.start.isoformat() if p.start else None,
-                        "end": p.end.isoformat() if p.end else None,
-                    }
+    return SessionDetail(
+        key=s.key,
+        participant=s.participant,
+        site=s.site,
+        observer=s.observer,
+        mode=s.mode,
+        source=s.source,
+        start=s.start.isoformat(),
+        end=_iso(s.end),
+        complete=s.complete,
+        timezone=s.timezone,
+        template=s.template,
+        clock_skew_seconds=s.clock_skew_seconds,
+        tasks=[
+            TaskOut(
+                key=t.key,
+                seq=t.seq,
+                category=t.category,
+                subcategory=t.subcategory,
+                start=t.start.isoformat(),
+                end=_iso(t.end),
+                active_seconds=round(t.active_seconds, 3),
+                dimensions={d: list(v) for d, v in t.dimensions},
+                parallel=[
+                    ParallelOut(other=p.other, start=_iso(p.start), end=_iso(p.end))
                     for p in t.parallel
                 ],
-                "suspensions": [
-                    {
-                        "start": x.start.isoformat(),
-                        "end": x.end.isoformat() if x.end else None,
-                        "by": x.by,
-                    }
+                suspensions=[
+                    SuspensionOut(start=x.start.isoformat(), end=_iso(x.end), by=x.by)
                     for x in t.suspensions
                 ],
-                "ended_by": t.ended_by,
-            }
+                ended_by=t.ended_by,
+            )
             for t in s.tasks
         ],
-        "events": [
-            {"key": e.key, "kind": e.kind, "subtype": e.subtype, "at": e.at.isoformat()}
+        events=[
+            EventOut(key=e.key, kind=e.kind, subtype=e.subtype, at=e.at.isoformat())
             for e in s.events
         ],
-        "notes": [{"key": n.key, "at": n.at.isoformat(), "text": n.text} for n in s.notes],
-        "timeline": layout(s, tpl).as_dict(),
-    }
+        notes=[NoteOut(key=n.key, at=n.at.isoformat(), text=n.text) for n in s.notes],
+        timeline=TimelineOut.model_validate(layout(s, tpl).as_dict()),
+    )

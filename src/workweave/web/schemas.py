@@ -1,0 +1,447 @@
+"""The JSON API's request and response models: the OpenAPI schema at /api/openapi.json is
+made from them. A response model lists the keys of its payload in the order they are sent;
+where a payload is a large free-form structure (a template, a timeline layout) the model names
+its top-level fields and leaves the rest open."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from workweave.domain.policy import DEFAULT_TIMEZONE
+
+Number = int | float
+"""A number sent as it was computed: an integer stays an integer."""
+
+
+class Out(BaseModel):
+    """A response model, also built from the attributes of a domain object."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+
+class OpenOut(Out):
+    """A response model for a payload the services make: keys it does not name pass through
+    unchanged (after the named ones)."""
+
+    model_config = ConfigDict(from_attributes=True, extra="allow")
+
+
+# -- requests, the session and capture batches ---------------------------------------------------
+
+
+class LoginIn(BaseModel):
+    name: str
+    password: str
+
+
+class MembershipOut(BaseModel):
+    study: str
+    role: str
+    observer_code: str | None = None
+    participant_code: str | None = None
+
+
+class UserOut(BaseModel):
+    name: str
+    role: str
+    memberships: list[MembershipOut] = []
+
+
+class SessionOut(BaseModel):
+    user: UserOut | None
+    csrf: str = Field(description="Send it as X-CSRF-Token with every POST.")
+
+
+class StudyIn(BaseModel):
+    name: str
+    title: str = ""
+    description: str = ""
+
+
+class StudyOut(Out):
+    name: str
+    title: str
+    description: str
+    synthetic: bool
+    role: str
+
+
+class SiteIn(BaseModel):
+    code: str
+    name: str = ""
+    timezone: str = DEFAULT_TIMEZONE
+    description: str = ""
+
+
+class ObserverIn(BaseModel):
+    code: str
+    name: str = ""
+
+
+class ParticipantIn(BaseModel):
+    code: str
+    site: str
+    profession: str = "other"
+    band: str | None = None
+    pay_point: int | None = None
+    contracted_hours: float | None = None
+
+
+class ConsentIn(BaseModel):
+    given: bool = Field(description="True: consent given; false: consent withdrawn.")
+    form_version: str = ""
+    note: str = ""
+
+
+class MemberIn(BaseModel):
+    user: str
+    role: Literal["researcher", "observer", "participant"]
+    code: str | None = Field(None, description="Observer code, or the participant's code.")
+
+
+class UserIn(BaseModel):
+    name: str
+    role: Literal["admin", "researcher", "observer", "participant"]
+    password: str
+
+
+class TemplateIn(BaseModel):
+    text: str = Field(description="The template as YAML or JSON text.")
+
+
+class TemplateChoice(BaseModel):
+    name: str
+    version: str
+
+
+class SyncIn(BaseModel):
+    study: str
+    clock: int | None = Field(None, description="The device's clock when it sent the batch (ms).")
+    actions: list[dict[str, Any]] = Field(
+        description="Actions {uuid, session, seq, type, t, payload}: uuid made by the device "
+        "(the key that makes sync idempotent), session the capture session's id, seq the "
+        "device's order within the session, type one of session_start, task_start, task_end, "
+        "resume, dims, event, note, task_add, edit, undo, session_end, t the device's clock "
+        "in ms since 1970 (UTC). Each is checked on its own."
+    )
+
+
+class Rejected(BaseModel):
+    uuid: str
+    reason: str
+
+
+class SyncOut(BaseModel):
+    stored: list[str]
+    duplicates: list[str]
+    rejected: list[Rejected]
+    sessions: list[dict[str, Any]]
+    server_ms: int
+    clock_skew_ms: int | None
+
+
+class StartIn(BaseModel):
+    uuid: str
+    session: str
+    participant: str
+    t: int
+    seq: int = 0
+    mode: Literal["shadowing", "self-report"] = "shadowing"
+    clock: int | None = None
+
+
+class CorrectionIn(BaseModel):
+    target: str = Field(description="A task, point event or note key.")
+    field: str = Field(description="Tasks: category, subcategory, start, end, deleted; ...")
+    value: Any = None
+
+
+class DiaryEntry(BaseModel):
+    category: str
+    start: str = Field(description="HH:MM, the site's local time")
+    end: str
+    dims: dict[str, list[str]] = {}
+
+
+class DiaryIn(BaseModel):
+    date: dt.date
+    entries: list[DiaryEntry]
+
+
+# -- responses: set-up ----------------------------------------------------------------------------
+
+
+class SignedOut(Out):
+    signed_out: bool
+
+
+class Code(Out):
+    """The code of what was added."""
+
+    code: str
+
+
+class SiteOut(Out):
+    code: str
+    name: str
+    timezone: str
+    description: str
+
+
+class ObserverOut(Out):
+    code: str
+    name: str
+
+
+class ParticipantOut(OpenOut):
+    code: str
+    site: str
+    profession: str
+    band: str | None
+    pay_point: int | None
+    weekly_hours: Number | None = Field(
+        description="From the job plan when there is one, else the contracted hours."
+    )
+    job_plan_sessions: int
+    consent: bool = Field(description="Consent is given (observation may start).")
+    consent_recorded: int | None = Field(description="When consent was last recorded (ms).")
+
+
+class ConsentOut(Out):
+    participant: str
+    consent: bool
+
+
+class MemberOut(Out):
+    user: str
+    study_id: int
+    study: str
+    role: str
+    observer_code: str | None
+    participant_code: str | None
+
+
+class TemplateChosen(Out):
+    template: str = Field(description="name@version")
+
+
+class TemplateInfo(Out):
+    name: str
+    version: str
+    title: str
+    where: str = Field(description="Where the template comes from (the store or built in).")
+
+
+class TemplateOut(OpenOut):
+    """A template: categories, dimensions and point events (as in its YAML form)."""
+
+    name: str
+    version: str
+    title: str
+    description: str
+    default_session_hours: Number
+    categories: list[dict[str, Any]] = Field(
+        description="{code, label, domain, job_plan, subcategories[, examples]}"
+    )
+    dimensions: list[dict[str, Any]] = Field(
+        description="{key, label, multi, required, options[, domains]}"
+    )
+    point_events: list[dict[str, Any]] = Field(description="{key, label, subtypes}")
+
+
+class TemplateStored(Out):
+    name: str
+    version: str
+    categories: int = Field(description="How many categories the template has.")
+
+
+class UserInfo(Out):
+    name: str
+    role: str
+    active: bool
+
+
+class UserAdded(Out):
+    name: str
+    role: str
+
+
+# -- responses: summaries -------------------------------------------------------------------------
+
+
+class SummaryRow(OpenOut):
+    group: Any = Field(description="The group: 'all', or a site, participant or observer code.")
+    sessions: int
+    incomplete_sessions: int
+    tasks: int
+    observed_hours: float
+    interruptions: int
+
+
+class StudySummary(OpenOut):
+    """Sessions, tasks, observed hours and interruptions, in total and by group."""
+
+    study: str
+    title: str
+    synthetic: bool
+    total: SummaryRow
+    by_site: list[SummaryRow]
+    by_participant: list[SummaryRow]
+    by_observer: list[SummaryRow]
+
+
+class HeadlineItem(Out):
+    id: str = Field(description="A metric id (with its key in brackets) or a summary figure.")
+    label: str
+    value: str | Number = Field(description="Formatted for display.")
+    unit: str
+    detail: str
+
+
+class Headline(Out):
+    source: Literal["metrics", "summary"] = Field(
+        description="'metrics': the items come from the metric registry; 'summary': from the "
+        "study summary."
+    )
+    items: list[HeadlineItem]
+    totals: list[HeadlineItem]
+    summary: StudySummary
+
+
+# -- responses: capture and sessions --------------------------------------------------------------
+
+
+class CaptureParticipant(Out):
+    code: str
+    site: str
+    profession: str
+    consent: bool
+
+
+class CaptureConfig(OpenOut):
+    """What the capture client keeps for working offline."""
+
+    study: str
+    template: TemplateOut
+    template_key: str = Field(description="name@version")
+    participants: list[CaptureParticipant]
+    observer: str | None
+    mode: Literal["shadowing", "self-report"]
+    role: str
+
+
+class SessionRow(OpenOut):
+    key: str
+    mode: str
+    source: str | None
+    participant: str
+    site: str
+    observer: str | None
+    start: str = Field(description="ISO 8601, UTC")
+    local_start: str = Field(description="YYYY-MM-DD HH:MM, the site's time")
+    hours: float
+    complete: bool
+    tasks: int
+
+
+class EditOut(OpenOut):
+    action: str = Field(description="The UUID of the edit action.")
+    target: str
+    field: str
+    old: Any
+    new: Any
+    applied: bool
+    by: str | None = Field(description="Who made the correction.")
+    device_ms: int
+    received_ms: int
+
+
+class ActionOut(Out):
+    uuid: str
+    seq: int
+    type: str
+    t: int
+    payload: dict[str, Any]
+    received_ms: int
+
+
+class ParallelOut(Out):
+    other: str
+    start: str | None
+    end: str | None
+
+
+class SuspensionOut(Out):
+    start: str
+    end: str | None
+    by: str | None
+
+
+class TaskOut(Out):
+    key: str
+    seq: int
+    category: str
+    subcategory: str | None
+    start: str
+    end: str | None
+    active_seconds: Number
+    dimensions: dict[str, list[str]]
+    parallel: list[ParallelOut]
+    suspensions: list[SuspensionOut]
+    ended_by: str | None
+
+
+class EventOut(Out):
+    key: str | None
+    kind: str
+    subtype: str | None
+    at: str
+
+
+class NoteOut(Out):
+    key: str | None
+    at: str
+    text: str
+
+
+class TimelineOut(OpenOut):
+    """The layout of a session's timeline (``web.timeline.layout``): positions in pixels."""
+
+    width: Number
+    height: Number
+    lanes: int
+    bars: list[dict[str, Any]] = Field(
+        description="{key, category, label, domain, lane, x, w, y, start, end, fill, text, "
+        "open, gaps, dims, parallel, title}"
+    )
+    events: list[dict[str, Any]] = Field(description="{x, at, label, kind, text, key}")
+    notes: list[dict[str, Any]] = Field(description="{x, at, label, kind, text, key}")
+    ticks: list[list[Any]] = Field(description="[x, HH:MM]")
+    start: str
+    end: str
+    hours: Number
+    legend: list[list[str]] = Field(description="[domain, colour]")
+
+
+class SessionDetail(Out):
+    """A session with its tasks, point events, notes and the layout of its timeline."""
+
+    key: str
+    participant: str
+    site: str
+    observer: str | None
+    mode: str
+    source: str | None
+    start: str
+    end: str | None
+    complete: bool
+    timezone: str
+    template: str | None
+    clock_skew_seconds: Number | None
+    tasks: list[TaskOut]
+    events: list[EventOut]
+    notes: list[NoteOut]
+    timeline: TimelineOut
