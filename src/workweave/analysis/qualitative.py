@@ -94,8 +94,8 @@ def code_frequencies(
     rows = []
     for g in sorted(group_chars):
         for code in order:
-            t = stats.get((g, code))
-            if t is None:
+            tally = stats.get((g, code))
+            if tally is None:
                 continue
             total = group_chars[g]
             rows.append(
@@ -103,9 +103,9 @@ def code_frequencies(
                     "group": g,
                     "code": code,
                     "name": labels.get(code, code),
-                    "codings": t.codings,
-                    "documents": len(t.documents),
-                    "participants": len(t.participants),
+                    "codings": tally.codings,
+                    "documents": len(tally.documents),
+                    "participants": len(tally.participants),
                     "characters": chars.get((g, code), 0),
                     "coverage": chars.get((g, code), 0) / total if total else 0.0,
                 }

@@ -10,7 +10,14 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 from workweave.domain.errors import NotFoundError, ValidationError, WorkweaveError
 from workweave.store import Store
@@ -89,7 +96,7 @@ class TaskProgress:
             transient=True,
         )
         self.total = total
-        self.task = None
+        self.task: TaskID | None = None
 
     def __enter__(self) -> TaskProgress:
         self.p.start()

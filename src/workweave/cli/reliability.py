@@ -60,11 +60,13 @@ def ior(
     if pair is not None:
         res = rel.ior_for_pair(st, sid, pair[0], pair[1], fragment_order=order)
         data = res.as_dict()
+        warnings = list(res.warnings)
         if kappa:
-            k = rel.kappa_for_pair(st, sid, pair[0], pair[1])
-            data["time_sliced_kappa"] = k.kappa
-            data["time_sliced_agreement"] = k.agreement
-            data["warnings"] = [*data["warnings"], *k.warnings]
+            tsk = rel.kappa_for_pair(st, sid, pair[0], pair[1])
+            data["time_sliced_kappa"] = tsk.kappa
+            data["time_sliced_agreement"] = tsk.agreement
+            warnings = [*warnings, *tsk.warnings]
+            data["warnings"] = warnings
         if fmt == "json":
             sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
             return
@@ -80,7 +82,7 @@ def ior(
                 continue
             t.add_row(k, "—" if v is None else (f"{v:.6g}" if isinstance(v, float) else str(v)))
         out.print(t)
-        for w in data["warnings"]:
+        for w in warnings:
             err.print(f"[yellow]warning:[/] {w}", highlight=False)
         return
     table = rel.ior_study_table(

@@ -418,17 +418,20 @@ class _Fold:
                 return
             old = getattr(task, fld)
             ok = True
+            new: str | int | bool | None
             if fld == "category":
                 new = _text(value)
                 ok = new is not None
             elif fld == "subcategory":
                 new = _text(value)
             elif fld == "start":
-                new = _ms(value)
-                ok = new is not None and (task.end is None or new <= task.end)
+                new_ms = _ms(value)
+                ok = new_ms is not None and (task.end is None or new_ms <= task.end)
+                new = new_ms
             elif fld == "end":
-                new = _ms(value)
-                ok = new is not None and new >= task.start
+                new_ms = _ms(value)
+                ok = new_ms is not None and new_ms >= task.start
+                new = new_ms
             else:
                 new = bool(value)
             if ok:
@@ -453,10 +456,11 @@ class _Fold:
                 if new_at is not None:
                     pt.at = new_at
             elif fld == "text":
-                ok = isinstance(value, str) and bool(value.strip())
+                text = value.strip() if isinstance(value, str) else ""
+                ok = bool(text)
                 self._edit(a, target, fld, pt.text, value, ok)
                 if ok:
-                    pt.text = value.strip()[:10000]
+                    pt.text = text[:10000]
             elif fld == "subtype":
                 self._edit(a, target, fld, pt.subtype, _text(value), True)
                 pt.subtype = _text(value)

@@ -98,7 +98,7 @@ def schema_errors(xml: bytes | etree._Element, kind: str = "project") -> list[st
     schema = _schema(kind)
     if schema.validate(root):
         return []
-    return [f"line {e.line}: {e.message}" for e in schema.error_log]  # type: ignore[attr-defined]
+    return [f"line {e.line}: {e.message}" for e in schema.error_log]
 
 
 def _parser() -> etree.XMLParser:
@@ -437,9 +437,9 @@ def _parse_xml(data: bytes, name: str, report: ImportReport) -> etree._Element:
     try:
         return etree.fromstring(data, _parser())
     except etree.XMLSyntaxError as exc:
-        line = exc.lineno if exc.lineno else None  # type: ignore[attr-defined]
+        line = exc.lineno if exc.lineno else None
         where = f"{name} line {line}" if line else name
-        raise ValidationError(Problem(f"not well-formed XML: {exc.msg}", where)) from None  # type: ignore[attr-defined]
+        raise ValidationError(Problem(f"not well-formed XML: {exc.msg}", where)) from None
 
 
 def _normalise_tree(

@@ -14,7 +14,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, TypeGuard
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 import matplotlib
 import matplotlib.dates as mdates
@@ -26,7 +26,10 @@ from matplotlib.ticker import FuncFormatter
 from workweave.report.days import DayLayout
 from workweave.report.palette import Style, series_style
 
-RC: dict[str, Any] = {
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
+
+RC: dict[RcKeyType, Any] = {
     "font.family": "DejaVu Sans",
     "font.size": 9.5,
     "axes.titlesize": 10.5,
@@ -259,7 +262,7 @@ def timeline(
         fig.legend(
             handles=handles,
             loc="outside lower center",
-            ncols=legend_columns([h.get_label() for h in handles]),
+            ncols=legend_columns([str(h.get_label()) for h in handles]),
             frameon=False,
             handlelength=1.6,
         )
@@ -345,7 +348,7 @@ def interval_chart(
                 end = v
                 if _ok(lo) and _ok(hi):
                     ax.plot(
-                        [lo * scale, hi * scale],  # type: ignore[operator]
+                        [lo * scale, hi * scale],
                         [y, y],
                         color="#000000",
                         linewidth=1.1,
@@ -353,13 +356,13 @@ def interval_chart(
                     )
                     for x in (lo, hi):
                         ax.plot(
-                            [x * scale, x * scale],  # type: ignore[operator]
+                            [x * scale, x * scale],
                             [y - slot * 0.22, y + slot * 0.22],
                             color="#000000",
                             linewidth=1.1,
                             zorder=4,
                         )
-                    end = max(v, hi * scale)  # type: ignore[operator]
+                    end = max(v, hi * scale)
                     top = max(top, end)
                 ax.text(
                     end,
@@ -404,7 +407,7 @@ def interval_chart(
             fig.legend(
                 handles=handles,
                 loc="outside lower center",
-                ncols=legend_columns([h.get_label() for h in handles]),
+                ncols=legend_columns([str(h.get_label()) for h in handles]),
                 frameon=False,
             )
         return to_image(fig)

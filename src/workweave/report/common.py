@@ -272,14 +272,15 @@ def group_chart(
             )
         return GroupChart(None, notes)
     scale, _ = display_scale(unit)
+    columns = [[row[j] for row in values] for j in range(len(items))]
     series = [
         charts.Series(
             it.style,
-            [None if row[j] is None else row[j].estimate for row in values],
-            [None if row[j] is None else row[j].low for row in values],
-            [None if row[j] is None else row[j].high for row in values],
+            [None if v is None else v.estimate for v in col],
+            [None if v is None else v.low for v in col],
+            [None if v is None else v.high for v in col],
         )
-        for j, it in enumerate(items)
+        for it, col in zip(items, columns, strict=True)
     ]
     percent = scale == 100.0
     img = charts.interval_chart(

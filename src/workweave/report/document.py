@@ -8,6 +8,7 @@ are no scripts, fonts or style sheets to fetch.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from importlib import resources
@@ -61,7 +62,7 @@ class Table:
     id: str
     caption: str | Markup
     columns: list[str]
-    rows: list[list[Cell | str] | Subhead]
+    rows: Sequence[list[Cell | str] | Subhead]
     csv_href: str | None = None
     column_notes: list[str] = field(default_factory=list)  # shown under each column head
     first_column_wide: bool = True

@@ -175,7 +175,7 @@ def job_plan_from_rows(rows: list[dict[str, Any]]) -> JobPlan:
     """A job plan from editor rows {weekday 0-6, start HH:MM, end HH:MM, category}; blank
     rows are skipped; every problem is reported."""
     sessions = []
-    problems = []
+    problems: list[Problem] = []
     for n, r in enumerate(rows, start=1):
         if not (r.get("start") or r.get("end")):
             continue

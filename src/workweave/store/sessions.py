@@ -148,11 +148,11 @@ class SessionRepository(Repository):
                 counts.sessions_replaced += 1
             else:
                 counts.sessions_added += 1
-            for what, code, table in (
+            for what, code, known in (
                 ("participant", s.participant, parts),
                 ("site", s.site, sites),
             ):
-                if code not in table:
+                if code not in known:
                     problems.append(Problem(f"session {s.key}: no {what} '{code}' in the study"))
             if s.observer is not None and s.observer not in observers:
                 problems.append(
@@ -219,7 +219,9 @@ class SessionRepository(Repository):
         counts.tasks_added = len(task_rows)
         if task_rows:
             task_ids = _insert_returning(conn, S.tasks, task_rows)
-            dims, susp, par = [], [], []
+            dims: list[dict[str, Any]] = []
+            susp: list[dict[str, Any]] = []
+            par: list[dict[str, Any]] = []
             for tid, t in zip(task_ids, task_objs, strict=True):
                 for d, values in t.dimensions:
                     dims.extend(

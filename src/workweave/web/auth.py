@@ -86,7 +86,8 @@ class StudyPrincipal(Principal):
 
 
 def store_of(request: Request) -> Store:
-    return request.app.state.store  # type: ignore[no-any-return]
+    store: Store = request.app.state.store
+    return store
 
 
 def csrf_token(request: Request) -> str:
@@ -100,7 +101,8 @@ def csrf_token(request: Request) -> str:
 
 def current_user(request: Request) -> User | None:
     if hasattr(request.state, "user"):
-        return request.state.user  # type: ignore[no-any-return]
+        user: User | None = request.state.user
+        return user
     user = None
     uid = request.session.get("uid")
     if isinstance(uid, int):

@@ -158,7 +158,7 @@ class Metrics:
             if default_template is not None
             else None
         )
-        rows = []
+        rows: list[tuple[int, str, str, int]] = []
         tpls = []
         for n, pair in enumerate(sorted(pairs), start=1):
             tpls.append((pair[0], pair[1], n))
@@ -388,9 +388,9 @@ class Metrics:
             .groupby(["gid", "class"], sort=False)
         }
         # quantile metrics: items per group
-        for jj in np.flatnonzero(e.is_quant):
-            sql, _ = columns[jj][0].sql_for(self.params)
-            e.item_cols.setdefault(sql, []).append(int(jj))
+        for jq in np.flatnonzero(e.is_quant):
+            sql, _ = columns[jq][0].sql_for(self.params)
+            e.item_cols.setdefault(sql, []).append(int(jq))
         for sql, jjs in e.item_cols.items():
             arr = con.execute(
                 "SELECT SG.gid, SG.pidx, i.v FROM ITEMS i JOIN SG USING (session_id) "

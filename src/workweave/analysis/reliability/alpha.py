@@ -14,7 +14,7 @@ where it is undefined (fewer than two pairable values, or no variation at all).
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -49,8 +49,9 @@ def coincidences(
 ) -> Coincidences:
     """Coincidences of `units`, each the sequence of values the coders gave it (None or NaN
     for a coder who did not code it). `weights` counts identical units at once."""
-    counts: Counter[tuple[Hashable, Hashable]] = Counter()
-    seen: set[Hashable] = set()
+    counts: defaultdict[tuple[Hashable, Hashable], float] = defaultdict(float)
+    # Values of any type: sorted when they compare, else by their repr below.
+    seen: set[Any] = set()
     pairable = 0.0
     ws = iter(weights) if weights is not None else None
     for unit in units:

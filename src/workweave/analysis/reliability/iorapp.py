@@ -641,9 +641,9 @@ def ior_pair(
     dpairs = duration_pairs(pairs)
     dccc_r = dccc_cb = None
     if dpairs:
-        x = [p.reference.duration for p in dpairs]
-        y = [p.partner.duration for p in dpairs]
-        rho, cb = lin_ccc(x, y)
+        dur_ref = [p.reference.duration for p in dpairs]
+        dur_par = [p.partner.duration for p in dpairs]
+        rho, cb = lin_ccc(dur_ref, dur_par)
         dccc_r, dccc_cb = _num(rho), _num(cb)
         if dccc_r is None:
             warn.append(

@@ -54,11 +54,11 @@ def cohen_kappa_details(
     xs: list[int] = []
     ys: list[int] = []
     kept: list[float] = []
-    for x, y, w in zip(a, b, ws, strict=True):
-        if is_missing(x) or is_missing(y) or w == 0:
+    for va, vb, w in zip(a, b, ws, strict=True):
+        if is_missing(va) or is_missing(vb) or w == 0:
             continue
-        xs.append(index.setdefault(x, len(index)))
-        ys.append(index.setdefault(y, len(index)))
+        xs.append(index.setdefault(va, len(index)))
+        ys.append(index.setdefault(vb, len(index)))
         kept.append(w)
     if not kept:
         return KappaDetails(None, None, None)

@@ -350,8 +350,8 @@ def stretches_section(ctx: StudyContext) -> None:
                 vals = [value(df, g, f"clinical_stretch_{q}") for q in ("p10", "median", "p90")]
                 if any(v is None for v in vals) or vals[1] is None:
                     continue
-                if vals[1].n_participants < ctx.suppress_below:  # type: ignore[union-attr]
-                    if vals[1].n_participants > 0:  # type: ignore[union-attr]
+                if vals[1].n_participants < ctx.suppress_below:
+                    if vals[1].n_participants > 0:
                         hidden.append(g)
                     continue
                 if all(v.estimate is None for v in vals):  # type: ignore[union-attr]

@@ -37,21 +37,22 @@ def section(ctx: StudyContext) -> None:
         )
     )
     measures = list(MEASURES)
-    desc_rows: list[list[Cell | str]] = []
+    desc: list[tuple[str, Cell, Cell, Cell, Cell]] = []
     for m in measures:
         col = pd.to_numeric(table[m], errors="coerce").dropna()
         if not len(col):
-            desc_rows.append([m, Cell("0"), Cell("—"), Cell("—"), Cell("—")])
+            desc.append((m, Cell("0"), Cell("—"), Cell("—"), Cell("—")))
             continue
-        desc_rows.append(
-            [
+        desc.append(
+            (
                 m,
                 Cell(f"{len(col)}"),
                 Cell(f"{col.median():.3g}"),
                 Cell(f"{col.min():.3g}"),
                 Cell(f"{col.max():.3g}"),
-            ]
+            )
         )
+    desc_rows: list[list[Cell | str]] = [list(r) for r in desc]
     csv_name = f"{ctx.report.stem}-ior.csv"
     cols = [c for c in table.columns if c != "warnings"] + ["warnings"]
     ctx.report.csv[csv_name] = table[cols]
@@ -75,9 +76,8 @@ def section(ctx: StudyContext) -> None:
                 "Dot plot of the ten inter-observer agreement measures, one dot per co-observed "
                 "pair: "
                 + "; ".join(
-                    f"{r[0]} median {r[2].main}, range {r[3].main} to {r[4].main}"
-                    for r in desc_rows
-                    if isinstance(r[2], Cell)
+                    f"{m} median {med.main}, range {lo.main} to {hi.main}"
+                    for m, _n, med, lo, hi in desc
                 ),
                 md(
                     "Each dot is one pair of sessions; percentages (pAg1, pAg2, NAg) are "
