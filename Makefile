@@ -26,10 +26,14 @@ demo: env
 test: env
 	$(VENV)/bin/ruff check src tests bench
 	$(VENV)/bin/ruff format --check src tests bench
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 	$(VENV)/bin/pytest
 
 lint: env
 	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 
 format: env
 	$(VENV)/bin/ruff format src tests bench
@@ -39,4 +43,4 @@ bench: env
 	$(VENV)/bin/python bench/simulate.py
 
 clean:
-	rm -rf $(VENV) $(TOOLS) demo .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(TOOLS) demo .pytest_cache .ruff_cache .hypothesis .mypy_cache .import_linter_cache
