@@ -6,7 +6,7 @@ import polars as pl
 import pytest
 
 import workweave
-from tests.test_wombat import ROWS, write
+from tests.io.test_wombat import ROWS, write
 from workweave.domain import ValidationError
 from workweave.services.studies import import_wombat
 
@@ -29,7 +29,7 @@ def test_open_returns_study_tables_as_dataframes(workspace: Path) -> None:
 
 
 def test_ior_from_python(workspace: Path) -> None:
-    from tests.test_wombat import edit
+    from tests.io.test_wombat import edit
 
     other = [
         edit(r, "observer id", "3").replace(",52,", ",58,").replace("2_52_", "3_58_") for r in ROWS

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from tests.test_web_support import seed
+from tests.web.support import seed
 from workweave.cli import app
 from workweave.services import accounts
 from workweave.services.accounts import prepare_demo_users

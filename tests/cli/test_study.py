@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from tests.test_wombat import ROWS, write
+from tests.io.test_wombat import ROWS, write
 from workweave.cli import app
 
 runner = CliRunner()
@@ -126,7 +126,7 @@ def test_store_option_and_environment(
 
 
 def test_ior_commands(workspace: Path) -> None:
-    from tests.test_wombat import edit
+    from tests.io.test_wombat import edit
 
     # the same session recorded by a second observer, who saw the interruption end later
     other = [

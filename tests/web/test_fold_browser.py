@@ -1,7 +1,7 @@
-"""The shared fold cases (``fold_cases/*.json``) through the browser's fold
+"""The shared fold cases (``tests/domain/capture/fold_cases/*.json``) through the browser's fold
 (``static/capture/fold.js``) in Debian's Chromium: every case must give the normalised session
-that the Python fold gives (``test_fold_cases.py``). Skipped without Chromium unless
-WORKWEAVE_REQUIRE_BROWSER=1."""
+that the Python fold gives (``tests/domain/capture/test_fold_cases.py``). Skipped without
+Chromium unless WORKWEAVE_REQUIRE_BROWSER=1."""
 
 from __future__ import annotations
 
@@ -12,14 +12,14 @@ from typing import Any
 import pytest
 
 import workweave
-from tests.capture.fold_normal import lines, load_cases
-from tests.test_web_support import launch_browser
+from tests.domain.capture.fold_normal import FOLD_NORMAL_JS, lines, load_cases
+from tests.web.support import launch_browser
 
 CASES = load_cases()
 ORIGIN = "http://fold.test"
 FILES = {
     "/fold.js": Path(workweave.__file__).parent / "web" / "static" / "capture" / "fold.js",
-    "/fold_normal.js": Path(__file__).parent / "fold_normal.js",
+    "/fold_normal.js": FOLD_NORMAL_JS,
 }
 
 

@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tests.metrics_support import (
+from tests.analysis.metrics.paper import (
     MON,
     P1,
     TEMPLATE,

@@ -1,7 +1,7 @@
 """The shared fold cases (``fold_cases/*.json``) through the Python fold
 (``workweave.domain.capture``): every case's normalised session, and what only the server
-computes (the session's bounds, the clock skew, the list of edits). ``test_fold_browser.py``
-runs the same cases through the browser's ``fold.js``."""
+computes (the session's bounds, the clock skew, the list of edits).
+``tests/web/test_fold_browser.py`` runs the same cases through the browser's ``fold.js``."""
 
 from __future__ import annotations
 
@@ -9,7 +9,14 @@ from typing import Any
 
 import pytest
 
-from tests.capture.fold_normal import actions, header, lines, load_cases, normalise, server_only
+from tests.domain.capture.fold_normal import (
+    actions,
+    header,
+    lines,
+    load_cases,
+    normalise,
+    server_only,
+)
 from workweave.domain.capture import project
 
 CASES = load_cases()

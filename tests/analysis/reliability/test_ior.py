@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import csv
 import math
-import os
 from collections import Counter
 from collections.abc import Hashable, Sequence
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.conftest import SHARED
 from workweave.analysis.reliability import (
     MEASURES,
     NO_TASK,
@@ -113,7 +112,6 @@ def spans(frs: Sequence[Fragment]) -> list[tuple[str, int, int, int, str]]:
 # IORapp's published results on real WOMBAT data
 # --------------------------------------------------------------------------------------------
 
-SHARED = Path(os.environ.get("WORKWEAVE_SHARED", Path(__file__).resolve().parents[2] / "shared"))
 STUDY = SHARED / "data" / "wombat-nurse-study"
 EXAMPLES = STUDY / "ior-examples.csv"
 

@@ -10,12 +10,12 @@ import pytest
 from typer.testing import CliRunner
 
 import workweave
-from tests.metrics_support import paper_participants, paper_sessions, write_store
+from tests.analysis.metrics.paper import paper_participants, paper_sessions, write_store
+from tests.conftest import REPO
 from workweave.analysis import metrics as M
 from workweave.cli import app
 
 runner = CliRunner()
-REPO = Path(__file__).resolve().parents[1]
 
 
 def ww(*args: str) -> tuple[int, str]:

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from tests.test_web_support import (
+from tests.web.support import (
     LiveServer,
     launch_browser,
     live_server,

@@ -15,6 +15,7 @@ from workweave.domain.observation import Session
 from workweave.domain.time import from_ms, to_ms
 
 CASES = Path(__file__).parent / "fold_cases"
+FOLD_NORMAL_JS = Path(__file__).parent / "fold_normal.js"  # the same normal form for fold.js
 
 
 def load_cases() -> list[dict[str, Any]]:

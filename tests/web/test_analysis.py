@@ -7,9 +7,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.test_web_roles import captured_session
-from tests.test_web_support import LiveServer, live_server, store_location
-from tests.test_wombat import ROWS, edit, write
+from tests.io.test_wombat import ROWS, edit, write
+from tests.web.support import LiveServer, live_server, store_location
+from tests.web.test_roles import captured_session
 from workweave.services.studies import import_wombat
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.test_web_support import (
+from tests.web.support import (
     LiveServer,
     launch_browser,
     live_server,

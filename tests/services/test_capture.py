@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from tests.test_web_support import seed
+from tests.web.support import seed
 from workweave.domain.capture import Action, Actor, project
 from workweave.services import accounts, capture
 from workweave.store import Store, fingerprint

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from tests.conftest import SHARED
+from tests.conftest import REPO, SHARED
 from workweave.domain.errors import ValidationError
 from workweave.domain.qualitative import Code, Codebook, Coding, Cue, Document, new_guid
 from workweave.io.codebooks import builtin_codebook, read_codebook, write_codebook
@@ -28,7 +28,7 @@ from workweave.io.refiqda import (
 
 REFI = SHARED / "data" / "refi-qda"
 SAMPLE = REFI / "sample-complex-project.qde"
-SHIPPED = Path(__file__).resolve().parents[1] / "src" / "workweave" / "io" / "refiqda_schemas"
+SHIPPED = REPO / "src" / "workweave" / "io" / "refiqda_schemas"
 EMOJI = "\U0001f600"
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.test_web_support import LiveServer, live_server, store_location
+from tests.web.support import LiveServer, live_server, store_location
 from workweave.domain.study import Study
 from workweave.services import accounts
 from workweave.web.auth import route_roles
