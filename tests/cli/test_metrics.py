@@ -10,8 +10,9 @@ import pytest
 from typer.testing import CliRunner
 
 import workweave
-from tests.analysis.metrics.paper import paper_participants, paper_sessions, write_store
+from tests.analysis.metrics.paper import paper_participants, paper_sessions
 from tests.conftest import REPO
+from tests.factories import drawn_study
 from workweave.analysis import metrics as M
 from workweave.cli import app
 
@@ -27,7 +28,7 @@ def ww(*args: str) -> tuple[int, str]:
 @pytest.fixture(scope="module")
 def paper(tmp_path_factory: pytest.TempPathFactory) -> str:
     path = tmp_path_factory.mktemp("cli") / "paper.sqlite"
-    store, _ = write_store(path, paper_sessions(), paper_participants())
+    store, _ = drawn_study(path, paper_sessions(), paper_participants())
     store.close()
     return str(path)
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from tests.factories import add_to_study
 from workweave.cli import app
 from workweave.domain.observation import Note, Session
 from workweave.domain.study import Observer, Participant, Site
@@ -39,36 +40,30 @@ def ww(*args: str) -> tuple[int, str]:
 
 def _people(folder: Path) -> None:
     st = Store.open(folder / "workweave.sqlite")
-    sid = st.studies.id("test")
-    with st.transaction() as conn:
-        st.studies.add_sites(sid, [Site("RAD"), Site("OT")], conn)
-        st.studies.add_observers(sid, [Observer("obs")], conn)
-        st.studies.add_participants(
-            sid,
-            [
-                Participant(code="P01", site="RAD", profession="radiographer"),
-                Participant(code="P02", site="OT", profession="occupational therapist"),
-            ],
-            conn,
-        )
-        st.sessions.write(
-            sid,
-            [
-                Session(
-                    key="s1",
-                    participant="P02",
-                    site="OT",
-                    start=T0,
-                    end=T0 + timedelta(hours=2),
-                    observer="obs",
-                    notes=(
-                        Note(T0 + timedelta(minutes=10), "Covering a sick colleague's clinic."),
-                        Note(T0 + timedelta(minutes=40), "Budget call during lunch."),
-                    ),
-                )
-            ],
-            conn,
-        )
+    add_to_study(
+        st,
+        st.studies.id("test"),
+        sites=[Site("RAD"), Site("OT")],
+        observers=[Observer("obs")],
+        participants=[
+            Participant(code="P01", site="RAD", profession="radiographer"),
+            Participant(code="P02", site="OT", profession="occupational therapist"),
+        ],
+        sessions=[
+            Session(
+                key="s1",
+                participant="P02",
+                site="OT",
+                start=T0,
+                end=T0 + timedelta(hours=2),
+                observer="obs",
+                notes=(
+                    Note(T0 + timedelta(minutes=10), "Covering a sick colleague's clinic."),
+                    Note(T0 + timedelta(minutes=40), "Budget call during lunch."),
+                ),
+            )
+        ],
+    )
     st.close()
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from tests.io.test_wombat import ROWS, write
+from tests.factories import WOMBAT_ROWS, wombat_edit, write_wombat
 from workweave.cli import app
 
 runner = CliRunner()
@@ -34,7 +34,7 @@ def test_init_import_summary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     code, out = ww("init", "--study", "pilot", "--timezone", "Europe/Rome")
     assert code == 0 and "pilot" in out
     assert (tmp_path / "workweave.toml").is_file() and (tmp_path / "workweave.sqlite").is_file()
-    export = write(tmp_path, ROWS)
+    export = write_wombat(tmp_path, WOMBAT_ROWS)
     code, out = ww("import", "wombat", str(export))
     assert code == 0 and "stored 1 new sessions (3 tasks)" in out
     assert "equals the export's columns" in out
@@ -87,7 +87,7 @@ def test_templates(workspace: Path) -> None:
 
 
 def test_job_plans(workspace: Path) -> None:
-    ww("import", "wombat", str(write(workspace, ROWS)))
+    ww("import", "wombat", str(write_wombat(workspace, WOMBAT_ROWS)))
     plan = workspace / "plan.csv"
     plan.write_text(
         "participant,weekday,start,end,category\n"
@@ -126,19 +126,22 @@ def test_store_option_and_environment(
 
 
 def test_ior_commands(workspace: Path) -> None:
-    from tests.io.test_wombat import edit
-
     # the same session recorded by a second observer, who saw the interruption end later
     other = [
-        edit(
-            edit(edit(r, "observer id", "3"), "session id", "58"),
+        wombat_edit(
+            wombat_edit(wombat_edit(r, "observer id", "3"), "session id", "58"),
             "observer/session/task id",
-            edit(r, "observer id", "3").split(",")[7].replace("2_52", "3_58"),
+            wombat_edit(r, "observer id", "3").split(",")[7].replace("2_52", "3_58"),
         )
-        for r in ROWS
+        for r in WOMBAT_ROWS
     ]
     other = [r.replace("2_52_", "3_58_") for r in other]
-    ww("import", "wombat", str(write(workspace, ROWS)), str(write(workspace, other, name="b.csv")))
+    ww(
+        "import",
+        "wombat",
+        str(write_wombat(workspace, WOMBAT_ROWS)),
+        str(write_wombat(workspace, other, name="b.csv")),
+    )
     code, out = ww("ior", "--pair", "52", "58", "--format", "json", "--kappa")
     assert code == 0, out
     data = json.loads(out)

@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from tests.conftest import wombat_files
+from tests.factories import create_study, simulated_study
 from workweave.domain.errors import NotFoundError, ValidationError
 from workweave.domain.study import Study
 from workweave.report import Report, ReportOptions, participant_report, study_report
@@ -21,7 +22,7 @@ from workweave.report.palette import (
     greyscale_lightness,
     series_style,
 )
-from workweave.services.studies import import_wombat, simulate_into
+from workweave.services.studies import import_wombat
 from workweave.store import Store
 
 B = 40  # bootstrap replicates: enough to exercise intervals, few enough to be quick
@@ -44,8 +45,7 @@ PARTICIPANT_SECTIONS = ("about", "days", "plan", "management", "arrival", "worth
 @pytest.fixture(scope="module")
 def sim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Store, int]]:
     folder = tmp_path_factory.mktemp("sim")
-    store = Store.create(folder / "store.sqlite")
-    sid, _, _ = simulate_into(store, seed=5, target_tasks=1800)
+    store, sid, _ = simulated_study(folder / "store.sqlite", seed=5, target_tasks=1800)
     yield store, sid
     store.close()
 
@@ -63,8 +63,9 @@ def wombat(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Store, in
     if not files:
         pytest.skip("the WOMBAT exports in ../shared/data are not here")
     folder = tmp_path_factory.mktemp("wombat")
-    store = Store.create(folder / "store.sqlite")
-    sid = store.studies.create(Study(name="wombat", title="WOMBAT nurse study"))
+    store, sid = create_study(
+        folder / "store.sqlite", Study(name="wombat", title="WOMBAT nurse study")
+    )
     import_wombat(store, sid, files, timezone="Europe/Rome")
     yield store, sid
     store.close()
@@ -308,8 +309,7 @@ def test_small_number_rule_suppresses_groups(sim: tuple[Store, int], tmp_path: P
 
 
 def test_empty_study_is_a_clear_error(tmp_path: Path) -> None:
-    store = Store.create(tmp_path / "store.sqlite")
-    sid = store.studies.create(Study(name="empty"))
+    store, sid = create_study(tmp_path / "store.sqlite", "empty")
     with pytest.raises(ValidationError, match="no sessions yet"):
         study_report(store, sid).write(tmp_path / "out")
     assert not (tmp_path / "out").exists()

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from tests.web.support import seed
+from tests.factories import seed_users_study
 from workweave.domain.capture import Action, Actor, project
 from workweave.services import accounts, capture
 from workweave.store import Store, fingerprint
@@ -30,7 +30,7 @@ T0 = 1_795_000_000_000  # 2026-11-18, ms
 @pytest.fixture
 def store(tmp_path: Path) -> Store:
     st_ = Store.create(tmp_path / "w.sqlite")
-    seed(st_)
+    seed_users_study(st_)
     return st_
 
 
@@ -257,7 +257,7 @@ def property_store() -> tuple[Store, int, Actor]:
     if not _STORE:
         folder = Path(tempfile.mkdtemp(prefix="ww-prop-"))
         store = Store.create(folder / "p.sqlite")
-        seed(store)
+        seed_users_study(store)
         _STORE["v"] = (store, store.studies.id("s1"), actor(store, "obs1"))
     return _STORE["v"]  # type: ignore[no-any-return]
 

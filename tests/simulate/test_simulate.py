@@ -15,8 +15,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.factories import TEMPLATE
 from workweave.domain import Session
-from workweave.io.templates import builtin_template
 from workweave.simulate import (
     CONTEXTS,
     InfeasibleProfile,
@@ -26,7 +26,6 @@ from workweave.simulate import (
 )
 from workweave.simulate.schedule import bank_holidays, easter_sunday, session_bounds
 
-TEMPLATE = builtin_template()
 MANAGERIAL = {c.code for c in TEMPLATE.categories if c.domain == "managerial"}
 DIMENSIONS = {d.key: d for d in TEMPLATE.dimensions}
 CODE = re.compile(r"\b[A-Z]{2,3}-\d+\b")

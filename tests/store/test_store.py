@@ -9,6 +9,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
+from tests.factories import create_study
 from workweave.domain import (
     JobPlan,
     JobPlanSession,
@@ -89,17 +90,15 @@ def make_session(key: str = "cap:1", category: str = "CLIN-DIRECT") -> Session:
 
 
 def populated(location: str) -> tuple[Store, int]:
-    store = Store.create(location)
-    sid = store.studies.create(Study("s1", "Study one"))
-    with store.transaction() as conn:
-        store.studies.save_template(builtin_template(), conn=conn)
-        store.studies.add_sites(sid, [Site("TH", "Teaching hospital")], conn)
-        store.studies.add_observers(sid, [Observer("OBS-1")], conn)
-        plan = JobPlan((JobPlanSession(1, time(9), time(12, 45), "management"),))
-        store.studies.add_participants(
-            sid, [Participant("RAD-01", "TH", "radiographer", "7", 2, job_plan=plan)], conn
-        )
-    return store, sid
+    plan = JobPlan((JobPlanSession(1, time(9), time(12, 45), "management"),))
+    return create_study(
+        location,
+        Study("s1", "Study one"),
+        template=builtin_template(),
+        sites=[Site("TH", "Teaching hospital")],
+        observers=[Observer("OBS-1")],
+        participants=[Participant("RAD-01", "TH", "radiographer", "7", 2, job_plan=plan)],
+    )
 
 
 def test_migrations_create_exactly_the_declared_schema(store_location: str) -> None:
@@ -245,3 +244,19 @@ def test_opening_a_missing_or_foreign_file(tmp_path: Path) -> None:
     junk.write_bytes(b"this is not a database" * 100)
     with pytest.raises(StoreError):
         Store.open(junk)
+
+
+def test_migration_creates_the_web_tables(tmp_path: Path) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from workweave.store import schema_web
+    from workweave.store.engine import current_revision, head_revision
+    from workweave.store.schema import metadata
+
+    st = Store.create(tmp_path / "m.sqlite")
+    assert current_revision(st.engine) == head_revision()
+    with st.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), metadata)
+    web_tables = set(schema_web.__all__)
+    assert not [d for d in diff if any(t in str(d) for t in web_tables)], diff

@@ -1,5 +1,6 @@
-"""Shared helpers for the web tests: a seeded store, a real uvicorn server in a thread, sign-in
-over HTTP, and Debian's Chromium through Playwright (skipped cleanly when it is absent)."""
+"""Shared helpers for the web tests: a real uvicorn server in a thread over a store seeded with
+study s1 (``tests.factories.seed_users_study``), sign-in and a captured session over HTTP, and
+Debian's Chromium through Playwright (skipped cleanly when it is absent)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import os
 import socket
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,18 +18,9 @@ import httpx
 import pytest
 
 from tests.conftest import postgres_or_skip
-from workweave.domain.study import JobPlan, JobPlanSession, Participant, Site, Study
-from workweave.services import accounts
+from tests.factories import PASSWORD, seed_users_study
 from workweave.store import Store
 
-PASSWORD = "test-password-1"
-USERS = {  # user name -> (own role, role in study s1, linked code)
-    "adm": ("admin", None, None),
-    "res": ("researcher", "researcher", None),
-    "obs1": ("observer", "observer", "OBS-1"),
-    "obs2": ("observer", "observer", "OBS-2"),
-    "part": ("participant", "participant", "P1"),
-}
 CHROMIUM = os.environ.get("WORKWEAVE_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -37,40 +30,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-
-
-def seed(store: Store) -> int:
-    """Study s1 with two sites, four participants (P1-P3 consented, P4 not) and five users."""
-    from datetime import time as t
-
-    sid = store.studies.create(Study("s1", "Test study"))
-    with store.transaction() as conn:
-        store.studies.add_sites(
-            sid, [Site("RAD", "Radiography"), Site("PHY", "Physiotherapy", "Europe/London")], conn
-        )
-        plan = JobPlan(
-            (
-                JobPlanSession(0, t(9), t(12, 45), "DCC"),
-                JobPlanSession(0, t(13, 30), t(17), "management"),
-            )
-        )
-        store.studies.add_participants(
-            sid,
-            [
-                Participant("P1", "RAD", "radiographer", "8a", 2, plan),
-                Participant("P2", "RAD", "radiographer", "7"),
-                Participant("P3", "PHY", "physiotherapist", "7"),
-                Participant("P4", "PHY", "physiotherapist", "6"),
-            ],
-            conn,
-        )
-    for code in ("P1", "P2", "P3"):
-        accounts.record_consent(store, sid, code, given=True, by=None, form_version="v1")
-    for name, (role, study_role, code) in USERS.items():
-        accounts.add_user(store, name, role, PASSWORD)
-        if study_role:
-            accounts.grant(store, name, "s1", study_role, code=code)
-    return sid
 
 
 def free_port() -> int:
@@ -149,11 +108,47 @@ def store_location(backend: str, tmp: Path) -> str:
 
 def live_server(location: str) -> Iterator[LiveServer]:
     server = LiveServer(location).start()
-    seed(server.store)
+    seed_users_study(server.store)
     try:
         yield server
     finally:
         server.stop()
+
+
+def captured_session(server: LiveServer, participant: str = "P1") -> str:
+    """Record a short session as obs1 over HTTP; its key."""
+    c = server.client("obs1")
+    s = str(uuid.uuid4())
+    t = 1_795_000_000_000
+    actions = [
+        {
+            "uuid": str(uuid.uuid4()),
+            "session": s,
+            "seq": 0,
+            "type": "session_start",
+            "t": t,
+            "payload": {"participant": participant},
+        },
+        {
+            "uuid": str(uuid.uuid4()),
+            "session": s,
+            "seq": 1,
+            "type": "task_start",
+            "t": t + 5000,
+            "payload": {"task": "T1", "category": "ADMIN", "ends": [], "suspends": []},
+        },
+        {
+            "uuid": str(uuid.uuid4()),
+            "session": s,
+            "seq": 2,
+            "type": "session_end",
+            "t": t + 65000,
+            "payload": {},
+        },
+    ]
+    r = c.post("/api/sync", json={"study": "s1", "clock": t + 66000, "actions": actions})
+    assert r.status_code == 200 and not r.json()["rejected"], r.text
+    return f"capture:{s}"
 
 
 # -- the browser ---------------------------------------------------------------------------------

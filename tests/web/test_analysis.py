@@ -7,9 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.io.test_wombat import ROWS, edit, write
-from tests.web.support import LiveServer, live_server, store_location
-from tests.web.test_roles import captured_session
+from tests.factories import WOMBAT_ROWS, wombat_edit, write_wombat
+from tests.web.support import LiveServer, captured_session, live_server, store_location
 from workweave.services.studies import import_wombat
 
 
@@ -19,14 +18,14 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     location = store_location("sqlite", folder)
     for srv in live_server(location):
         other = [
-            edit(r, "observer id", "3").replace(",52,", ",58,").replace("2_52_", "3_58_")
-            for r in ROWS
+            wombat_edit(r, "observer id", "3").replace(",52,", ",58,").replace("2_52_", "3_58_")
+            for r in WOMBAT_ROWS
         ]
         sid = srv.store.studies.id("s1")
         import_wombat(
             srv.store,
             sid,
-            [write(folder, ROWS), write(folder, other, "b.csv")],
+            [write_wombat(folder, WOMBAT_ROWS), write_wombat(folder, other, "b.csv")],
             timezone="Europe/London",
         )
         yield srv

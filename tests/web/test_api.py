@@ -9,8 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.web.support import LiveServer, live_server, store_location
-from tests.web.test_roles import captured_session
+from tests.web.support import LiveServer, captured_session, live_server, store_location
 from workweave.domain.errors import ValidationError
 
 # (method, path, status) -> the model of the response, "[Model]" for a list of them

@@ -5,14 +5,13 @@ privacy rules (observers see only their studies, participants only their own dat
 from __future__ import annotations
 
 import re
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.web.support import LiveServer, live_server, store_location
+from tests.web.support import LiveServer, captured_session, live_server, store_location
 from workweave.domain.study import Study
 from workweave.services import accounts
 from workweave.web.auth import route_roles
@@ -39,42 +38,6 @@ def server(
 ) -> Iterator[LiveServer]:
     location = store_location(request.param, tmp_path_factory.mktemp("roles"))
     yield from live_server(location)
-
-
-def captured_session(server: LiveServer, participant: str = "P1") -> str:
-    """Record a short session as obs1 over HTTP; its key."""
-    c = server.client("obs1")
-    s = str(uuid.uuid4())
-    t = 1_795_000_000_000
-    actions = [
-        {
-            "uuid": str(uuid.uuid4()),
-            "session": s,
-            "seq": 0,
-            "type": "session_start",
-            "t": t,
-            "payload": {"participant": participant},
-        },
-        {
-            "uuid": str(uuid.uuid4()),
-            "session": s,
-            "seq": 1,
-            "type": "task_start",
-            "t": t + 5000,
-            "payload": {"task": "T1", "category": "ADMIN", "ends": [], "suspends": []},
-        },
-        {
-            "uuid": str(uuid.uuid4()),
-            "session": s,
-            "seq": 2,
-            "type": "session_end",
-            "t": t + 65000,
-            "payload": {},
-        },
-    ]
-    r = c.post("/api/sync", json={"study": "s1", "clock": t + 66000, "actions": actions})
-    assert r.status_code == 200 and not r.json()["rejected"], r.text
-    return f"capture:{s}"
 
 
 def fill(path: str, key: str) -> str:

@@ -1,114 +1,12 @@
-"""Builders shared by the metric tests: small studies drawn by hand, written to a store."""
+"""The study drawn on paper that the metric tests work out by hand (see ``test_fixtures``):
+participants P1 (with a job plan) and P2, and three sessions."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime, time
-from pathlib import Path
+from datetime import datetime
 
-from workweave.domain import (
-    JobPlan,
-    JobPlanSession,
-    Observer,
-    Participant,
-    PointEvent,
-    Session,
-    Site,
-    Study,
-    Suspension,
-    Task,
-)
-from workweave.io.templates import builtin_template
-from workweave.store import Store
-
-TEMPLATE = builtin_template()
-TEMPLATE_KEY = TEMPLATE.key
-
-
-def at(day: str, clock: str) -> datetime:
-    """An instant in UTC from 'YYYY-MM-DD' and 'HH:MM[:SS]'."""
-    return datetime.fromisoformat(f"{day}T{clock}").replace(tzinfo=UTC)
-
-
-def task(
-    key: str,
-    category: str,
-    start: datetime,
-    end: datetime | None,
-    *,
-    seq: int,
-    suspensions: Iterable[tuple[datetime, datetime | None, str | None]] = (),
-    dims: dict[str, Sequence[str]] | None = None,
-) -> Task:
-    return Task(
-        key=key,
-        category=category,
-        start=start,
-        end=end,
-        seq=seq,
-        suspensions=tuple(Suspension(a, b, by) for a, b, by in suspensions),
-        dimensions=tuple((k, tuple(v)) for k, v in (dims or {}).items()),
-    )
-
-
-def session(
-    key: str,
-    participant: str,
-    start: datetime,
-    end: datetime,
-    tasks: Sequence[Task] = (),
-    *,
-    site: str = "S1",
-    observer: str | None = "O1",
-    events: Sequence[PointEvent] = (),
-    timezone: str = "Europe/London",
-    source_id: str | None = None,
-) -> Session:
-    return Session(
-        key=key,
-        participant=participant,
-        site=site,
-        start=start,
-        end=end,
-        mode="shadowing" if observer else "self-report",
-        observer=observer,
-        timezone=timezone,
-        template=TEMPLATE_KEY,
-        source="test",
-        source_id=source_id,
-        tasks=tuple(tasks),
-        events=tuple(events),
-    )
-
-
-def plan(*rows: tuple[int, str, str, str]) -> JobPlan:
-    return JobPlan(
-        tuple(
-            JobPlanSession(wd, time.fromisoformat(a), time.fromisoformat(b), c)
-            for wd, a, b, c in rows
-        )
-    )
-
-
-def write_store(
-    path: Path,
-    sessions: Sequence[Session],
-    participants: Sequence[Participant],
-    *,
-    sites: Sequence[Site] = (Site("S1", "Site one", "Europe/London"),),
-    observers: Sequence[Observer] = (Observer("O1"),),
-    study: str = "paper",
-) -> tuple[Store, int]:
-    store = Store.create(path)
-    sid = store.studies.create(Study(name=study))
-    store.studies.save_template(TEMPLATE)
-    with store.transaction() as conn:
-        store.studies.add_sites(sid, sites, conn)
-        store.studies.add_observers(sid, observers, conn)
-        store.studies.add_participants(sid, participants, conn)
-        store.sessions.write(sid, sessions, conn)
-    return store, sid
-
+from tests.factories import at, plan, session, task
+from workweave.domain import Participant, PointEvent, Session
 
 # -- the study drawn on paper --------------------------------------------------------------------
 # P1 works Monday 09:00-12:00 DCC, 12:00-13:00 management, 13:00-14:00 SPA, and Saturday

@@ -35,21 +35,15 @@ import pytest
 from tests.analysis.metrics.paper import (
     MON,
     P1,
-    TEMPLATE,
-    at,
     paper_participants,
     paper_session_1,
     paper_sessions,
-    plan,
-    session,
-    task,
-    write_store,
 )
+from tests.factories import TEMPLATE, at, drawn_study, plan, session, task
 from workweave.analysis import metrics as M
-from workweave.domain import Observer, Participant, Site, Study
+from workweave.domain import Participant, Site
 from workweave.io.payscales import load_payscale
 from workweave.services.metrics import compute
-from workweave.store import Store
 
 O1 = 300.0  # observed minutes, session 1
 
@@ -155,7 +149,7 @@ SESSION_1: dict[str, object] = {
 @pytest.fixture(scope="module")
 def paper_store(tmp_path_factory: pytest.TempPathFactory):
     path = tmp_path_factory.mktemp("paper") / "paper.sqlite"
-    store, sid = write_store(path, paper_sessions(), paper_participants())
+    store, sid = drawn_study(path, paper_sessions(), paper_participants())
     yield store, sid
     store.close()
 
@@ -308,7 +302,7 @@ def test_job_plan_keeps_local_hours_across_daylight_saving(
         at(day, "12:00"),
         [task("a", "ADMIN", at(day, utc_start), at(day, utc_end), seq=1)],
     )
-    store, sid = write_store(tmp_path / "dst.sqlite", [s], [p3])
+    store, sid = drawn_study(tmp_path / "dst.sqlite", [s], [p3])
     df = compute(store, study_id=sid, metrics=["compartmentalisation", "takeover_ratio"], B=0)
     store.close()
     assert value(df, "compartmentalisation") == pytest.approx(expected)
@@ -327,7 +321,7 @@ def test_site_time_zone_is_used_not_the_machines(tmp_path: Path):
         site="RM",
         timezone="Europe/Rome",
     )
-    store, sid = write_store(
+    store, sid = drawn_study(
         tmp_path / "rome.sqlite", [s], [p], sites=[Site("RM", "Rome", "Europe/Rome")]
     )
     df = compute(store, study_id=sid, metrics="compartmentalisation", B=0)
@@ -424,14 +418,7 @@ def test_p1_is_the_participant_with_a_plan():
 
 def test_every_store_backend_gives_the_same_numbers(store_location: str, by_session):
     """SQLite (read through Arrow) and PostgreSQL (read through Store.frame) agree."""
-    store = Store.create(store_location)
-    sid = store.studies.create(Study(name="paper"))
-    store.studies.save_template(TEMPLATE)
-    with store.transaction() as conn:
-        store.studies.add_sites(sid, [Site("S1", "Site one", "Europe/London")], conn)
-        store.studies.add_observers(sid, [Observer("O1")], conn)
-        store.studies.add_participants(sid, paper_participants(), conn)
-        store.sessions.write(sid, paper_sessions(), conn)
+    store, sid = drawn_study(store_location, paper_sessions(), paper_participants())
     got = compute(store, study_id=sid, by="session", B=0)
     store.close()
     cols = ["session", "metric", "key", "estimate", "n_participants", "observed_hours"]

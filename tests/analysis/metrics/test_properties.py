@@ -17,7 +17,7 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.analysis.metrics.paper import TEMPLATE, at, plan, session, task
+from tests.factories import TEMPLATE, at, plan, session, task
 from workweave.analysis import metrics as M
 from workweave.domain import Participant, Session, Task
 from workweave.services import metrics as metrics_service

@@ -6,9 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.factories import simulated_study
 from workweave.services.metrics import compare, compute
-from workweave.services.studies import simulate_into
-from workweave.store import Store
 
 # metric id -> planted rate it estimates (see PlantedRates)
 TARGETS = {
@@ -20,8 +19,7 @@ TARGETS = {
 @pytest.fixture(scope="module")
 def simulated(tmp_path_factory: pytest.TempPathFactory):
     path: Path = tmp_path_factory.mktemp("sim") / "sim.sqlite"
-    store = Store.create(path)
-    sid, _, sim = simulate_into(store, seed=7)
+    store, sid, sim = simulated_study(path, seed=7)
     by_site = compute(store, study_id=sid, by="site", metrics=list(TARGETS), seed=1, B=800)
     yield store, sid, sim, by_site
     store.close()

@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.analysis.metrics.paper import MON, P1, P2, TEMPLATE, at, session, task
+from tests.analysis.metrics.paper import MON, P1, P2
+from tests.factories import TEMPLATE, at, session, task
 from workweave.analysis import metrics as M
 from workweave.analysis.metrics import stats
 from workweave.domain import Participant

@@ -19,10 +19,9 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import wombat_files
-from workweave.domain import Study
+from tests.factories import create_study
 from workweave.services.metrics import compute
 from workweave.services.studies import import_wombat
-from workweave.store import Store
 
 pytestmark = pytest.mark.shared
 
@@ -35,8 +34,7 @@ def nurse_store(tmp_path_factory: pytest.TempPathFactory):
     files = wombat_files()
     if not files:
         pytest.skip("the WOMBAT exports in ../shared/data are not here")
-    store = Store.create(tmp_path_factory.mktemp("wombat") / "nurse.sqlite")
-    sid = store.studies.create(Study(name="nurse"))
+    store, sid = create_study(tmp_path_factory.mktemp("wombat") / "nurse.sqlite", "nurse")
     import_wombat(store, sid, files, timezone="Europe/Rome")
     yield store, sid
     store.close()
