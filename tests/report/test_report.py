@@ -40,6 +40,7 @@ STUDY_SECTIONS = (
     "tables",
 )
 PARTICIPANT_SECTIONS = ("about", "days", "plan", "management", "arrival", "worth", "words")
+# Tests that use the simulated or the WOMBAT study are marked slow: building either takes seconds.
 
 
 @pytest.fixture(scope="module")
@@ -228,6 +229,7 @@ def test_failed_pdf_leaves_the_previous_report_untouched(
 # -- study report -------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_study_report_has_every_section_and_is_self_contained(sim_report: Path) -> None:
     html = sim_report.read_text(encoding="utf-8")
     ids = section_ids(html)
@@ -241,6 +243,7 @@ def test_study_report_has_every_section_and_is_self_contained(sim_report: Path) 
     assert 'id="fig-stretch-site"' in html and 'id="fig-cost-site"' in html
 
 
+@pytest.mark.slow
 def test_methods_list_every_registry_metric_and_the_basis(sim_report: Path) -> None:
     from workweave.analysis.metrics import METRICS
     from workweave.io.payscales import load_payscale
@@ -255,6 +258,7 @@ def test_methods_list_every_registry_metric_and_the_basis(sim_report: Path) -> N
     assert "ahp-clinician-manager" in methods and "version 1" in methods
 
 
+@pytest.mark.slow
 def test_tables_are_written_as_csv_and_linked(sim_report: Path) -> None:
     html = sim_report.read_text(encoding="utf-8")
     stem = sim_report.stem
@@ -265,6 +269,7 @@ def test_tables_are_written_as_csv_and_linked(sim_report: Path) -> None:
     assert (sim_report.parent / f"{stem}-ior.csv").is_file()
 
 
+@pytest.mark.slow
 def test_numbers_come_from_the_metric_registry(sim: tuple[Store, int], sim_report: Path) -> None:
     from workweave.services import metrics
 
@@ -282,6 +287,7 @@ def test_numbers_come_from_the_metric_registry(sim: tuple[Store, int], sim_repor
     assert (shown["ci_low_x"] - shown["ci_low_y"]).abs().max() < 1e-9
 
 
+@pytest.mark.slow
 def test_small_number_rule_suppresses_groups(sim: tuple[Store, int], tmp_path: Path) -> None:
     store, sid = sim
     people = store.analytic.frame("sessions", sid).groupby("site")["participant"].nunique()
@@ -315,6 +321,7 @@ def test_empty_study_is_a_clear_error(tmp_path: Path) -> None:
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.slow
 def test_study_report_breakdowns_are_checked(sim: tuple[Store, int], tmp_path: Path) -> None:
     store, sid = sim
     with pytest.raises(ValidationError, match="never shown one by one"):
@@ -323,6 +330,7 @@ def test_study_report_breakdowns_are_checked(sim: tuple[Store, int], tmp_path: P
         study_report(store, sid, ReportOptions(by=("shoe size",))).write(tmp_path)
 
 
+@pytest.mark.slow
 def test_html_is_returned_for_the_web(sim: tuple[Store, int]) -> None:
     store, sid = sim
     options = ReportOptions(by=("site",), suppress_below=1000, B=0, csv_href=lambda name: None)
@@ -337,6 +345,7 @@ def test_html_is_returned_for_the_web(sim: tuple[Store, int]) -> None:
 # -- participant report ----------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_participant_report_shows_only_that_person(
     sim: tuple[Store, int], personal_report: Path
 ) -> None:
@@ -357,6 +366,7 @@ def test_participant_report_shows_only_that_person(
     assert "Management leakage" in html  # every technical term is glossed
 
 
+@pytest.mark.slow
 def test_participant_unknown_code_is_a_clear_error(sim: tuple[Store, int], tmp_path: Path) -> None:
     store, sid = sim
     with pytest.raises(NotFoundError, match="no participant 'NOBODY'"):
@@ -366,6 +376,7 @@ def test_participant_unknown_code_is_a_clear_error(sim: tuple[Store, int], tmp_p
 # -- imported WOMBAT data: no job plans, unmapped template --------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.shared
 def test_wombat_study_report(wombat: tuple[Store, int], tmp_path: Path) -> None:
     store, sid = wombat
@@ -383,6 +394,7 @@ def test_wombat_study_report(wombat: tuple[Store, int], tmp_path: Path) -> None:
     assert len(ior) > 0 and "pK1" in ior.columns
 
 
+@pytest.mark.slow
 @pytest.mark.shared
 def test_wombat_participant_report(wombat: tuple[Store, int], tmp_path: Path) -> None:
     store, sid = wombat
@@ -398,6 +410,7 @@ def test_wombat_participant_report(wombat: tuple[Store, int], tmp_path: Path) ->
 # -- command line -------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_cli_report_commands(
     sim: tuple[Store, int], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -487,6 +500,7 @@ def h2_titles(html: str) -> list[str]:
     return [htmllib.unescape(t) for t in re.findall(r'<h2 id="[^"]+-title">([^<]+)</h2>', html)]
 
 
+@pytest.mark.slow
 def test_study_report_renders_in_chromium(sim_report: Path, tmp_path: Path) -> None:
     exe = need_browser()
     from playwright.sync_api import sync_playwright
@@ -521,6 +535,7 @@ def test_study_report_renders_in_chromium(sim_report: Path, tmp_path: Path) -> N
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+@pytest.mark.slow
 def test_pdf_has_the_same_sections(sim_report: Path, tmp_path: Path) -> None:
     need_browser()
     pdftotext = need_tool("pdftotext")
@@ -539,6 +554,7 @@ def test_pdf_has_the_same_sections(sim_report: Path, tmp_path: Path) -> None:
     assert "SYNTHETIC DATA" in flat and "page 1 of" in flat
 
 
+@pytest.mark.slow
 def test_participant_pdf(personal_report: Path) -> None:
     need_browser()
     pdftotext = need_tool("pdftotext")
@@ -553,6 +569,7 @@ def test_participant_pdf(personal_report: Path) -> None:
         assert " ".join(title.split()) in flat, title
 
 
+@pytest.mark.slow
 def test_missing_chromium_is_a_clear_error(
     sim: tuple[Store, int], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -262,6 +262,7 @@ def property_store() -> tuple[Store, int, Actor]:
     return _STORE["v"]  # type: ignore[no-any-return]
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
 @given(data=st.data())
 def test_sync_delivery_order_and_duplicates_change_nothing(data: st.DataObject) -> None:

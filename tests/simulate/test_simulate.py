@@ -337,6 +337,7 @@ def context_times(sim: SimulatedStudy, sessions: list[Session]) -> tuple[Counter
     return observed, managerial
 
 
+@pytest.mark.slow
 def test_planted_managerial_shares_are_recovered(large) -> None:
     sim, sessions = large
     observed, managerial = context_times(sim, sessions)
@@ -348,6 +349,7 @@ def test_planted_managerial_shares_are_recovered(large) -> None:
         assert abs(share - planted) < 0.04, (site, ctx, share, planted)
 
 
+@pytest.mark.slow
 def test_expected_compartmentalisation_matches_the_data(large) -> None:
     sim, sessions = large
     observed, managerial = context_times(sim, sessions)
@@ -359,6 +361,7 @@ def test_expected_compartmentalisation_matches_the_data(large) -> None:
         assert abs(actual - expected) < 0.03, (site, actual, expected)
 
 
+@pytest.mark.slow
 def test_planted_interruption_rates_are_recovered(large) -> None:
     sim, sessions = large
     hours: Counter = Counter()
@@ -371,6 +374,7 @@ def test_planted_interruption_rates_are_recovered(large) -> None:
         assert abs(interruptions[site] / h - planted) < 0.05 * planted, site
 
 
+@pytest.mark.slow
 def test_planted_demand_answers_are_recovered(large) -> None:
     sim, sessions = large
     window = timedelta(minutes=sim.planted.demand_response_window_minutes)

@@ -25,6 +25,8 @@ from workweave.domain.observation import Session
 from workweave.domain.time import to_ms
 from workweave.store import schema_web as W
 
+pytestmark = pytest.mark.slow  # a browser and a live server per backend
+
 TABLET = {"width": 1024, "height": 768}
 PHONE = {"width": 390, "height": 844}
 

@@ -64,6 +64,7 @@ def test_every_route_declares_its_roles(server: LiveServer) -> None:
     assert roles[("GET", "/me/{study}")] == ("participant",)
 
 
+@pytest.mark.slow
 def test_role_route_matrix(server: LiveServer) -> None:
     key = captured_session(server)
     clients = {role: server.client(user) for role, user in ROLE_USERS.items()}

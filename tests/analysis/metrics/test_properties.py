@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -21,6 +22,8 @@ from tests.factories import TEMPLATE, at, plan, session, task
 from workweave.analysis import metrics as M
 from workweave.domain import Participant, Session, Task
 from workweave.services import metrics as metrics_service
+
+pytestmark = pytest.mark.slow  # Hypothesis runs the engine on many random studies
 
 BASE = at("2025-01-06", "08:00")  # a Monday; London is UTC in January
 CATEGORIES = {
