@@ -15,6 +15,20 @@ WOMBAT_DIR = SHARED / "data" / "wombat-nurse-study"
 PG_URL = os.environ.get("WORKWEAVE_TEST_PG_URL")
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config: pytest.Config) -> None:
+    """Parallel by default: one pytest-xdist worker per CPU (`-n auto`), a module's tests all on
+    one worker (`--dist loadfile`), so that its module fixtures (a simulated study, a live
+    server, a browser) are built once. `-n N` and `--dist` choose otherwise, `-n 0` runs in one
+    process, and `-p no:xdist` leaves xdist out."""
+    if not config.pluginmanager.hasplugin("xdist") or hasattr(config, "workerinput"):
+        return
+    if config.option.numprocesses is None:
+        config.option.numprocesses = "auto"
+    if config.option.numprocesses != 0 and config.option.dist == "no":
+        config.option.dist = "loadfile"
+
+
 def wombat_files() -> list[Path]:
     return sorted(p for p in WOMBAT_DIR.glob("*.csv") if p.name != "ior-examples.csv")
 

@@ -6,14 +6,16 @@ import polars as pl
 import pytest
 
 import workweave
-from tests.test_wombat import ROWS, write
+from tests.factories import WOMBAT_ROWS, wombat_edit, write_wombat
 from workweave.domain import ValidationError
 from workweave.services.studies import import_wombat
 
 
 def test_open_returns_study_tables_as_dataframes(workspace: Path) -> None:
     with workweave.open(workspace) as study:
-        import_wombat(study.store, study.study_id, [write(workspace, ROWS)], timezone="UTC")
+        import_wombat(
+            study.store, study.study_id, [write_wombat(workspace, WOMBAT_ROWS)], timezone="UTC"
+        )
         tasks = study.tasks()
         assert list(tasks["task_key"]) == ["2_52_1", "2_52_2", "2_52_3"]
         assert study.sessions().loc[0, "source_id"] == "52"
@@ -29,16 +31,15 @@ def test_open_returns_study_tables_as_dataframes(workspace: Path) -> None:
 
 
 def test_ior_from_python(workspace: Path) -> None:
-    from tests.test_wombat import edit
-
     other = [
-        edit(r, "observer id", "3").replace(",52,", ",58,").replace("2_52_", "3_58_") for r in ROWS
+        wombat_edit(r, "observer id", "3").replace(",52,", ",58,").replace("2_52_", "3_58_")
+        for r in WOMBAT_ROWS
     ]
     with workweave.open(workspace) as study:
         import_wombat(
             study.store,
             study.study_id,
-            [write(workspace, ROWS), write(workspace, other, "b.csv")],
+            [write_wombat(workspace, WOMBAT_ROWS), write_wombat(workspace, other, "b.csv")],
             timezone="UTC",
         )
         res = study.ior("52", "58")

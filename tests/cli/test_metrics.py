@@ -1,0 +1,148 @@
+"""`workweave metrics` and the Python API, driven on the study drawn on paper."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+import workweave
+from tests.analysis.metrics.paper import paper_participants, paper_sessions
+from tests.conftest import REPO
+from tests.factories import drawn_study
+from workweave.analysis import metrics as M
+from workweave.cli import app
+
+runner = CliRunner()
+
+
+def ww(*args: str) -> tuple[int, str]:
+    result = runner.invoke(app, list(args))
+    assert "Traceback" not in result.output, result.output
+    return result.exit_code, result.output
+
+
+@pytest.fixture(scope="module")
+def paper(tmp_path_factory: pytest.TempPathFactory) -> str:
+    path = tmp_path_factory.mktemp("cli") / "paper.sqlite"
+    store, _ = drawn_study(path, paper_sessions(), paper_participants())
+    store.close()
+    return str(path)
+
+
+def test_list_shows_the_registry():
+    code, out = ww("metrics", "--list", "--format", "json")
+    assert code == 0
+    data = json.loads(out)
+    assert list(data["metrics"]) == [m.id for m in M.METRICS]
+    assert data["parameters"]["paid_hours_per_year"]["default"] == 1955.4
+    assert data["parameters"]["fragment_minutes"]["default"] == 2.0
+    assert data["parameters"]["demand_window_minutes"]["default"] == 15.0
+    code, out = ww("metrics", "--list", "--format", "csv")
+    assert code == 0 and "share_observed[category]" in out and "compartmentalisation" in out
+
+
+def test_docs_are_generated_from_the_registry():
+    code, out = ww("metrics", "--list", "--format", "markdown")
+    assert code == 0
+    docs = (REPO / "docs" / "metrics.md").read_text(encoding="utf-8")
+    assert out == docs, "docs/metrics.md is stale: workweave metrics --list --format markdown"
+    for m in M.METRICS:
+        assert f"`{m.display_id()}`" in docs
+
+
+def test_json_keys_are_metric_ids(paper: str):
+    code, out = ww(
+        "metrics", "--store", paper, "--by", "session", "--format", "json", "--boot", "0"
+    )
+    assert code == 0
+    data = json.loads(out)
+    assert data["by"] == ["session"]
+    groups = {g["group"]["session"]: g["metrics"] for g in data["groups"]}
+    assert set(groups) == {"paper:1", "paper:2", "paper:3"}
+    s1 = groups["paper:1"]
+    assert set(s1) == set(M.REGISTRY)
+    assert s1["tasks_per_hour"]["estimate"] == pytest.approx(2.6)
+    assert s1["share_observed"]["ADMIN"]["estimate"] == pytest.approx(36 / 300)
+    assert s1["leakage"]["outside_contracted"]["estimate"] == pytest.approx(5 / 121)
+    assert s1["compartmentalisation"]["n_participants"] == 1
+    assert groups["paper:3"]["task_duration_mean"]["estimate"] is None
+    assert data["payscale"]["name"] == "england-2025-26"
+
+
+def test_table_csv_parquet_and_filters(paper: str, tmp_path: Path):
+    code, out = ww(
+        "metrics", "--store", paper, "--metric", "tasks_per_hour", "--metric", "leakage",
+        "--filter", "session=paper:1,paper:2", "--boot", "0",
+    )  # fmt: skip
+    assert code == 0 and "tasks_per_hour" in out and "leakage[outside_contracted]" in out
+    code, out = ww(
+        "metrics", "--store", paper, "--metric", "tasks_per_hour", "--by", "participant",
+        "--format", "csv", "--boot", "0",
+    )  # fmt: skip
+    assert code == 0
+    lines = out.strip().splitlines()
+    assert lines[0].startswith("participant,metric,key,label,unit,estimate,ci_low,ci_high")
+    assert len(lines) == 3
+    target = tmp_path / "m.parquet"
+    code, out = ww(
+        "metrics", "--store", paper, "--format", "parquet", "--out", str(target), "--boot", "0"
+    )
+    assert code == 0
+    df = pd.read_parquet(target)
+    assert {"metric", "key", "estimate", "ci_low", "ci_high", "flag"} <= set(df.columns)
+    code, out = ww("metrics", "--store", paper, "--format", "parquet", "--boot", "0")
+    assert code == 2 and "--out" in out
+
+
+def test_compare_and_parameters(paper: str):
+    code, out = ww(
+        "metrics", "--store", paper, "--metric", "tasks_per_hour",
+        "--compare", "session=paper:1", "--compare", "session=paper:2",
+        "--format", "json", "--boot", "50", "--seed", "1",
+    )  # fmt: skip
+    assert code == 0
+    data = json.loads(out)
+    m = data["metrics"]["tasks_per_hour"]
+    assert m["estimate_a"] == pytest.approx(2.6) and m["estimate_b"] == pytest.approx(3.0)
+    assert m["difference"] == pytest.approx(-0.4)
+    code, out = ww(
+        "metrics", "--store", paper, "--metric", "management_in_fragments_pct",
+        "--param", "fragment_minutes=6", "--filter", "session=paper:1", "--format", "json",
+        "--boot", "0",
+    )  # fmt: skip
+    assert code == 0
+    got = json.loads(out)["groups"][0]["metrics"]["management_in_fragments_pct"]["estimate"]
+    assert got == pytest.approx(100 * 6 / 121)
+
+
+def test_mistakes_are_messages(paper: str):
+    code, out = ww("metrics", "--store", paper, "--metric", "happiness")
+    assert code == 2 and "no metric 'happiness'" in out
+    code, out = ww("metrics", "--store", paper, "--by", "weather")
+    assert code == 2 and "cannot group by 'weather'" in out
+    code, out = ww("metrics", "--store", paper, "--filter", "site")
+    assert code == 2 and "key=value" in out
+    code, out = ww("metrics", "--store", paper, "--format", "yaml")
+    assert code == 2 and "unknown format" in out
+    code, out = ww("metrics", "--store", paper, "--compare", "site=S1")
+    assert code == 2 and "exactly two" in out
+
+
+def test_python_api(paper: str):
+    with workweave.open(paper) as study:
+        df = study.metrics(by=["session"], metric=["tasks_per_hour"], B=0)
+        assert list(df.columns[:3]) == ["session", "metric", "key"]
+        assert df.loc[df["session"] == "paper:1", "estimate"].item() == pytest.approx(2.6)
+        one = study.metrics(filter={"session": "1"}, metric="multitasking_pct", seed=2, B=100)
+        assert one["estimate"].item() == pytest.approx(5.0)
+        assert set(one.columns) >= {
+            "estimate", "ci_low", "ci_high", "n_participants", "n_sessions",
+            "observed_hours", "flag",
+        }  # fmt: skip
+    with workweave.open(paper, backend="polars") as study:
+        pl_df = study.metrics(metric="tasks_per_hour", B=0)
+        assert pl_df.height == 1

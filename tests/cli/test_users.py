@@ -1,0 +1,68 @@
+"""``workweave serve`` and ``workweave user ...``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from tests.factories import seed_users_study
+from workweave.cli import app
+from workweave.services import accounts
+from workweave.store import Store
+
+runner = CliRunner()
+GRANT = ("user", "grant", "sam", "--study", "s1")
+
+
+def test_user_commands(tmp_path: Path) -> None:
+    store = str(tmp_path / "s.sqlite")
+    st = Store.create(store)
+    seed_users_study(st)
+    r = runner.invoke(
+        app,
+        ["user", "add", "maria", "--role", "admin", "--password", "long-enough", "--store", store],
+    )
+    assert r.exit_code == 0, r.output
+    assert "maria" in r.output and "admin" in r.output
+    r = runner.invoke(
+        app,
+        ["user", "add", "sam", "--role", "observer", "--password", "long-enough", "--store", store],
+    )
+    assert r.exit_code == 0 and "workweave user grant sam" in r.output
+    r = runner.invoke(
+        app, ["user", "grant", "sam", "--study", "s1", "--role", "observer", "--store", store]
+    )
+    assert r.exit_code == 0 and "records as observer sam" in r.output, r.output
+    r = runner.invoke(app, ["user", "list", "--store", store])
+    assert r.exit_code == 0 and "s1 (observer)" in r.output
+    # errors are for people: a message and exit code 2, nothing changed
+    r = runner.invoke(
+        app, ["user", "add", "x", "--role", "boss", "--password", "long-enough", "--store", store]
+    )
+    assert r.exit_code == 2 and "role 'boss'" in r.output
+    r = runner.invoke(app, ["user", "add", "y", "--password", "short", "--store", store])
+    assert r.exit_code == 2 and "8 characters" in r.output
+    r = runner.invoke(
+        app,
+        ["user", "grant", "sam", "--study", "s1", "--role", "participant", "--store", store],
+    )
+    assert r.exit_code == 2 and "participant code" in r.output
+    r = runner.invoke(
+        app,
+        [*GRANT, "--role", "participant", "--code", "P2", "--store", store],
+    )
+    assert r.exit_code == 0 and "linked to participant P2" in r.output
+    r = runner.invoke(
+        app, ["user", "password", "sam", "--password", "another-one", "--store", store]
+    )
+    assert r.exit_code == 0
+    assert accounts.authenticate(st, "sam", "another-one") is not None
+    assert accounts.authenticate(st, "sam", "long-enough") is None
+
+
+def test_serve_help() -> None:
+    r = runner.invoke(app, ["serve", "--help"])
+    assert r.exit_code == 0
+    for option in ("--store", "--host", "--port", "--study", "--secure-cookies"):
+        assert option in r.output

@@ -1,0 +1,312 @@
+"""Builders of test data shared by the suites.
+
+* sessions drawn by hand: ``at``, ``task``, ``session`` and ``plan`` (a job plan) from compact
+  specs, on the built-in template (``TEMPLATE``);
+* a store holding a study: ``create_study`` (a fresh store) and ``add_to_study`` (an existing
+  one) write a template, sites, observers, participants and sessions in one transaction;
+  ``drawn_study`` is a store of drawn sessions at site S1 with observer O1;
+* ``seed_users_study``: study s1 with its people, consents and users of every role (the web,
+  capture and account tests sign in to it);
+* ``qual_pilot_study``: the qualitative pilot (two sites, field notes to code);
+* ``simulated_study``: a synthetic study from the generator;
+* a small WOMBAT 2 export: ``WOMBAT_ROWS``, ``write_wombat`` and ``wombat_edit``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+from workweave.domain import (
+    JobPlan,
+    JobPlanSession,
+    Note,
+    Observer,
+    Participant,
+    PointEvent,
+    Session,
+    Site,
+    Study,
+    Suspension,
+    Task,
+    Template,
+)
+from workweave.io.templates import builtin_template
+from workweave.services import accounts
+from workweave.store import Store
+
+TEMPLATE = builtin_template()
+TEMPLATE_KEY = TEMPLATE.key
+SITE = Site("S1", "Site one", "Europe/London")
+OBSERVER = Observer("O1")
+
+
+# -- sessions drawn by hand -----------------------------------------------------------------------
+
+
+def at(day: str, clock: str) -> datetime:
+    """An instant in UTC from 'YYYY-MM-DD' and 'HH:MM[:SS]'."""
+    return datetime.fromisoformat(f"{day}T{clock}").replace(tzinfo=UTC)
+
+
+def task(
+    key: str,
+    category: str,
+    start: datetime,
+    end: datetime | None,
+    *,
+    seq: int,
+    suspensions: Iterable[tuple[datetime, datetime | None, str | None]] = (),
+    dims: dict[str, Sequence[str]] | None = None,
+) -> Task:
+    return Task(
+        key=key,
+        category=category,
+        start=start,
+        end=end,
+        seq=seq,
+        suspensions=tuple(Suspension(a, b, by) for a, b, by in suspensions),
+        dimensions=tuple((k, tuple(v)) for k, v in (dims or {}).items()),
+    )
+
+
+def session(
+    key: str,
+    participant: str,
+    start: datetime,
+    end: datetime,
+    tasks: Sequence[Task] = (),
+    *,
+    site: str = "S1",
+    observer: str | None = "O1",
+    events: Sequence[PointEvent] = (),
+    timezone: str = "Europe/London",
+    source_id: str | None = None,
+) -> Session:
+    return Session(
+        key=key,
+        participant=participant,
+        site=site,
+        start=start,
+        end=end,
+        mode="shadowing" if observer else "self-report",
+        observer=observer,
+        timezone=timezone,
+        template=TEMPLATE_KEY,
+        source="test",
+        source_id=source_id,
+        tasks=tuple(tasks),
+        events=tuple(events),
+    )
+
+
+def plan(*rows: tuple[int, str, str, str]) -> JobPlan:
+    """A job plan from (weekday, 'HH:MM', 'HH:MM', category) rows."""
+    return JobPlan(
+        tuple(
+            JobPlanSession(wd, time.fromisoformat(a), time.fromisoformat(b), c)
+            for wd, a, b, c in rows
+        )
+    )
+
+
+# -- a store holding a study ----------------------------------------------------------------------
+
+
+def add_to_study(
+    store: Store,
+    study_id: int,
+    *,
+    template: Template | None = None,
+    sites: Sequence[Site] = (),
+    observers: Sequence[Observer] = (),
+    participants: Sequence[Participant] = (),
+    sessions: Sequence[Session] = (),
+) -> None:
+    """Write a template, sites, observers, participants and sessions into a study, in that
+    order and in one transaction."""
+    with store.transaction() as conn:
+        if template is not None:
+            store.studies.save_template(template, conn=conn)
+        if sites:
+            store.studies.add_sites(study_id, sites, conn)
+        if observers:
+            store.studies.add_observers(study_id, observers, conn)
+        if participants:
+            store.studies.add_participants(study_id, participants, conn)
+        if sessions:
+            store.sessions.write(study_id, sessions, conn)
+
+
+def create_study(
+    location: str | Path, study: Study | str = "paper", **parts: Any
+) -> tuple[Store, int]:
+    """A new store at `location` with one study; `parts` as for `add_to_study`."""
+    store = Store.create(location)
+    sid = store.studies.create(study if isinstance(study, Study) else Study(study))
+    if parts:
+        add_to_study(store, sid, **parts)
+    return store, sid
+
+
+def drawn_study(
+    location: str | Path,
+    sessions: Sequence[Session],
+    participants: Sequence[Participant],
+    *,
+    sites: Sequence[Site] = (SITE,),
+    observers: Sequence[Observer] = (OBSERVER,),
+    study: str = "paper",
+) -> tuple[Store, int]:
+    """A store holding sessions drawn with `session` (site S1, observer O1 by default) on the
+    built-in template."""
+    return create_study(
+        location,
+        study,
+        template=TEMPLATE,
+        sites=sites,
+        observers=observers,
+        participants=participants,
+        sessions=sessions,
+    )
+
+
+def simulated_study(location: str | Path, **options: Any) -> tuple[Store, int, Any]:
+    """(store, study id, simulation): a synthetic study; `options` go to `simulate_into`."""
+    from workweave.services.studies import simulate_into
+
+    store = Store.create(location)
+    sid, _, sim = simulate_into(store, **options)
+    return store, sid, sim
+
+
+# -- study s1, with users of every role -----------------------------------------------------------
+
+PASSWORD = "test-password-1"
+USERS = {  # user name -> (own role, role in study s1, linked code)
+    "adm": ("admin", None, None),
+    "res": ("researcher", "researcher", None),
+    "obs1": ("observer", "observer", "OBS-1"),
+    "obs2": ("observer", "observer", "OBS-2"),
+    "part": ("participant", "participant", "P1"),
+}
+
+
+def seed_users_study(store: Store) -> int:
+    """Study s1 with two sites, four participants (P1-P3 consented, P4 not) and five users."""
+    sid = store.studies.create(Study("s1", "Test study"))
+    add_to_study(
+        store,
+        sid,
+        sites=[Site("RAD", "Radiography"), Site("PHY", "Physiotherapy", "Europe/London")],
+        participants=[
+            Participant(
+                "P1",
+                "RAD",
+                "radiographer",
+                "8a",
+                2,
+                JobPlan(
+                    (
+                        JobPlanSession(0, time(9), time(12, 45), "DCC"),
+                        JobPlanSession(0, time(13, 30), time(17), "management"),
+                    )
+                ),
+            ),
+            Participant("P2", "RAD", "radiographer", "7"),
+            Participant("P3", "PHY", "physiotherapist", "7"),
+            Participant("P4", "PHY", "physiotherapist", "6"),
+        ],
+    )
+    for code in ("P1", "P2", "P3"):
+        accounts.record_consent(store, sid, code, given=True, by=None, form_version="v1")
+    for name, (role, study_role, code) in USERS.items():
+        accounts.add_user(store, name, role, PASSWORD)
+        if study_role:
+            accounts.grant(store, name, "s1", study_role, code=code)
+    return sid
+
+
+# -- the qualitative pilot ------------------------------------------------------------------------
+
+EMOJI = "\U0001f600"
+QUAL_T0 = datetime(2024, 3, 5, 9, 0, tzinfo=UTC)
+
+
+def qual_pilot_study(location: str | Path) -> tuple[Store, int]:
+    """Study qual: P01 at RAD, P02 at PHYSIO, and one session of P01 with three field notes
+    (one with an emoji, one blank)."""
+    t0 = QUAL_T0
+    return create_study(
+        location,
+        Study("qual", "Qualitative pilot"),
+        sites=[Site("RAD"), Site("PHYSIO")],
+        observers=[Observer("obs1")],
+        participants=[
+            Participant(code="P01", site="RAD", profession="radiographer"),
+            Participant(code="P02", site="PHYSIO", profession="physiotherapist"),
+        ],
+        sessions=[
+            Session(
+                key="capture:1",
+                participant="P01",
+                site="RAD",
+                start=t0,
+                end=t0 + timedelta(hours=3),
+                observer="obs1",
+                tasks=(Task("t1", "clinical", t0, t0 + timedelta(minutes=5)),),
+                notes=(
+                    Note(t0 + timedelta(minutes=3), f"Rota crisis before clinic {EMOJI}", "n1"),
+                    Note(t0 + timedelta(minutes=50), "Budget email answered between patients"),
+                    Note(t0 + timedelta(minutes=70), "   "),
+                ),
+            )
+        ],
+    )
+
+
+# -- a small WOMBAT 2 export ----------------------------------------------------------------------
+
+WOMBAT_HEADER = (
+    "session date,observer id,session id,location id,participant id,session start,session end,"
+    "observer/session/task id,Cosa,Cosa (subcategories),start time,end time,elapsed time,"
+    "total time,[Con Chi] Paziente,[Con Chi] Medico,Dove,ended by,multi with,"
+    "num of multitask fragments,num of tasks in multi 1,multi task id 1,multi start 1,"
+    "multi end 1,total overlapping time,is interrupting task?,interrupted by,num of interrupts,"
+    "int task id 1,int start 1,int end 1,active 1,Participant: Age,is session complete?"
+)
+WOMBAT_ROWS = [
+    # a task interrupted by the second, which also runs in parallel with the third
+    "2018-05-28,2,52,01,co01,14:00:00,14:10:00,2_52_1,Terapia,Preparazione,14:00:00,14:05:00,"
+    "00:05:00,00:03:00,1,0,Corridoio,user,,0,,,,,00:00:00,false,2_52_2,1,2_52_2,14:01:00,14:03:00,"
+    ",,TRUE",
+    "2018-05-28,2,52,01,co01,14:00:00,14:10:00,2_52_2,ComProfessionale,0,14:01:00,14:04:00,"
+    "00:03:00,00:03:00,0,1,0,2_52_3,2_52_3,1,2,2_52_3,14:03:30,14:04:00,00:00:30,true,,0,,,,,,"
+    "TRUE",
+    "2018-05-28,2,52,01,co01,14:00:00,14:10:00,2_52_3,Spostamenti,0,14:03:30,14:10:00,"
+    "00:06:30,00:06:30,0,0,Stanza Paziente,session,2_52_2,1,2,2_52_2,14:03:30,14:04:00,00:00:30,"
+    "false,,0,,,,,,TRUE",
+]
+
+
+def write_wombat(
+    folder: Path, rows: list[str], name: str = "export.csv", header: str = WOMBAT_HEADER
+) -> Path:
+    """A WOMBAT export file (UTF-8 with a byte order mark, as WOMBAT writes it)."""
+    path = folder / name
+    path.write_text("\ufeff" + header + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+def wombat_edit(row: str, column: str, value: str) -> str:
+    """`row` with the cell in `column` set to `value`."""
+    cols = next(csv.reader([WOMBAT_HEADER]))
+    cells = next(csv.reader([row]))
+    cells[cols.index(column)] = value
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="").writerow(cells)
+    return buf.getvalue()
