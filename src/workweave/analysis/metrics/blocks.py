@@ -9,8 +9,13 @@ UTC. No step loops over tasks: every block is a join, an aggregate or a window.
 Blocks, in order:
 
 ``S``   sessions in scope: grouping keys, window ``[s0, s1)``, ``obs_ms``, job plan and pay.
-``T``   tasks clipped to their session's window, with domain, job-plan code (``jp``),
+``T``   tasks clipped to their session's window (a blank category reads ``(uncoded)``,
+        `UNCODED`), with domain, job-plan code (``jp``),
         suspension counts, never-resumed flag, active time and first active instant.
+``XE``  interruption events from suspensions: the suspensions of one session that name the
+        same interrupting task (``by_key``) and start at the same instant are one event
+        (``n_susp`` the tasks it suspended); a suspension naming no interrupting task is an
+        event of its own (`workweave.domain.observation.Session.interruption_events`).
 ``P``   active pieces: each task's ``[start, end)`` minus the union of its suspensions
         (a per-task sweep over start/end and suspension boundaries with running sums),
         tasks without suspensions giving one piece.
@@ -52,6 +57,8 @@ Job-plan category codes: 1 DCC, 2 SPA, 3 ANR, 4 ED, 5 management.
 from __future__ import annotations
 
 PLAN_CODES: dict[str, int] = {"DCC": 1, "SPA": 2, "ANR": 3, "ED": 4, "management": 5}
+UNCODED = "(uncoded)"
+"""The category key of tasks recorded without a category."""
 
 SESSIONS = """
 CREATE OR REPLACE TEMP TABLE S AS
@@ -85,14 +92,17 @@ LEFT JOIN pay_in pay ON pay.participant = CAST(s.participant AS VARCHAR)
 TASKS = """
 CREATE TYPE cat_t AS ENUM (
     SELECT DISTINCT category FROM (
-        SELECT CAST(category AS VARCHAR) AS category FROM tasks_in UNION ALL SELECT ''
-    ) WHERE category IS NOT NULL ORDER BY 1
+        SELECT CASE WHEN trim(coalesce(CAST(category AS VARCHAR), '')) = '' THEN '(uncoded)'
+                    ELSE CAST(category AS VARCHAR) END AS category FROM tasks_in
+        UNION ALL SELECT '(uncoded)'
+    ) ORDER BY 1
 );
 CREATE TYPE dom_t AS ENUM ('clinical', 'managerial', 'professional', 'personal', 'other');
 
 CREATE OR REPLACE TEMP TABLE T0 AS
 SELECT t.task_id::BIGINT AS task_id, t.session_id::BIGINT AS session_id,
-       coalesce(CAST(t.category AS VARCHAR), '')::cat_t AS category,
+       (CASE WHEN trim(coalesce(CAST(t.category AS VARCHAR), '')) = '' THEN '(uncoded)'
+             ELSE CAST(t.category AS VARCHAR) END)::cat_t AS category,
        coalesce(c.domain, 'other')::dom_t AS domain, coalesce(c.jp, 0)::TINYINT AS jp,
        greatest(t.start_ms, S.s0)::BIGINT AS a0,
        greatest(least(t.known_end_ms, S.s1), greatest(t.start_ms, S.s0))::BIGINT AS b0,
@@ -106,10 +116,21 @@ LEFT JOIN cats_in c ON c.tpl = S.tpl AND c.category = CAST(t.category AS VARCHAR
 
 SUSPENSIONS = """
 CREATE OR REPLACE TEMP TABLE XN AS
-SELECT x.task_id::BIGINT AS task_id, count(*) AS n_susp, count(x.by_key) AS n_by,
+SELECT x.task_id::BIGINT AS task_id, count(*) AS n_susp,
        bool_or(x.end_ms IS NULL OR x.end_ms >= t.known_end) AS not_resumed
 FROM susp_in x JOIN T0 t ON t.task_id = x.task_id
 GROUP BY ALL;
+
+CREATE OR REPLACE TEMP TABLE XE AS
+SELECT t.session_id, CAST(x.by_key AS VARCHAR) AS by_key, x.start_ms::BIGINT AS at,
+       count(*) AS n_susp
+FROM susp_in x JOIN T0 t ON t.task_id = x.task_id
+WHERE x.by_key IS NOT NULL
+GROUP BY ALL
+UNION ALL
+SELECT t.session_id, NULL, x.start_ms::BIGINT, 1
+FROM susp_in x JOIN T0 t ON t.task_id = x.task_id
+WHERE x.by_key IS NULL;
 
 CREATE OR REPLACE TEMP TABLE XS AS
 SELECT x.task_id::BIGINT AS task_id,
@@ -149,7 +170,7 @@ FROM T0 ANTI JOIN st USING (task_id) WHERE b0 > a0
 TASKS_FULL = """
 CREATE OR REPLACE TEMP TABLE T AS
 SELECT t.task_id, t.session_id, t.category, t.domain, t.jp, t.a0, t.b0,
-       coalesce(x.n_susp, 0) AS n_susp, coalesce(x.n_by, 0) AS n_by,
+       coalesce(x.n_susp, 0) AS n_susp,
        coalesce(x.not_resumed, FALSE) AS not_resumed,
        CASE WHEN x.task_id IS NULL THEN (t.b0 - t.a0)::DOUBLE
             ELSE coalesce(p.active_ms, 0) END AS active_ms,
@@ -339,4 +360,4 @@ ORDER: tuple[tuple[str, str], ...] = (
 )
 """The blocks in the order they are built (each statement may create several tables)."""
 
-__all__ = ["ORDER", "PLAN_CODES"]
+__all__ = ["ORDER", "PLAN_CODES", "UNCODED"]
