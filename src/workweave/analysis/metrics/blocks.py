@@ -42,6 +42,9 @@ Blocks, in order:
         task, which is clinical.
 ``TD``  dimension values of tasks ('with', 'how', 'where'): the active time of the tasks
         carrying each value, per session.
+``CB``  category bouts for the time budget: per session and category, the maximal
+        intervals covered by active pieces of the category (pieces that overlap or touch
+        merge): a running max of piece ends, a new bout where a piece starts after it.
 ``PC``, ``PSC``, ``WC``, ``TSK``  the same time summed per session and attribute, so that
         metrics scan small tables: active time of pieces by category/domain/job-plan code
         (``PC``); piece time and time-sliced piece time (``sliced`` = Σ len/k) by category,
@@ -306,6 +309,27 @@ JOIN T t ON t.task_id = d.task_id
 GROUP BY ALL
 """
 
+BOUTS = """
+CREATE OR REPLACE TEMP TABLE CB AS
+WITH o AS (
+    SELECT session_id, category, a, b,
+           max(b) OVER (PARTITION BY session_id, category ORDER BY a, b
+                        ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS reach
+    FROM P
+),
+g AS (
+    SELECT session_id, category, a, b,
+           sum(CASE WHEN reach IS NULL OR a > reach THEN 1 ELSE 0 END)
+               OVER (PARTITION BY session_id, category ORDER BY a, b
+                     ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS bout
+    FROM o
+)
+SELECT session_id, category, (max(b) - min(a))::DOUBLE AS len
+FROM g GROUP BY session_id, category, bout
+"""
+"""``CB``: union bouts, the maximal intervals of each session covered by active pieces of one
+category (pieces that overlap or touch merge)."""
+
 CUBES = """
 CREATE OR REPLACE TEMP TABLE PC AS
 SELECT session_id, category, domain, jp, sum(len) AS len
@@ -355,6 +379,7 @@ ORDER: tuple[tuple[str, str], ...] = (
     ("FG", FOREGROUND),
     ("EP", EPISODES),
     ("TD", DIMENSIONS),
+    ("CB", BOUTS),
     ("CUBES", CUBES),
     ("EV", EVENTS),
 )

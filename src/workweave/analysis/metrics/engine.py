@@ -16,7 +16,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from workweave.analysis.metrics import blocks, stats
+from workweave.analysis.metrics import blocks, budget, stats
 from workweave.analysis.metrics.registry import (
     METRICS,
     PARAMETERS,
@@ -484,6 +484,42 @@ class Metrics:
             out["poisson_high"] = np.where(rate, phi, np.nan).ravel()
         self._attrs(out, B, seed, confidence)
         out.attrs["by"] = list(group_by)
+        return out
+
+    def time_budget(
+        self, *, by: Sequence[str] | str | None = None, overlap: str = "sum"
+    ) -> pd.DataFrame:
+        """Per group and category: bouts, total, mean and SD duration (minutes) and % of
+        observed time (`workweave.analysis.metrics.budget`; ``overlap`` 'sum' or 'union')."""
+        if overlap not in budget.OVERLAP:
+            raise ValidationError(
+                f"unknown overlap '{overlap}' (choose from: {', '.join(budget.OVERLAP)})"
+            )
+        group_by = _check_by(by)
+        groups = self._groups_by(group_by)
+        raw = self.con.execute(budget.budget_sql(overlap)).df()
+        gid = raw["gid"].to_numpy(int)
+        obs = raw["obs"].to_numpy(float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            pct = np.where(obs > 0, 100.0 * raw["total"].to_numpy(float) / obs, np.nan)
+        out = pd.DataFrame(
+            {k: groups[k].to_numpy(object)[gid] for k in group_by}
+            | {
+                "category": raw["category"].astype(object).to_numpy(),
+                "bouts": raw["bouts"].to_numpy(int),
+                "total_min": raw["total"].to_numpy(float) / 60_000.0,
+                "mean_min": raw["mean"].to_numpy(float) / 60_000.0,
+                "sd_min": raw["sd"].to_numpy(float) / 60_000.0,
+                "pct_observed": pct,
+                "n_participants": raw["np"].to_numpy(int),
+                "n_sessions": raw["ns"].to_numpy(int),
+                "observed_hours": obs / HOUR,
+            }
+        )
+        out.attrs["by"] = list(group_by)
+        out.attrs["overlap"] = overlap
+        out.attrs["filter"] = dict(self.filter)
+        out.attrs["study"] = self.tables.study
         return out
 
     def compare(
