@@ -355,8 +355,7 @@ def budget_json(df: pd.DataFrame) -> dict[str, Any]:
             }
             groups.append(index[gkey])
         index[gkey]["categories"][str(row["category"])] = {
-            f: _clean(row[f])
-            for f in ("bouts", "total_min", "mean_min", "sd_min", "pct_observed")
+            f: _clean(row[f]) for f in ("bouts", "total_min", "mean_min", "sd_min", "pct_observed")
         }
     return {
         "study": df.attrs.get("study"),
