@@ -139,6 +139,8 @@ def time_budget_markdown() -> list[str]:
         "```",
         "",
         "```python",
+        "import workweave",
+        "study = workweave.open('demo')",
         "study.time_budget(by=['site'], overlap='union')",
         "```",
         "",
