@@ -106,6 +106,25 @@ class StudyData:
             return pl.from_pandas(df)
         return df
 
+    def time_budget(
+        self,
+        by: list[str] | str | None = None,
+        filter: dict[str, Any] | None = None,
+        overlap: str = "sum",
+    ) -> Any:
+        """The time budget: per group and category, bouts, total_min, mean_min, sd_min,
+        pct_observed, n_participants, n_sessions and observed_hours. overlap: 'sum'
+        (overlapping tasks of one category count in full, as share_observed) or 'union'
+        (each instant once per category; a bout is a stretch with a task of it active)."""
+        from workweave.services.metrics import time_budget
+
+        df = time_budget(self, by=by, filter=filter, overlap=overlap)
+        if self.backend == "polars":
+            import polars as pl
+
+            return pl.from_pandas(df)
+        return df
+
     def ior(self, a: str, b: str, *, fragment_order: str = "iorapp") -> dict[str, Any]:
         """Inter-observer reliability of two sessions (source ids such as '52', or keys): the
         ten IORapp-compatible measures with counts and warnings (docs/ior.md)."""

@@ -1,8 +1,9 @@
 """The study summary: sessions, tasks, observed hours and interruptions by site, participant
 and observer. Observed time is the sum of session lengths (an incomplete session counts up to
-the last instant recorded in it); interruptions are task suspensions plus interruption point
-events, as counted by the metric `interruptions_per_hour` (rates and every other measure
-come from the metric registry: `workweave metrics`)."""
+the last instant recorded in it); interruptions are interruption events as counted by the
+metric `interruptions_per_hour` (one interrupting task at one instant is one event however many
+tasks it suspends; interruption point events count one each), and suspensions the suspended
+tasks (rates and every other measure come from the metric registry: `workweave metrics`)."""
 
 from __future__ import annotations
 
@@ -21,20 +22,28 @@ WITH s AS (
     FROM sessions
 ),
 t AS (SELECT session_id, count(*) AS n FROM tasks GROUP BY session_id),
+x AS (
+    SELECT t.session_id, x.by_key, x.start_ms FROM suspensions x JOIN tasks t USING (task_id)
+),
 i AS (
     SELECT session_id, count(*) AS n FROM (
-        SELECT t.session_id FROM suspensions x JOIN tasks t USING (task_id)
+        SELECT DISTINCT session_id, by_key, start_ms FROM x WHERE by_key IS NOT NULL
         UNION ALL
-        SELECT session_id FROM point_events WHERE kind = 'interruption'
+        SELECT session_id, NULL, NULL FROM x WHERE by_key IS NULL
+        UNION ALL
+        SELECT session_id, NULL, NULL FROM point_events WHERE kind = 'interruption'
     ) GROUP BY session_id
-)
+),
+xs AS (SELECT session_id, count(*) AS n FROM x GROUP BY session_id)
 SELECT {key} AS "group",
        count(*) AS sessions,
        sum(CASE WHEN s.complete THEN 0 ELSE 1 END) AS incomplete_sessions,
        coalesce(sum(t.n), 0) AS tasks,
        sum(s.hours) AS observed_hours,
-       coalesce(sum(i.n), 0) AS interruptions
+       coalesce(sum(i.n), 0) AS interruptions,
+       coalesce(sum(xs.n), 0) AS suspensions
 FROM s LEFT JOIN t USING (session_id) LEFT JOIN i USING (session_id)
+LEFT JOIN xs USING (session_id)
 GROUP BY ALL ORDER BY 1
 """
 
@@ -66,6 +75,7 @@ def _rows(df: pd.DataFrame) -> list[dict[str, Any]]:
                 "tasks": int(r["tasks"]),
                 "observed_hours": round(hours, 4),
                 "interruptions": int(r["interruptions"]),
+                "suspensions": int(r["suspensions"]),
             }
         )
     return rows
@@ -81,6 +91,7 @@ def _empty() -> pd.DataFrame:
                 "tasks": 0,
                 "observed_hours": 0.0,
                 "interruptions": 0,
+                "suspensions": 0,
             }
         ]
     )

@@ -57,6 +57,10 @@ def import_wombat(
         f"{c.sessions_unchanged} unchanged, {c.sessions_replaced} replaced"
     )
     out.print(f"template(s): {', '.join(res.templates)}")
+    out.print(
+        f"interruptions: {res.interruptions_in_files} events ({res.suspensions_in_files} "
+        "suspended tasks; one interrupting task at one instant is one event)"
+    )
     if res.time_mismatches:
         err.print(
             f"[yellow]warning:[/] {len(res.time_mismatches)} task(s) whose elapsed/active time "

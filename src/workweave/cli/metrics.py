@@ -4,6 +4,7 @@ workweave metrics --list
 workweave metrics --by site --metric compartmentalisation --seed 1
 workweave metrics --filter site=A --by participant --format csv --out metrics.csv
 workweave metrics --compare site=A --compare site=B --metric leakage
+workweave metrics --time-budget --by site --overlap union
 """
 
 from __future__ import annotations
@@ -100,6 +101,21 @@ def metrics(
             show_default=False,
         ),
     ] = None,
+    time_budget: Annotated[
+        bool,
+        typer.Option(
+            "--time-budget",
+            help="Per category: bouts, total, mean and SD duration and % of observed time.",
+        ),
+    ] = False,
+    overlap: Annotated[
+        str,
+        typer.Option(
+            "--overlap",
+            help="Time budget: 'sum' (overlapping tasks of a category count in full) or "
+            "'union' (each instant once per category).",
+        ),
+    ] = "sum",
     list_: Annotated[bool, typer.Option("--list", help="List the metric registry.")] = False,
     store: StoreOpt = None,
     study: StudyOpt = None,
@@ -116,13 +132,21 @@ def metrics(
     params = {k: ",".join(v) for k, v in M.parse_assignments(param or [], "param").items()}
     domains = {k: v[-1] for k, v in M.parse_assignments(domain or [], "domain").items() if v}
     filters = M.parse_assignments(filter or [])
+    if time_budget and (compare or metric):
+        raise ValidationError("--time-budget takes no --compare or --metric")
+    if overlap not in M.OVERLAP:
+        raise ValidationError(
+            f"unknown --overlap '{overlap}' (choose from: {', '.join(M.OVERLAP)})"
+        )
     st, sid, _ = open_study(store, study)
     try:
         engine = metrics_service.prepare(
             st, study_id=sid, filter=filters, params=params, domains=domains
         )
         try:
-            if compare:
+            if time_budget:
+                budget = engine.time_budget(by=by, overlap=overlap)
+            elif compare:
                 if len(compare) != 2:
                     raise ValidationError("--compare needs exactly two groups (give it twice)")
                 a, b = (_spec(c) for c in compare)
@@ -135,6 +159,9 @@ def metrics(
             engine.close()
     finally:
         st.close()
+    if time_budget:
+        _emit_budget(budget, fmt, out_file)
+        return
     _emit(df, fmt, out_file, compared=bool(compare))
 
 
@@ -311,6 +338,77 @@ def _emit(df: pd.DataFrame, fmt: str, out_file: Path | None, *, compared: bool) 
         err.print(f"wrote {len(df)} rows to {out_file}")
 
 
+def budget_json(df: pd.DataFrame) -> dict[str, Any]:
+    """Nested JSON of a time budget: groups, each with its categories."""
+    by: list[str] = list(df.attrs.get("by") or [])
+    groups: list[dict[str, Any]] = []
+    index: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for row in df.to_dict("records"):
+        gkey = tuple(row[k] for k in by)
+        if gkey not in index:
+            index[gkey] = {
+                "group": {k: _clean(row[k]) for k in by},
+                "n_participants": _clean(row["n_participants"]),
+                "n_sessions": _clean(row["n_sessions"]),
+                "observed_hours": _clean(row["observed_hours"]),
+                "categories": {},
+            }
+            groups.append(index[gkey])
+        index[gkey]["categories"][str(row["category"])] = {
+            f: _clean(row[f]) for f in ("bouts", "total_min", "mean_min", "sd_min", "pct_observed")
+        }
+    return {
+        "study": df.attrs.get("study"),
+        "by": by,
+        "filter": df.attrs.get("filter", {}),
+        "overlap": df.attrs.get("overlap"),
+        "groups": groups,
+    }
+
+
+def _emit_budget(df: pd.DataFrame, fmt: str, out_file: Path | None) -> None:
+    if fmt == "parquet":
+        if out_file is None:
+            raise ValidationError("--format parquet needs --out FILE")
+        flat = df.copy()
+        flat.attrs = {}
+        flat.to_parquet(out_file, index=False)
+        err.print(f"wrote {len(df)} rows to {out_file}")
+        return
+    if fmt == "csv":
+        text = df.to_csv(index=False)
+    elif fmt == "json":
+        text = json.dumps(budget_json(df), indent=2, ensure_ascii=False, default=str) + "\n"
+    else:
+        by: list[str] = list(df.attrs.get("by") or [])
+        t = Table(title=f"time budget (overlapping tasks of a category: {df.attrs['overlap']})")
+        for c in (*by, "category", "bouts", "total min", "mean min", "SD min", "% observed"):
+            t.add_column(c, overflow="fold")
+        for r in df.to_dict("records"):
+            t.add_row(
+                *(escape(str(r[k])) for k in by),
+                escape(str(r["category"])),
+                str(r["bouts"]),
+                _fmt(r["total_min"], "minutes"),
+                _fmt(r["mean_min"], "minutes"),
+                _fmt(r["sd_min"], "minutes"),
+                _fmt(r["pct_observed"], "%"),
+            )
+        if out_file is None:
+            console = Console()
+            console.width = max(console.width, 120)
+            console.print(t)
+            return
+        with out_file.open("w", encoding="utf-8") as fh:
+            Console(file=fh, width=200).print(t)
+        return
+    if out_file is None:
+        sys.stdout.write(text)
+    else:
+        out_file.write_text(text, encoding="utf-8")
+        err.print(f"wrote {len(df)} rows to {out_file}")
+
+
 def _footer(df: pd.DataFrame) -> None:
     boot = df.attrs.get("bootstrap", {})
     pay = df.attrs.get("payscale", {})
@@ -380,4 +478,4 @@ def _emit_list(fmt: str, out_file: Path | None) -> None:
         out_file.write_text(text, encoding="utf-8")
 
 
-__all__ = ["register", "to_json"]
+__all__ = ["budget_json", "register", "to_json"]

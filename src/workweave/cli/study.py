@@ -145,7 +145,8 @@ def print_summary(data: dict[str, Any], groups: tuple[str, ...]) -> None:
     out.print(
         f"[bold]{data['study']}[/]{label}: {tot['sessions']} sessions "
         f"({tot['incomplete_sessions']} incomplete), {tot['tasks']} tasks, "
-        f"{tot['observed_hours']:.1f} observed hours, {tot['interruptions']} interruptions"
+        f"{tot['observed_hours']:.1f} observed hours, {tot['interruptions']} interruptions "
+        f"({tot.get('suspensions', 0)} suspended tasks)"
     )
     for g in groups:
         t = Table(g, "sessions", "tasks", "observed h", "interruptions", title=f"by {g}")

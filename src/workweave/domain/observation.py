@@ -163,6 +163,17 @@ class Task:
 
 
 @dataclass(frozen=True)
+class InterruptionEvent:
+    """One interruption: at `at`, by interrupting task `by` (None: not recorded, or an
+    interruption point event), suspending the tasks keyed in `suspended` (none for a point
+    event)."""
+
+    at: datetime
+    by: str | None
+    suspended: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class PointEvent:
     kind: str  # 'interruption' or 'demand'
     at: datetime
@@ -244,11 +255,36 @@ class Session:
     def observed_seconds(self) -> float:
         return (self.known_end - self.start).total_seconds()
 
-    def interruption_count(self) -> int:
-        """Interruptions: suspensions recorded on tasks plus interruption point events."""
-        return sum(len(t.suspensions) for t in self.tasks) + sum(
-            1 for e in self.events if e.kind == "interruption"
+    def interruption_events(self) -> list[InterruptionEvent]:
+        """The session's interruptions as events, in time order.
+
+        Suspensions that name the same interrupting task and start at the same instant are
+        one event, however many running tasks it suspended; a suspension that names no
+        interrupting task is an event of its own; each interruption point event is one
+        event. The metric registry counts the same events (``interruptions_per_hour``).
+        """
+        grouped: dict[tuple[str, datetime], list[str]] = {}
+        out: list[InterruptionEvent] = []
+        for t in self.tasks:
+            for x in t.suspensions:
+                if x.by is None:
+                    out.append(InterruptionEvent(x.start, None, (t.key,)))
+                else:
+                    grouped.setdefault((x.by, x.start), []).append(t.key)
+        out.extend(InterruptionEvent(at, by, tuple(keys)) for (by, at), keys in grouped.items())
+        out.extend(
+            InterruptionEvent(e.at, None, ()) for e in self.events if e.kind == "interruption"
         )
+        out.sort(key=lambda e: (e.at, e.by or "", e.suspended))
+        return out
+
+    def interruption_count(self) -> int:
+        """Interruption events (see `interruption_events`), not suspensions."""
+        return len(self.interruption_events())
+
+    def suspension_count(self) -> int:
+        """Suspensions recorded on tasks (one interruption may suspend several tasks)."""
+        return sum(len(t.suspensions) for t in self.tasks)
 
 
 def sessions_overlap(a: Session, b: Session) -> bool:

@@ -98,6 +98,18 @@ class WombatExport:
     def task_count(self) -> int:
         return sum(len(s.tasks) for s in self.sessions)
 
+    @property
+    def interruption_count(self) -> int:
+        """Interruption events: an export row lists, per task, the tasks that suspended it
+        (``int task id N``); the rows of parallel tasks suspended by one interrupting task at
+        one instant are one interruption (`Session.interruption_events`)."""
+        return sum(s.interruption_count() for s in self.sessions)
+
+    @property
+    def suspension_count(self) -> int:
+        """Suspensions: the filled ``int task id N`` groups of all rows."""
+        return sum(s.suspension_count() for s in self.sessions)
+
     def time_mismatches(self) -> list[str]:
         """Tasks whose derived elapsed or active time differs from the export's columns."""
         out = []

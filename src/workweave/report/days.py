@@ -119,10 +119,11 @@ def layout_day(
                 paused=tuple(t.suspended_intervals()),
             )
         )
-        out.interruptions.extend(x.start for x in t.suspensions)
     for s in ordered:
-        for e in s.events:
-            (out.interruptions if e.kind == "interruption" else out.demands).append(e.at)
+        # one marker per interruption event (suspensions of parallel tasks by one task at one
+        # instant are one interruption), point events included
+        out.interruptions.extend(e.at for e in s.interruption_events())
+        out.demands.extend(e.at for e in s.events if e.kind == "demand")
     out.interruptions.sort()
     out.demands.sort()
     out.lanes = max(1, len(lane_ends))

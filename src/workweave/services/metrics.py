@@ -144,6 +144,29 @@ def compare(
     )
 
 
+def time_budget(
+    source: Any,
+    *,
+    study_id: int | None = None,
+    study: str | None = None,
+    by: Sequence[str] | str | None = None,
+    filter: Mapping[str, Any] | None = None,
+    overlap: str = "sum",
+    domains: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
+    """The time budget of a study: per group and category, bouts, total, mean and SD
+    duration and % of observed time; ``overlap`` 'sum' (overlapping tasks of a category count
+    in full) or 'union' (each instant once per category). See
+    ``workweave.analysis.metrics.budget``."""
+    if isinstance(source, Metrics):
+        return source.time_budget(by=by, overlap=overlap)
+    engine_ = prepare(source, study_id=study_id, study=study, filter=filter, domains=domains)
+    try:
+        return engine_.time_budget(by=by, overlap=overlap)
+    finally:
+        engine_.close()
+
+
 def registry_markdown(payscale: PayScale | None = None) -> str:
     """docs/metrics.md, describing the default pay scale unless another is given."""
     return engine.registry_markdown(payscale if payscale is not None else payscale_for())
@@ -156,4 +179,5 @@ __all__ = [
     "payscale_for",
     "prepare",
     "registry_markdown",
+    "time_budget",
 ]

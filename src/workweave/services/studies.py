@@ -55,6 +55,8 @@ class ImportResult:
     counts: WriteCounts
     sessions_in_files: int
     tasks_in_files: int
+    interruptions_in_files: int = 0
+    suspensions_in_files: int = 0
     time_mismatches: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     templates: list[str] = field(default_factory=list)
@@ -92,6 +94,8 @@ def import_wombat(
         counts=counts,
         sessions_in_files=sum(len(e.sessions) for e in exports),
         tasks_in_files=sum(e.task_count for e in exports),
+        interruptions_in_files=sum(e.interruption_count for e in exports),
+        suspensions_in_files=sum(e.suspension_count for e in exports),
         time_mismatches=[m for e in exports for m in e.time_mismatches()],
         warnings=[w for e in exports for w in e.warnings],
         templates=sorted(templates),

@@ -278,7 +278,10 @@ class SummaryRow(OpenOut):
     incomplete_sessions: int
     tasks: int
     observed_hours: float
-    interruptions: int
+    interruptions: int = Field(
+        description="Interruption events: one interrupting task at one instant is one event."
+    )
+    suspensions: int = Field(0, description="Tasks suspended by interruptions.")
 
 
 class StudySummary(OpenOut):

@@ -100,6 +100,7 @@ SESSION_1: dict[str, object] = {
     "task_duration_median": 20.0,
     "task_duration_p90": 40 + 0.8 * 10,  # position 10.8
     "interruptions_per_hour": (4 + 1) / 5,  # four suspensions and one interruption event
+    "suspensions_per_hour": 4 / 5,  # t1, t6 twice, t8
     "tasks_interrupted_pct": 100 * 3 / 13,  # t1, t6, t8
     "tasks_interrupted_repeat_pct": 100 * 1 / 13,  # t6
     "interrupted_not_resumed_pct": 100 * 1 / 13,  # t8

@@ -9,7 +9,9 @@ five export rows, in seconds from 12:50:24:
     1432 ComSociale      304-324                                                  active  20
     1433 Handover        328-352                                                  active  24
 
-Two tasks are active 43-304 (1429, 1431) and 342-352 (1429, 1433): 271 s, the export's own
+1432 suspends 1429 and 1431 at 304: one interruption event, two suspensions (with 1430's,
+2 interruptions and 3 suspensions). Two tasks are active 43-304 (1429, 1431) and 342-352
+(1429, 1433): 271 s, the export's own
 "total overlapping time" of 1429. Nothing is idle, so the time-sliced shares sum to 1:
 Handover 369 - 7 - 20 = 342 s. Only 1431 starts while another task (1429) stays active.
 """
@@ -58,8 +60,10 @@ def test_session_336_by_hand(nurse_store):
     assert est(df, "share_task_time", "Handover") == pytest.approx(613 / 640)
     assert est(df, "share_time_sliced", "Handover") == pytest.approx(342 / SECONDS)
     assert est(df, "multitasking_pct") == pytest.approx(100 * 271 / SECONDS)
-    assert est(df, "interruptions_per_hour") == pytest.approx(3 / HOURS)
-    assert est(df, "task_switches_per_hour") == pytest.approx(3 / HOURS)
+    # 1432 suspends 1429 and 1431 at the same instant: one interruption, two suspensions
+    assert est(df, "interruptions_per_hour") == pytest.approx(2 / HOURS)
+    assert est(df, "suspensions_per_hour") == pytest.approx(3 / HOURS)
+    assert est(df, "task_switches_per_hour") == pytest.approx(2 / HOURS)
     assert est(df, "tasks_interrupted_pct") == pytest.approx(40.0)
     assert est(df, "tasks_interrupted_repeat_pct") == pytest.approx(20.0)
     assert est(df, "interrupted_not_resumed_pct") == 0.0

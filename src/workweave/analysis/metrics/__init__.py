@@ -22,6 +22,7 @@ from typing import Any
 
 import pandas as pd
 
+from workweave.analysis.metrics.budget import OVERLAP
 from workweave.analysis.metrics.compare import compare
 from workweave.analysis.metrics.docs import list_frame, registry_markdown
 from workweave.analysis.metrics.engine import GROUP_KEYS, Metrics, parse_assignments
@@ -148,6 +149,7 @@ def compute(
 __all__ = [
     "GROUP_KEYS",
     "METRICS",
+    "OVERLAP",
     "PARAMETERS",
     "REGISTRY",
     "Metric",

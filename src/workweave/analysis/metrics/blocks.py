@@ -9,8 +9,13 @@ UTC. No step loops over tasks: every block is a join, an aggregate or a window.
 Blocks, in order:
 
 ``S``   sessions in scope: grouping keys, window ``[s0, s1)``, ``obs_ms``, job plan and pay.
-``T``   tasks clipped to their session's window, with domain, job-plan code (``jp``),
+``T``   tasks clipped to their session's window (a blank category reads ``(uncoded)``,
+        `UNCODED`), with domain, job-plan code (``jp``),
         suspension counts, never-resumed flag, active time and first active instant.
+``XE``  interruption events from suspensions: the suspensions of one session that name the
+        same interrupting task (``by_key``) and start at the same instant are one event
+        (``n_susp`` the tasks it suspended); a suspension naming no interrupting task is an
+        event of its own (`workweave.domain.observation.Session.interruption_events`).
 ``P``   active pieces: each task's ``[start, end)`` minus the union of its suspensions
         (a per-task sweep over start/end and suspension boundaries with running sums),
         tasks without suspensions giving one piece.
@@ -37,6 +42,9 @@ Blocks, in order:
         task, which is clinical.
 ``TD``  dimension values of tasks ('with', 'how', 'where'): the active time of the tasks
         carrying each value, per session.
+``CB``  category bouts for the time budget: per session and category, the maximal
+        intervals covered by active pieces of the category (pieces that overlap or touch
+        merge): a running max of piece ends, a new bout where a piece starts after it.
 ``PC``, ``PSC``, ``WC``, ``TSK``  the same time summed per session and attribute, so that
         metrics scan small tables: active time of pieces by category/domain/job-plan code
         (``PC``); piece time and time-sliced piece time (``sliced`` = Σ len/k) by category,
@@ -52,6 +60,8 @@ Job-plan category codes: 1 DCC, 2 SPA, 3 ANR, 4 ED, 5 management.
 from __future__ import annotations
 
 PLAN_CODES: dict[str, int] = {"DCC": 1, "SPA": 2, "ANR": 3, "ED": 4, "management": 5}
+UNCODED = "(uncoded)"
+"""The category key of tasks recorded without a category."""
 
 SESSIONS = """
 CREATE OR REPLACE TEMP TABLE S AS
@@ -85,14 +95,17 @@ LEFT JOIN pay_in pay ON pay.participant = CAST(s.participant AS VARCHAR)
 TASKS = """
 CREATE TYPE cat_t AS ENUM (
     SELECT DISTINCT category FROM (
-        SELECT CAST(category AS VARCHAR) AS category FROM tasks_in UNION ALL SELECT ''
-    ) WHERE category IS NOT NULL ORDER BY 1
+        SELECT CASE WHEN trim(coalesce(CAST(category AS VARCHAR), '')) = '' THEN '(uncoded)'
+                    ELSE CAST(category AS VARCHAR) END AS category FROM tasks_in
+        UNION ALL SELECT '(uncoded)'
+    ) ORDER BY 1
 );
 CREATE TYPE dom_t AS ENUM ('clinical', 'managerial', 'professional', 'personal', 'other');
 
 CREATE OR REPLACE TEMP TABLE T0 AS
 SELECT t.task_id::BIGINT AS task_id, t.session_id::BIGINT AS session_id,
-       coalesce(CAST(t.category AS VARCHAR), '')::cat_t AS category,
+       (CASE WHEN trim(coalesce(CAST(t.category AS VARCHAR), '')) = '' THEN '(uncoded)'
+             ELSE CAST(t.category AS VARCHAR) END)::cat_t AS category,
        coalesce(c.domain, 'other')::dom_t AS domain, coalesce(c.jp, 0)::TINYINT AS jp,
        greatest(t.start_ms, S.s0)::BIGINT AS a0,
        greatest(least(t.known_end_ms, S.s1), greatest(t.start_ms, S.s0))::BIGINT AS b0,
@@ -106,10 +119,21 @@ LEFT JOIN cats_in c ON c.tpl = S.tpl AND c.category = CAST(t.category AS VARCHAR
 
 SUSPENSIONS = """
 CREATE OR REPLACE TEMP TABLE XN AS
-SELECT x.task_id::BIGINT AS task_id, count(*) AS n_susp, count(x.by_key) AS n_by,
+SELECT x.task_id::BIGINT AS task_id, count(*) AS n_susp,
        bool_or(x.end_ms IS NULL OR x.end_ms >= t.known_end) AS not_resumed
 FROM susp_in x JOIN T0 t ON t.task_id = x.task_id
 GROUP BY ALL;
+
+CREATE OR REPLACE TEMP TABLE XE AS
+SELECT t.session_id, CAST(x.by_key AS VARCHAR) AS by_key, x.start_ms::BIGINT AS at,
+       count(*) AS n_susp
+FROM susp_in x JOIN T0 t ON t.task_id = x.task_id
+WHERE x.by_key IS NOT NULL
+GROUP BY ALL
+UNION ALL
+SELECT t.session_id, NULL, x.start_ms::BIGINT, 1
+FROM susp_in x JOIN T0 t ON t.task_id = x.task_id
+WHERE x.by_key IS NULL;
 
 CREATE OR REPLACE TEMP TABLE XS AS
 SELECT x.task_id::BIGINT AS task_id,
@@ -149,7 +173,7 @@ FROM T0 ANTI JOIN st USING (task_id) WHERE b0 > a0
 TASKS_FULL = """
 CREATE OR REPLACE TEMP TABLE T AS
 SELECT t.task_id, t.session_id, t.category, t.domain, t.jp, t.a0, t.b0,
-       coalesce(x.n_susp, 0) AS n_susp, coalesce(x.n_by, 0) AS n_by,
+       coalesce(x.n_susp, 0) AS n_susp,
        coalesce(x.not_resumed, FALSE) AS not_resumed,
        CASE WHEN x.task_id IS NULL THEN (t.b0 - t.a0)::DOUBLE
             ELSE coalesce(p.active_ms, 0) END AS active_ms,
@@ -285,6 +309,27 @@ JOIN T t ON t.task_id = d.task_id
 GROUP BY ALL
 """
 
+BOUTS = """
+CREATE OR REPLACE TEMP TABLE CB AS
+WITH o AS (
+    SELECT session_id, category, a, b,
+           max(b) OVER (PARTITION BY session_id, category ORDER BY a, b
+                        ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS reach
+    FROM P
+),
+g AS (
+    SELECT session_id, category, a, b,
+           sum(CASE WHEN reach IS NULL OR a > reach THEN 1 ELSE 0 END)
+               OVER (PARTITION BY session_id, category ORDER BY a, b
+                     ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS bout
+    FROM o
+)
+SELECT session_id, category, (max(b) - min(a))::DOUBLE AS len
+FROM g GROUP BY session_id, category, bout
+"""
+"""``CB``: union bouts, the maximal intervals of each session covered by active pieces of one
+category (pieces that overlap or touch merge)."""
+
 CUBES = """
 CREATE OR REPLACE TEMP TABLE PC AS
 SELECT session_id, category, domain, jp, sum(len) AS len
@@ -334,9 +379,10 @@ ORDER: tuple[tuple[str, str], ...] = (
     ("FG", FOREGROUND),
     ("EP", EPISODES),
     ("TD", DIMENSIONS),
+    ("CB", BOUTS),
     ("CUBES", CUBES),
     ("EV", EVENTS),
 )
 """The blocks in the order they are built (each statement may create several tables)."""
 
-__all__ = ["ORDER", "PLAN_CODES"]
+__all__ = ["ORDER", "PLAN_CODES", "UNCODED"]

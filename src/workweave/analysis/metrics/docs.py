@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from workweave.analysis.metrics.blocks import PLAN_CODES
+from workweave.analysis.metrics.budget import DESCRIPTION
 from workweave.analysis.metrics.registry import (
     ELIGIBILITY,
     METRICS,
@@ -55,7 +56,17 @@ TERMS: dict[str, str] = {
     "Foreground task": "at each instant, the active task that started most recently (ties: the "
     "later recorded one).",
     "Domain": "each template category maps to clinical, managerial, professional, personal or "
-    "other; job-plan sessions are DCC (clinical), SPA, ANR, ED or management.",
+    "other; job-plan sessions are DCC (clinical), SPA, ANR, ED or management. The measures of "
+    "sections B and C read the domains: for a group whose sessions' templates map no category "
+    "to a domain other than 'other' (WOMBAT templates carry no domains) they are undefined, "
+    "flagged 'undefined: no category is mapped to a domain', never 0.",
+    "Uncoded task": "a task recorded without a category; its key is `(uncoded)`.",
+    "Interruption event": "one interruption, however many running tasks it suspends: the "
+    "suspensions of one session that name the same interrupting task and start at the same "
+    "instant are one event; a suspension that names no interrupting task is one event; an "
+    "interruption point event is one event. A **suspension** is one task suspended by an "
+    "interruption (WOMBAT's 'int task id N' groups): an interrupting task that suspends two "
+    "parallel tasks is one interruption event and two suspensions.",
     "Groups and filters": "`study`, `site`, `profession`, `band`, `participant`, `observer` "
     "(`(self)` for self-report), `session` (its key; a filter also matches the source's own "
     "session id), `mode`, `month` (of the session's start, in the site's time zone).",
@@ -116,6 +127,57 @@ def _metric_md(m: Metric) -> list[str]:
         lines.extend(["", f"Note: {m.notes}"])
     lines.append("")
     return lines
+
+
+def time_budget_markdown() -> list[str]:
+    """The "Time budget" section: what each column counts, and sum against union."""
+    return [
+        "## Time budget",
+        "",
+        "```",
+        "workweave metrics --time-budget [--by site] [--overlap sum|union] [--format json]",
+        "```",
+        "",
+        "```python",
+        "import workweave",
+        "study = workweave.open('demo')",
+        "study.time_budget(by=['site'], overlap='union')",
+        "```",
+        "",
+        "Per group and category, as BORIS reports it: "
+        + "; ".join(f"`{c}` {t}" for c, t in DESCRIPTION.items())
+        + "; beside them n participants, n sessions and observed hours of the group. "
+        "Durations are active time (a suspension is not part of a bout). Categories found in "
+        "the sessions in scope are listed for every group (0 bouts where absent).",
+        "",
+        "Two tasks of one category may run at once (a nurse giving two patients their "
+        "medication in parallel). `--overlap` says how they count:",
+        "",
+        "- **`sum`** (default): every task is one bout lasting its active time, and "
+        "overlapping tasks count in full. The percentage is `share_observed[c]` × 100, the "
+        "WOMBAT basis; the column can add up to more than 100 %.",
+        "- **`union`**: a bout is a maximal stretch of time during which at least one task of "
+        "the category is active; tasks of the category that overlap, or follow each other "
+        "without a gap, merge into one bout, and each instant counts once per category. "
+        "The percentage is the share of observed time with the category under way. A task "
+        "suspended by an interruption of another category splits into two bouts; a task "
+        "with no active time makes none.",
+        "",
+        "Worked example (one 60-minute session): task 1, `Terapia`, 10:00-10:20; task 2, "
+        "`Terapia`, 10:10-10:30 (in parallel with task 1 for 10 minutes); task 3, `Terapia`, "
+        "10:40-10:45.",
+        "",
+        "| overlap | bouts | total | mean | SD | % observed |",
+        "|---|---|---|---|---|---|",
+        "| `sum` | 3 (one per task) | 20 + 20 + 5 = 45 min | 15 min | 8.66 min | 75 % |",
+        "| `union` | 2 (10:00-10:30, 10:40-10:45) | 30 + 5 = 35 min | 17.5 min | 17.68 min "
+        "| 58.3 % |",
+        "",
+        "Use `sum` to compare with published WOMBAT figures and with `share_observed`; use "
+        "`union` for how much of the time a kind of work was going on, and for the length of "
+        "uninterrupted stretches of it.",
+        "",
+    ]
 
 
 def policy_markdown() -> list[str]:
@@ -204,11 +266,13 @@ def registry_markdown(payscale: PayScale) -> str:
         "- Every estimate comes with n participants, n sessions and observed hours (of the "
         "sessions the metric applies to); estimates from fewer than "
         f"{policy.FLAG_BELOW} participants are flagged, and undefined ones (zero "
-        "denominator) are flagged, never shown as 0.",
+        "denominator; measures by domain without a domain mapping, with that reason) are "
+        "flagged, never shown as 0.",
         "- Comparisons of two groups or periods (`--compare key=value --compare key=value`) "
         "give the difference with a bootstrap interval (participants in both groups are "
         "resampled together); no p-values.",
         "",
+        *time_budget_markdown(),
         *policy_markdown(),
         "## Cost basis",
         "",
@@ -256,4 +320,5 @@ __all__ = [
     "parameter_meaning",
     "policy_markdown",
     "registry_markdown",
+    "time_budget_markdown",
 ]

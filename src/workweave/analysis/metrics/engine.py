@@ -16,7 +16,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from workweave.analysis.metrics import blocks, stats
+from workweave.analysis.metrics import blocks, budget, stats
 from workweave.analysis.metrics.registry import (
     METRICS,
     PARAMETERS,
@@ -60,6 +60,9 @@ RESULT_COLUMNS: tuple[str, ...] = (
     "flag",
 )
 _NONE = "\x1fnone"  # stands for "no key" while matching keys in pandas
+NO_DOMAINS = "no category is mapped to a domain"
+"""Why a domain-based metric is undefined for a group whose sessions' templates map every
+category to 'other' (e.g. WOMBAT exports, whose templates carry no domains)."""
 HOUR = 3_600_000.0
 
 
@@ -407,6 +410,16 @@ class Metrics:
                 for jj in jjs:
                     q = columns[jj][0].quantile or 0.5
                     e.est[g, jj] = stats.quantile_sorted(vals, q) * e.scale[jj]
+        # domain-based metrics of groups without a domain mapping are undefined, not 0
+        mapped = np.zeros(n_groups, dtype=bool)
+        found = con.execute(
+            "SELECT DISTINCT SG.gid FROM SG JOIN S USING (session_id) "
+            "SEMI JOIN (SELECT tpl FROM cats_in WHERE domain <> 'other') c USING (tpl)"
+        ).fetchnumpy()["gid"]
+        mapped[np.asarray(found, dtype=np.int64)] = True
+        needs = np.array([m.needs_domains for m, _ in columns], dtype=bool)
+        e.no_domains = ~mapped[:, None] & needs[None, :]
+        e.est[e.no_domains] = np.nan
         return e
 
     def compute(
@@ -446,6 +459,8 @@ class Metrics:
                     w = stats.cluster_weights(stats.group_rng(seed, labels[g], c), len(pidx), B)
                     reps = e.replicates(g, c, cols_c, pidx, w)
                     lo[g, cols_c], hi[g, cols_c] = stats.percentile_interval(reps, confidence)
+        lo[e.no_domains] = np.nan
+        hi[e.no_domains] = np.nan
         out = pd.DataFrame(
             {k: np.repeat(groups[k].to_numpy(object), e.J) for k in group_by}
             | e.describe(n_groups)
@@ -458,15 +473,53 @@ class Metrics:
                 "observed_hours": e.obs[:, e.class_of].ravel() / HOUR,
             }
         )
-        out["flag"] = _flags(out["n_participants"].to_numpy(), e.est.ravel(), flag_below)
+        out["flag"] = _flags(
+            out["n_participants"].to_numpy(), e.est.ravel(), flag_below, e.no_domains.ravel()
+        )
         self.timings["bootstrap"] = time.perf_counter() - started
         if poisson:
             plo, phi = stats.poisson_interval(e.num_tot, e.den_cols / HOUR, confidence)
-            rate = e.count_rate[None, :]
+            rate = e.count_rate[None, :] & ~e.no_domains
             out["poisson_low"] = np.where(rate, plo, np.nan).ravel()
             out["poisson_high"] = np.where(rate, phi, np.nan).ravel()
         self._attrs(out, B, seed, confidence)
         out.attrs["by"] = list(group_by)
+        return out
+
+    def time_budget(
+        self, *, by: Sequence[str] | str | None = None, overlap: str = "sum"
+    ) -> pd.DataFrame:
+        """Per group and category: bouts, total, mean and SD duration (minutes) and % of
+        observed time (`workweave.analysis.metrics.budget`; ``overlap`` 'sum' or 'union')."""
+        if overlap not in budget.OVERLAP:
+            raise ValidationError(
+                f"unknown overlap '{overlap}' (choose from: {', '.join(budget.OVERLAP)})"
+            )
+        group_by = _check_by(by)
+        groups = self._groups_by(group_by)
+        raw = self.con.execute(budget.budget_sql(overlap)).df()
+        gid = raw["gid"].to_numpy(int)
+        obs = raw["obs"].to_numpy(float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            pct = np.where(obs > 0, 100.0 * raw["total"].to_numpy(float) / obs, np.nan)
+        out = pd.DataFrame(
+            {k: groups[k].to_numpy(object)[gid] for k in group_by}
+            | {
+                "category": raw["category"].astype(object).to_numpy(),
+                "bouts": raw["bouts"].to_numpy(int),
+                "total_min": raw["total"].to_numpy(float) / 60_000.0,
+                "mean_min": raw["mean"].to_numpy(float) / 60_000.0,
+                "sd_min": raw["sd"].to_numpy(float) / 60_000.0,
+                "pct_observed": pct,
+                "n_participants": raw["np"].to_numpy(int),
+                "n_sessions": raw["ns"].to_numpy(int),
+                "observed_hours": obs / HOUR,
+            }
+        )
+        out.attrs["by"] = list(group_by)
+        out.attrs["overlap"] = overlap
+        out.attrs["filter"] = dict(self.filter)
+        out.attrs["study"] = self.tables.study
         return out
 
     def compare(
@@ -491,6 +544,7 @@ class Metrics:
         self._groups_of([a, b])
         e = self._estimate(chosen, 2)
         diff = e.est[0] - e.est[1]
+        no_domains = e.no_domains[0] | e.no_domains[1]
         lo = np.full(e.J, np.nan)
         hi = np.full(e.J, np.nan)
         if B > 0:
@@ -529,7 +583,8 @@ class Metrics:
             }
         )
         fewest = np.minimum(e.n_part[0, cls], e.n_part[1, cls])
-        out["flag"] = _flags(fewest, diff, flag_below)
+        out.loc[no_domains, ["ci_low", "ci_high"]] = np.nan
+        out["flag"] = _flags(fewest, diff, flag_below, no_domains)
         self._attrs(out, B, seed, confidence)
         out.attrs["a"] = dict(a)
         out.attrs["b"] = dict(b)
@@ -587,6 +642,7 @@ class _Estimates:
         self.num_tot = np.zeros((n_groups, self.J))
         self.den_cols = np.zeros((n_groups, self.J))
         self.est = np.full((n_groups, self.J), np.nan)
+        self.no_domains = np.zeros((n_groups, self.J), dtype=bool)
         self.part_num = pd.DataFrame()
         self.part_den = pd.DataFrame()
         self.members: dict[tuple[int, str], np.ndarray] = {}
@@ -679,14 +735,23 @@ def _check_stats(B: int, confidence: float) -> None:
         raise ValidationError("confidence must be between 0 and 1")
 
 
-def _flags(n_participants: np.ndarray, estimate: np.ndarray, flag_below: int) -> np.ndarray:
-    """Each estimate's flag: from fewer than `flag_below` participants, undefined, both."""
+def _flags(
+    n_participants: np.ndarray,
+    estimate: np.ndarray,
+    flag_below: int,
+    no_domains: np.ndarray | None = None,
+) -> np.ndarray:
+    """Each estimate's flag: from fewer than `flag_below` participants, undefined (with the
+    reason when it is known: no domain mapping), both."""
     flags = np.full(len(estimate), "", dtype=object)
     few = np.asarray(n_participants) < flag_below
     undefined = np.isnan(np.asarray(estimate, dtype=float))
+    reason = np.full(len(estimate), "undefined", dtype=object)
+    if no_domains is not None:
+        reason[np.asarray(no_domains, dtype=bool)] = f"undefined: {NO_DOMAINS}"
     flags[few] = f"fewer than {flag_below} participants"
-    flags[undefined & few] = f"fewer than {flag_below} participants; undefined"
-    flags[undefined & ~few] = "undefined"
+    flags[undefined & few] = f"fewer than {flag_below} participants; " + reason[undefined & few]
+    flags[undefined & ~few] = reason[undefined & ~few]
     return flags
 
 

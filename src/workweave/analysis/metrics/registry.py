@@ -195,6 +195,13 @@ class Metric:
     blocks: tuple[str, ...] = field(default=(), compare=False)
 
     @property
+    def needs_domains(self) -> bool:
+        """Whether the metric reads the categories' domains (every measure of sections B and
+        C): undefined, not 0, when no category of the sessions' templates is mapped to a
+        domain other than 'other'."""
+        return self.section in ("B", "C")
+
+    @property
     def family(self) -> bool:
         return self.key is not None
 
@@ -374,18 +381,44 @@ METRICS: tuple[Metric, ...] = (
         section="A",
         label="Interruptions per hour",
         definition=(
-            "Interruptions ÷ observed hours; interruptions are the recorded suspensions of "
-            "tasks plus interruption point events."
+            "Interruption events ÷ observed hours. An interruption is one event however many "
+            "running tasks it suspends: the suspensions of one session that name the same "
+            "interrupting task and start at the same instant are one event; a suspension that "
+            "names no interrupting task is one event; each interruption point event is one "
+            "event."
         ),
         unit="per hour",
         denominator="observed hours",
         reference=REF_WOMBAT,
         kind="ratio",
         sql=(
-            "SELECT session_id, NULL AS key, sum(n) AS v FROM ("
-            "SELECT session_id, n_susp AS n FROM T UNION ALL "
-            "SELECT session_id, 1 FROM EV WHERE kind = 'interruption') GROUP BY ALL"
+            "SELECT session_id, NULL AS key, count(*) AS v FROM ("
+            "SELECT session_id FROM XE UNION ALL "
+            "SELECT session_id FROM EV WHERE kind = 'interruption') GROUP BY ALL"
         ),
+        den_sql=OBSERVED,
+        scale=HOUR,
+        count_rate=True,
+        notes=(
+            "Published interruption rates count events, not suspended tasks: an interrupting "
+            "task that suspends two parallel tasks is one interruption. suspensions_per_hour "
+            "counts the suspended tasks."
+        ),
+    ),
+    Metric(
+        id="suspensions_per_hour",
+        section="A",
+        label="Suspensions per hour",
+        definition=(
+            "Suspensions of tasks ÷ observed hours: each task an interruption suspends counts "
+            "once, so one interruption of two parallel tasks gives two suspensions. "
+            "Interruption point events suspend no task and do not count."
+        ),
+        unit="per hour",
+        denominator="observed hours",
+        reference=REF_WOMBAT,
+        kind="ratio",
+        sql="SELECT session_id, NULL AS key, sum(n_susp) AS v FROM T GROUP BY ALL",
         den_sql=OBSERVED,
         scale=HOUR,
         count_rate=True,
@@ -458,16 +491,26 @@ METRICS: tuple[Metric, ...] = (
         id="task_switches_per_hour",
         section="A",
         label="Task switches per hour",
-        definition="Suspensions of a task for an incoming task, per observed hour.",
+        definition=(
+            "Switches to an incoming task that suspends the running work, per observed hour: "
+            "one switch per interrupting task and instant, however many running tasks it "
+            "suspends (the interruption events that name their interrupting task)."
+        ),
         unit="per hour",
         denominator="observed hours",
         reference=REF_WALTER,
         kind="ratio",
-        sql="SELECT session_id, NULL AS key, sum(n_by) AS v FROM T GROUP BY ALL",
+        sql=(
+            "SELECT session_id, NULL AS key, count(*) AS v FROM XE "
+            "WHERE by_key IS NOT NULL GROUP BY ALL"
+        ),
         den_sql=OBSERVED,
         scale=HOUR,
         count_rate=True,
-        notes="A suspension counts when it names the task that caused it.",
+        notes=(
+            "A suspension counts when it names the task that caused it; suspensions that "
+            "name no task and interruption point events are not switches."
+        ),
     ),
     Metric(
         id="multitask_starts_per_hour",

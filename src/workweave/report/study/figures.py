@@ -297,8 +297,9 @@ def interruptions_section(ctx: StudyContext) -> None:
     s = ctx.doc.section("interruptions", "Interruptions and switching", new_page=False)
     s.add(
         Para(
-            "How often work was broken into: interruptions (a task suspended, or an "
-            "interruption recorded) and switches between clinical and managerial work in the "
+            "How often work was broken into: interruptions (one interrupting task at one "
+            "instant, however many running tasks it suspends, or an interruption recorded) "
+            "and switches between clinical and managerial work in the "
             "task in the foreground, per observed hour."
         )
     )

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from workweave.analysis.metrics import METRICS
-from workweave.analysis.metrics.engine import RESULT_COLUMNS
+from workweave.analysis.metrics.engine import NO_DOMAINS, RESULT_COLUMNS
 from workweave.domain.policy import FLAG_BELOW
 from workweave.report.document import Cell, Note, Para, Subhead, Table, md
 from workweave.report.estimates import BREAKDOWN_LABELS, OVERALL, fmt, key_label
@@ -26,13 +26,26 @@ def section(ctx: StudyContext) -> None:
                 "Every registry metric for the whole study and for each group, with its 95 % "
                 "confidence interval underneath. † marks an interval from fewer than "
                 f"{FLAG_BELOW} participants; — an estimate that is undefined (e.g. no "
-                "managerial time to divide by). Each table is also a CSV file beside this "
+                "managerial time to divide by); *undefined* a measure by domain when "
+                f"{NO_DOMAINS} (never shown as 0). Each table is also a CSV file beside this "
                 "report, with the numbers of participants, sessions and observed hours behind "
                 "every estimate."
             )
         )
     )
+    noted = False
     for b, df in ctx.breakdowns():
+        if not noted and df["flag"].astype(str).str.contains(NO_DOMAINS, regex=False).any():
+            s.add(
+                Note(
+                    f"The measures by domain (sections B and C) are undefined: {NO_DOMAINS}. "
+                    "The study's template gives every category the domain 'other'; map its "
+                    "categories to clinical, managerial... in the template (or with --domain "
+                    "CATEGORY=domain) to compute them.",
+                    "missing",
+                )
+            )
+            noted = True
         label = "the whole study" if b == "study" else f"by {BREAKDOWN_LABELS.get(b, b)}"
         n_part = _participants_per_group(df)
         visible = [g for g, n in n_part.items() if n >= ctx.suppress_below]
@@ -151,10 +164,13 @@ def _metric_table(
             hi = None if pd.isna(x.ci_high) else float(x.ci_high)
             ci = f"{fmt(lo, unit)} to {fmt(hi, unit)}" if lo is not None and hi is not None else ""
             flagged = est is not None and 0 < int(x.n_participants) < FLAG_BELOW
+            text = fmt(est, unit)
+            if est is None and NO_DOMAINS in str(x.flag):
+                text = "undefined"
             if single:
                 row.extend(
                     [
-                        Cell(fmt(est, unit), flag=flagged),
+                        Cell(text, flag=flagged),
                         Cell(ci),
                         Cell(f"{int(x.n_participants)}"),
                         Cell(f"{int(x.n_sessions)}"),
@@ -162,7 +178,7 @@ def _metric_table(
                     ]
                 )
             else:
-                row.append(Cell(fmt(est, unit), ci, flagged))
+                row.append(Cell(text, ci, flagged))
         rows.append(row)
     if single:
         return Table(

@@ -1,0 +1,78 @@
+"""The time budget: per category, its bouts, their total, mean and SD duration, and the share
+of observed time (the table BORIS users know as the "time budget").
+
+Two ways to count overlapping tasks of one category are offered, because they answer
+different questions:
+
+``sum``    every task is one bout lasting its active time; two tasks of the category running
+           at once both count in full (the basis of ``share_observed``, so the percentages
+           equal it and can add up past 100 %).
+``union``  a bout is a maximal stretch of time during which at least one task of the
+           category is active (tasks of the category that overlap or follow each other
+           without a gap merge into one bout); each instant counts once per category.
+
+Both read the blocks of `workweave.analysis.metrics.blocks`: ``T`` (tasks with their active
+time) and ``CB`` (the union bouts of each category per session).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+OVERLAP: tuple[str, ...] = ("sum", "union")
+Overlap = Literal["sum", "union"]
+
+COLUMNS: tuple[str, ...] = (
+    "category",
+    "bouts",
+    "total_min",
+    "mean_min",
+    "sd_min",
+    "pct_observed",
+    "n_participants",
+    "n_sessions",
+    "observed_hours",
+)
+"""The columns of a time budget after the grouping keys."""
+
+DESCRIPTION: dict[str, str] = {
+    "bouts": "number of bouts (sum: tasks; union: maximal stretches with a task of the "
+    "category active)",
+    "total_min": "Σ bout durations, minutes",
+    "mean_min": "mean bout duration, minutes",
+    "sd_min": "sample standard deviation of bout durations (n − 1), minutes; undefined for "
+    "fewer than two bouts",
+    "pct_observed": "total ÷ observed time O of the group × 100",
+}
+
+ITEMS: dict[str, str] = {
+    "sum": "SELECT session_id, CAST(category AS VARCHAR) AS category, active_ms AS len FROM T",
+    "union": "SELECT session_id, CAST(category AS VARCHAR) AS category, len FROM CB",
+}
+
+
+def budget_sql(overlap: str) -> str:
+    """Per group (``SG``) and category found in scope: bouts, total, mean, SD (ms) and the
+    group's observed time; categories without bouts in a group give 0 bouts."""
+    return f"""
+    WITH i AS ({ITEMS[overlap]}),
+    agg AS (
+        SELECT SG.gid, i.category, count(*) AS bouts, sum(i.len) AS total,
+               avg(i.len) AS mean, stddev_samp(i.len) AS sd
+        FROM i JOIN SG USING (session_id) GROUP BY ALL
+    ),
+    cats AS (SELECT DISTINCT i.category FROM i SEMI JOIN SG USING (session_id)),
+    grp AS (
+        SELECT SG.gid, count(DISTINCT S.participant) AS np, count(*) AS ns,
+               sum(SG.obs_ms) AS obs
+        FROM SG JOIN S USING (session_id) GROUP BY ALL
+    )
+    SELECT grp.gid, cats.category, coalesce(agg.bouts, 0) AS bouts,
+           coalesce(agg.total, 0) AS total, agg.mean, agg.sd, grp.obs, grp.np, grp.ns
+    FROM grp CROSS JOIN cats
+    LEFT JOIN agg ON agg.gid = grp.gid AND agg.category = cats.category
+    ORDER BY grp.gid, cats.category
+    """
+
+
+__all__ = ["COLUMNS", "DESCRIPTION", "OVERLAP", "Overlap", "budget_sql"]
