@@ -176,12 +176,14 @@ def create_demo_workspace(
     return store, sid, counts
 
 
-def summary(store: Store, study_id: int) -> dict[str, Any]:
+def summary(store: Store, study_id: int, *, observers: str | None = None) -> dict[str, Any]:
+    """Sessions, tasks, observed hours and interruptions, overall and by site, participant and
+    observer; co-observed sessions counted once unless ``observers='all'``."""
     # Arrow tables: the summary only scans them, and reading is several times faster
     frames = store.analytic.arrow(("sessions", "tasks", "suspensions", "point_events"), study_id)
     study = store.studies.get(study_id)
     out = {"study": study.name, "title": study.title, "synthetic": study.synthetic}
-    out.update(summarise(frames))
+    out.update(summarise(frames, observers=observers))
     return out
 
 
