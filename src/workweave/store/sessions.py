@@ -137,6 +137,7 @@ class SessionRepository(Repository):
         problems: list[Problem] = []
         rows: list[dict[str, Any]] = []
         todo: list[Session] = []
+        carried: dict[str, str | None] = {}  # a replaced session keeps its stored role
         for s in sessions:
             fp = fingerprint(s)
             if s.key in stored:
@@ -164,6 +165,7 @@ class SessionRepository(Repository):
                     continue
                 conn.execute(delete(S.sessions).where(S.sessions.c.id == sid))
                 counts.sessions_replaced += 1
+                carried[s.key] = stored_roles[s.key]
             else:
                 counts.sessions_added += 1
             for what, code, known in (
@@ -199,7 +201,9 @@ class SessionRepository(Repository):
                     clock_skew_s=s.clock_skew_seconds,
                     attributes=json.dumps(dict(s.attributes), ensure_ascii=False),
                     fingerprint=fp,
-                    observer_role=s.observer_role,
+                    observer_role=(
+                        s.observer_role if s.observer_role is not None else carried.get(s.key)
+                    ),
                 )
             )
             todo.append(s)
