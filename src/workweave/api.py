@@ -76,8 +76,10 @@ class StudyData:
     def job_plans(self) -> Any:
         return self.table("job_plans")
 
-    def summary(self) -> dict[str, Any]:
-        return svc.summary(self.store, self.study_id)
+    def summary(self, observers: str = "primary") -> dict[str, Any]:
+        """Sessions, tasks, observed hours and interruptions, overall and by group.
+        observers: 'primary' (one record per co-observation group) or 'all'."""
+        return svc.summary(self.store, self.study_id, observers=observers)
 
     def metrics(
         self,
@@ -86,6 +88,7 @@ class StudyData:
         metric: list[str] | str | None = None,
         seed: int | None = None,
         B: int = 2000,
+        observers: str = "primary",
         **options: Any,
     ) -> Any:
         """Registry metrics as a tidy table: one row per group × metric (× key) with estimate,
@@ -93,13 +96,24 @@ class StudyData:
 
         by: study, site, profession, band, participant, observer, session, mode, month.
         filter: {key: value or [values]}. metric: ids (default: all; see
-        ``workweave.analysis.metrics.REGISTRY``). seed, B: the cluster bootstrap. Other
+        ``workweave.analysis.metrics.REGISTRY``). seed, B: the cluster bootstrap. observers:
+        'primary' (default: sessions several observers recorded at once count once, see
+        ``workweave.analysis.coobservation``) or 'all' (every record). Other
         options (poisson, confidence, params, domains, flag_below, payscale) go to
         ``workweave.services.metrics.compute``.
         """
         from workweave.services.metrics import compute
 
-        df = compute(self, by=by, filter=filter, metrics=metric, seed=seed, B=B, **options)
+        df = compute(
+            self,
+            by=by,
+            filter=filter,
+            metrics=metric,
+            seed=seed,
+            B=B,
+            observers=observers,
+            **options,
+        )
         if self.backend == "polars":
             import polars as pl
 

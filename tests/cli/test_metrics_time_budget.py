@@ -7,8 +7,9 @@ import json
 import pytest
 from typer.testing import CliRunner
 
+from tests.analysis.metrics.paper import paper_participants, paper_sessions
 from tests.conftest import wombat_files
-from tests.metrics_support import paper_participants, paper_sessions, write_store
+from tests.factories import drawn_study as write_store
 from workweave.cli import app
 from workweave.domain import Study
 from workweave.store import Store

@@ -46,7 +46,7 @@ def large() -> tuple[SimulatedStudy, list[Session]]:
 
 
 def is_second_observer(s: Session) -> bool:
-    return dict(s.attributes).get("observer_role") == "second"
+    return s.observer_role == "second"
 
 
 # --- one session at a time ----------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from tests.metrics_support import paper_participants, paper_sessions
+from tests.analysis.metrics.paper import paper_participants, paper_sessions
 from workweave.domain import Category, Observer, Site, Study, Template
 from workweave.store import Store
 from workweave.web.headline import headline

@@ -3,7 +3,12 @@ and observer. Observed time is the sum of session lengths (an incomplete session
 the last instant recorded in it); interruptions are interruption events as counted by the
 metric `interruptions_per_hour` (one interrupting task at one instant is one event however many
 tasks it suspends; interruption point events count one each), and suspensions the suspended
-tasks (rates and every other measure come from the metric registry: `workweave metrics`)."""
+tasks (rates and every other measure come from the metric registry: `workweave metrics`).
+
+Co-observed sessions (`workweave.analysis.coobservation`) are counted once by default
+(``observers="primary"``: one record per co-observation group, as the metrics count them);
+``observers="all"`` counts every record. Either way the totals say how many hours are distinct
+observation and how many more were recorded by second observers of the same time."""
 
 from __future__ import annotations
 
@@ -12,6 +17,8 @@ from typing import Any
 
 import duckdb
 import pandas as pd
+
+from workweave.analysis import coobservation
 
 GROUPS = ("site", "participant", "observer")
 
@@ -48,15 +55,36 @@ GROUP BY ALL ORDER BY 1
 """
 
 
-def summarise(frames: Mapping[str, Any]) -> dict[str, Any]:
+def summarise(frames: Mapping[str, Any], *, observers: str | None = None) -> dict[str, Any]:
     """Totals and per-group rows from the canonical tables (sessions, tasks, suspensions,
-    point_events)."""
+    point_events), counting co-observed sessions as ``observers`` says ('primary' or 'all')."""
+    observers = coobservation.check_observers(observers)
+    sessions = coobservation.to_pandas(frames["sessions"])
+    groups = coobservation.groups(sessions)
+    hours = (
+        sessions["known_end_ms"].astype("float64") - sessions["start_ms"].astype("float64")
+    ).clip(lower=0).to_numpy() / 3_600_000.0
+    counted = groups["counted"].to_numpy(dtype=bool)
+    in_group = groups["group_size"].to_numpy() > 1
     con = duckdb.connect()
-    for name in ("sessions", "tasks", "suspensions", "point_events"):
+    for name in ("tasks", "suspensions", "point_events"):
         con.register(name, frames[name])
-    out: dict[str, Any] = {}
+    con.register(
+        "sessions", sessions[counted].reset_index(drop=True) if observers == "primary" else sessions
+    )
+    out: dict[str, Any] = {"observers": observers}
     total = con.execute(_SQL.format(key="'all'")).df()
     out["total"] = _rows(total)[0] if len(total) else _rows(_empty())[0]
+    out["total"].update(
+        {
+            "distinct_observed_hours": round(float(hours[counted].sum()), 4),
+            "co_observed_hours": round(float(hours[~counted].sum()), 4),
+            "observed_hours_all": round(float(hours.sum()), 4),
+            "sessions_all": len(sessions),
+            "co_observation_groups": int(groups.loc[in_group, "group_id"].nunique()),
+            "co_observed_sessions": int(in_group.sum()),
+        }
+    )
     for g in GROUPS:
         out[f"by_{g}"] = _rows(con.execute(_SQL.format(key=f"s.{g}")).df())
     con.close()

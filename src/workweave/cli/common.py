@@ -40,6 +40,15 @@ StudyOpt = Annotated[
     typer.Option("--study", help="Study name, when the store holds several.", show_default=False),
 ]
 
+ObserversOpt = Annotated[
+    str,
+    typer.Option(
+        "--observers",
+        help="Co-observed sessions: 'primary' counts one record per co-observation group "
+        "(the primary observer's, else the earliest stored), 'all' every record.",
+    ),
+]
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 

@@ -36,6 +36,24 @@ def import_wombat(
     template_name: Annotated[
         str | None, typer.Option(help="Name for the template built from the header.")
     ] = None,
+    primary_observer: Annotated[
+        str | None,
+        typer.Option(
+            "--primary-observer",
+            help="Observer code whose sessions are the primary record when several observers "
+            "shadowed the same person at once.",
+            show_default=False,
+        ),
+    ] = None,
+    roles: Annotated[
+        Path | None,
+        typer.Option(
+            "--roles",
+            help="CSV of observer roles: role (primary or second) and observer or session "
+            "(the export's session id); wins over --primary-observer.",
+            show_default=False,
+        ),
+    ] = None,
     store: StoreOpt = None,
     study: StudyOpt = None,
 ) -> None:
@@ -49,6 +67,8 @@ def import_wombat(
         replace=replace,
         profession=profession,
         template_name=template_name,
+        primary_observer=primary_observer,
+        roles=roles,
     )
     c = res.counts
     out.print(
@@ -56,6 +76,8 @@ def import_wombat(
         f"stored {c.sessions_added} new sessions ({c.tasks_added} tasks), "
         f"{c.sessions_unchanged} unchanged, {c.sessions_replaced} replaced"
     )
+    if c.roles_set:
+        out.print(f"observer role set on {c.roles_set} session(s) already stored")
     out.print(f"template(s): {', '.join(res.templates)}")
     out.print(
         f"interruptions: {res.interruptions_in_files} events ({res.suspensions_in_files} "

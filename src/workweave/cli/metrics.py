@@ -22,7 +22,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from workweave.analysis import metrics as M
-from workweave.cli.common import StoreOpt, StudyOpt, err, friendly, open_study
+from workweave.analysis.coobservation import check_observers
+from workweave.cli.common import ObserversOpt, StoreOpt, StudyOpt, err, friendly, open_study
 from workweave.domain.errors import ValidationError
 from workweave.services import metrics as metrics_service
 
@@ -117,6 +118,7 @@ def metrics(
         ),
     ] = "sum",
     list_: Annotated[bool, typer.Option("--list", help="List the metric registry.")] = False,
+    observers: ObserversOpt = "primary",
     store: StoreOpt = None,
     study: StudyOpt = None,
 ) -> None:
@@ -138,10 +140,11 @@ def metrics(
         raise ValidationError(
             f"unknown --overlap '{overlap}' (choose from: {', '.join(M.OVERLAP)})"
         )
+    check_observers(observers)
     st, sid, _ = open_study(store, study)
     try:
         engine = metrics_service.prepare(
-            st, study_id=sid, filter=filters, params=params, domains=domains
+            st, study_id=sid, filter=filters, params=params, domains=domains, observers=observers
         )
         try:
             if time_budget:
@@ -202,6 +205,7 @@ def to_json(df: pd.DataFrame) -> dict[str, Any]:
         "study": df.attrs.get("study"),
         "by": by,
         "filter": df.attrs.get("filter", {}),
+        "observers": df.attrs.get("observers"),
         "parameters": df.attrs.get("parameters", {}),
         "payscale": df.attrs.get("payscale", {}),
         "bootstrap": df.attrs.get("bootstrap", {}),
@@ -221,6 +225,7 @@ def _compare_json(df: pd.DataFrame) -> dict[str, Any]:
         "study": df.attrs.get("study"),
         "a": df.attrs.get("a"),
         "b": df.attrs.get("b"),
+        "observers": df.attrs.get("observers"),
         "parameters": df.attrs.get("parameters", {}),
         "bootstrap": df.attrs.get("bootstrap", {}),
         "metrics": metrics,
@@ -416,7 +421,12 @@ def _footer(df: pd.DataFrame) -> None:
     err.print(
         f"intervals: cluster bootstrap over participants, B={boot.get('B')}"
         + (f", seed {seed}" if seed is not None else " (no --seed: intervals vary run to run)")
-        + f"; pay scale: {pay.get('title', '')}",
+        + f"; pay scale: {pay.get('title', '')}"
+        + (
+            "; co-observed sessions counted once (--observers all: every record)"
+            if df.attrs.get("observers") == "primary"
+            else "; every record of co-observed sessions counted"
+        ),
         highlight=False,
     )
 

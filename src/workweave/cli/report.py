@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.console import Console
 
-from workweave.cli.common import StoreOpt, StudyOpt, friendly, open_study
+from workweave.cli.common import ObserversOpt, StoreOpt, StudyOpt, friendly, open_study
 from workweave.domain.errors import ValidationError
 
 if TYPE_CHECKING:
@@ -74,6 +74,7 @@ def report_study(
     ] = 3,
     seed: SeedOpt = None,
     bootstrap: BootOpt = None,
+    observers: ObserversOpt = "primary",
     store: StoreOpt = None,
     study: StudyOpt = None,
 ) -> None:
@@ -83,7 +84,14 @@ def report_study(
     groups = tuple(g.strip() for g in by.split(",") if g.strip())
     if not groups:
         raise ValidationError("--by needs at least one breakdown (e.g. site,profession)")
-    options = _options(by=groups, pdf=pdf, suppress_below=min_participants, seed=seed, B=bootstrap)
+    options = _options(
+        by=groups,
+        pdf=pdf,
+        suppress_below=min_participants,
+        seed=seed,
+        B=bootstrap,
+        observers=observers,
+    )
     st, sid, _ = open_study(store, study)
     with _Steps("building the study report") as steps:
         path = study_report(st, sid, options, progress=steps).write(out_dir, progress=steps).html
@@ -98,13 +106,14 @@ def report_participant(
     pdf: PdfOpt = False,
     seed: SeedOpt = None,
     bootstrap: BootOpt = None,
+    observers: ObserversOpt = "primary",
     store: StoreOpt = None,
     study: StudyOpt = None,
 ) -> None:
     """Build one participant's personal feedback report."""
     from workweave.report import participant_report
 
-    options = _options(pdf=pdf, seed=seed, B=bootstrap)
+    options = _options(pdf=pdf, seed=seed, B=bootstrap, observers=observers)
     st, sid, _ = open_study(store, study)
     with _Steps(f"building the report for {code}") as steps:
         report = participant_report(st, sid, code, options, progress=steps)

@@ -11,7 +11,8 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from workweave.cli.common import StoreOpt, StudyOpt, friendly, open_study, out
+from workweave.analysis.coobservation import check_observers
+from workweave.cli.common import ObserversOpt, StoreOpt, StudyOpt, friendly, open_study, out
 from workweave.domain.errors import NotFoundError, ValidationError
 from workweave.domain.policy import DEFAULT_TIMEZONE
 from workweave.io.templates import builtin_template, builtin_template_names, read_template
@@ -123,12 +124,14 @@ def summary(
         list[str] | None,
         typer.Option(help="Breakdowns to show: site, participant, observer (repeatable)."),
     ] = None,
+    observers: ObserversOpt = "primary",
     store: StoreOpt = None,
     study: StudyOpt = None,
 ) -> None:
     """Sessions, tasks, observed hours and interruptions, overall and by group."""
+    check_observers(observers)
     st, sid, _ = open_study(store, study)
-    data = svc.summary(st, sid)
+    data = svc.summary(st, sid, observers=observers)
     if as_json:
         sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
         return
@@ -148,6 +151,7 @@ def print_summary(data: dict[str, Any], groups: tuple[str, ...]) -> None:
         f"{tot['observed_hours']:.1f} observed hours, {tot['interruptions']} interruptions "
         f"({tot.get('suspensions', 0)} suspended tasks)"
     )
+    out.print(observed_line(data), highlight=False)
     for g in groups:
         t = Table(g, "sessions", "tasks", "observed h", "interruptions", title=f"by {g}")
         for r in data[f"by_{g}"]:
@@ -162,4 +166,24 @@ def print_summary(data: dict[str, Any], groups: tuple[str, ...]) -> None:
     out.print("rates, shares and every other measure, with CIs: workweave metrics --by site")
 
 
-__all__ = ["init", "print_summary", "summary", "template_app"]
+def observed_line(data: dict[str, Any]) -> str:
+    """Distinct and co-observed hours, and what the counts above include."""
+    tot = data["total"]
+    line = f"observed: {tot.get('distinct_observed_hours', tot['observed_hours']):.1f} h distinct"
+    if tot.get("co_observation_groups"):
+        line += (
+            f"; {tot['co_observed_hours']:.1f} h more by second observers "
+            f"({tot['co_observation_groups']} co-observation groups of "
+            f"{tot['co_observed_sessions']} sessions)"
+        )
+        if data.get("observers") == "all":
+            line += "; counts above include every record (--observers all)"
+        else:
+            line += (
+                f"; counts above use one record per group ({tot['sessions_all']} sessions "
+                "with --observers all)"
+            )
+    return line
+
+
+__all__ = ["init", "observed_line", "print_summary", "summary", "template_app"]

@@ -3,6 +3,7 @@
 from workweave.domain.errors import NotFoundError, Problem, ValidationError, WorkweaveError
 from workweave.domain.observation import (
     MODES,
+    OBSERVER_ROLES,
     Note,
     ParallelLink,
     PointEvent,
@@ -37,6 +38,7 @@ __all__ = [
     "DOMAINS",
     "JOB_PLAN_CATEGORIES",
     "MODES",
+    "OBSERVER_ROLES",
     "PROFESSIONS",
     "WEEKDAYS",
     "Category",

@@ -15,6 +15,10 @@ from workweave.domain.errors import ValidationError
 from workweave.domain.policy import DEFAULT_TIMEZONE
 
 MODES: tuple[str, ...] = ("shadowing", "self-report", "imported")
+OBSERVER_ROLES: tuple[str, ...] = ("primary", "second")
+"""An observer's role in a session: ``primary`` (the record rates and shares count when
+several observers watched the same person at once) or ``second`` (an extra observer, for
+reliability). None: not recorded."""
 POINT_EVENT_KINDS: tuple[str, ...] = ("interruption", "demand")
 
 
@@ -223,10 +227,16 @@ class Session:
     notes: tuple[Note, ...] = ()
     clock_skew_seconds: float | None = None
     attributes: tuple[tuple[str, str], ...] = field(default=())
+    observer_role: str | None = None  # one of OBSERVER_ROLES; None: not recorded
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
             raise ValidationError(f"session mode '{self.mode}' is not one of {', '.join(MODES)}")
+        if self.observer_role is not None and self.observer_role not in OBSERVER_ROLES:
+            raise ValidationError(
+                f"session {self.key}: observer role '{self.observer_role}' is not one of "
+                f"{', '.join(OBSERVER_ROLES)}"
+            )
         object.__setattr__(self, "start", utc(self.start))
         if self.end is not None:
             object.__setattr__(self, "end", utc(self.end))

@@ -57,11 +57,13 @@ class Estimates:
         seed: int,
         B: int,
         progress: Progress | None = None,
+        observers: str | None = None,
     ) -> None:
         self.seed = int(seed)
         self.B = int(B)
         self._progress = progress
-        self._engine = metrics_service.prepare(store, study_id=study_id)
+        self.observers = observers
+        self._engine = metrics_service.prepare(store, study_id=study_id, observers=observers)
         self._cache: dict[str, pd.DataFrame] = {}
 
     def close(self) -> None:

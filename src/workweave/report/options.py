@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from workweave.analysis.coobservation import DEFAULT_OBSERVERS, OBSERVERS
 from workweave.domain.errors import Problem, ValidationError
 from workweave.domain.policy import BOOTSTRAP_REPLICATES, SUPPRESS_BELOW
 
@@ -36,6 +37,9 @@ class ReportOptions:
     - `suppress_below`: the small-number rule: a group (or a study-wide figure in a personal
       report) resting on fewer participants than this is not shown.
     - `seed`, `B`: the cluster bootstrap's seed and number of replicates (0: no intervals).
+    - `observers`: co-observed sessions counted once (``primary``: one record per
+      co-observation group, as `workweave.analysis.coobservation` chooses it) or every record
+      (``all``).
     - `pdf`: also print the report to PDF when it is written (checked before the build).
     - `csv_href`: the link shown for each CSV table (default: the file name, for files
       written beside the report; return None to show no link, e.g. when serving the page).
@@ -46,6 +50,7 @@ class ReportOptions:
     seed: int = DEFAULT_SEED
     B: int = BOOTSTRAP_REPLICATES
     pdf: bool = False
+    observers: str = DEFAULT_OBSERVERS
     csv_href: CsvHref | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
@@ -62,6 +67,10 @@ class ReportOptions:
         )
         problems += _whole("seed", self.seed, 0, "the bootstrap's seed")
         problems += _whole("B", self.B, 0, "bootstrap replicates; 0 gives no intervals")
+        if self.observers not in OBSERVERS:
+            problems.append(
+                f"observers must be one of {', '.join(OBSERVERS)}, not {self.observers!r}"[:300]
+            )
         if not isinstance(self.pdf, bool):
             problems.append(f"pdf must be True or False, not {self.pdf!r}")
         if self.csv_href is not None and not callable(self.csv_href):

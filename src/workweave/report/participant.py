@@ -203,7 +203,9 @@ def participant_report(
         ),
     )
     report = Report(doc, f"{slug(info.name)}-{slug(participant_code)}-report", options=opts)
-    with Estimates(store, study_id, seed=opts.seed, B=opts.B, progress=say) as est:
+    with Estimates(
+        store, study_id, seed=opts.seed, B=opts.B, progress=say, observers=opts.observers
+    ) as est:
         you_df = est.table("participant")
         you_df = you_df[you_df["participant"].astype(str) == participant_code].copy()
         you_df["group"] = YOU
@@ -292,7 +294,11 @@ def _intro(doc: Document, ctx: _Ctx, store: Store, study_id: int) -> None:
             )
         )
     row = next(
-        (r for r in svc.summary(store, study_id)["by_participant"] if r["group"] == p.code),
+        (
+            r
+            for r in svc.summary(store, study_id, observers=ctx.est.observers)["by_participant"]
+            if r["group"] == p.code
+        ),
         None,
     )
     days = {k[1] for k in days_of(ctx.sessions)}

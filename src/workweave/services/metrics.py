@@ -44,11 +44,13 @@ def prepare(
     domains: Mapping[str, str] | None = None,
     payscale: PayScale | None = None,
     threads: int | None = None,
+    observers: str | None = None,
 ) -> Metrics:
     """A study's tables loaded and prepared for several computations (``.compute``,
     ``.compare``; close it when done). ``source``: a Store (with ``study_id`` or ``study``),
     an opened study, a `Tables` or a mapping of DataFrames. ``payscale`` overrides the one
-    the ``payscale`` parameter names."""
+    the ``payscale`` parameter names. ``observers``: 'primary' (default: one record per
+    co-observation group) or 'all' (``workweave.analysis.coobservation``)."""
     return Metrics(
         engine.tables_of(source, study_id=study_id, study=study),
         payscale=payscale if payscale is not None else payscale_for(params),
@@ -57,6 +59,7 @@ def prepare(
         params=params,
         domains=domains,
         threads=threads,
+        observers=observers,
     )
 
 
@@ -76,9 +79,11 @@ def compute(
     domains: Mapping[str, str] | None = None,
     flag_below: int = FLAG_BELOW,
     payscale: PayScale | None = None,
+    observers: str | None = None,
 ) -> pd.DataFrame:
     """Registry metrics of a study, grouped and filtered, with cluster-bootstrap intervals
-    (see ``workweave.analysis.metrics.compute`` for the arguments)."""
+    (see ``workweave.analysis.metrics.compute`` for the arguments; ``observers``: 'primary',
+    the default, counts one record per co-observation group, 'all' every record)."""
     options: dict[str, Any] = {
         "by": by,
         "metrics": metrics,
@@ -89,7 +94,9 @@ def compute(
         "flag_below": flag_below,
     }
     if isinstance(source, Metrics):
-        return engine.compute(source, filter=filter, params=params, domains=domains, **options)
+        return engine.compute(
+            source, filter=filter, params=params, domains=domains, observers=observers, **options
+        )
     return engine.compute(
         source,
         payscale=payscale if payscale is not None else payscale_for(params),
@@ -99,6 +106,7 @@ def compute(
         filter=filter,
         params=params,
         domains=domains,
+        observers=observers,
         **options,
     )
 
@@ -118,6 +126,7 @@ def compare(
     domains: Mapping[str, str] | None = None,
     flag_below: int = FLAG_BELOW,
     payscale: PayScale | None = None,
+    observers: str | None = None,
 ) -> pd.DataFrame:
     """Metrics of group `a` minus group `b`, with a cluster-bootstrap interval of the
     difference (see ``workweave.analysis.metrics.compare``)."""
@@ -140,6 +149,7 @@ def compare(
         study=study,
         params=params,
         domains=domains,
+        observers=observers,
         **options,
     )
 

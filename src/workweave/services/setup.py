@@ -272,6 +272,12 @@ def load_session(store: Store, study_id: int, key: str) -> Session:
     return found[0]
 
 
+def set_observer_role(store: Store, study_id: int, key: str, role: str | None) -> None:
+    """Record which observer's record a session is: 'primary', 'second' or not recorded
+    (None or ''). Rates and shares count the primary record of co-observed sessions."""
+    store.sessions.set_observer_role(study_id, key, role or None)
+
+
 def template_of(store: Store, session: Session) -> Template | None:
     if session.template:
         name, _, version = session.template.rpartition("@")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +15,7 @@ from workweave.domain.policy import DEFAULT_TIMEZONE
 from workweave.domain.study import Study
 from workweave.domain.template import Template
 from workweave.io.jobplan import read_job_plans
+from workweave.io.roles import RoleMap, read_roles
 from workweave.io.templates import DEFAULT_TEMPLATE, builtin_template
 from workweave.io.wombat import WombatExport, read_many
 from workweave.store import Store, WriteCounts
@@ -71,11 +72,20 @@ def import_wombat(
     replace: bool = False,
     profession: str | None = None,
     template_name: str | None = None,
+    primary_observer: str | None = None,
+    roles: str | Path | None = None,
 ) -> ImportResult:
-    """Import WOMBAT exports: all of them in one transaction, or none if any file is bad."""
+    """Import WOMBAT exports: all of them in one transaction, or none if any file is bad.
+
+    Observer roles (which record of a co-observed session rates count): ``primary_observer``
+    names the observer whose sessions are ``primary``; ``roles`` is a role mapping file
+    (`workweave.io.roles`) by observer or by session id, which wins over it. Sessions already
+    stored take the roles given (a role is not part of a session's content)."""
+    role_map = read_roles(roles) if roles is not None else None
     exports: list[WombatExport] = read_many(
         paths, timezone=timezone, profession=profession, template_name=template_name
     )
+    warnings = _assign_roles(exports, primary_observer, role_map)
     counts = WriteCounts()
     templates: dict[str, Template] = {}
     for e in exports:
@@ -97,9 +107,39 @@ def import_wombat(
         interruptions_in_files=sum(e.interruption_count for e in exports),
         suspensions_in_files=sum(e.suspension_count for e in exports),
         time_mismatches=[m for e in exports for m in e.time_mismatches()],
-        warnings=[w for e in exports for w in e.warnings],
+        warnings=[w for e in exports for w in e.warnings] + warnings,
         templates=sorted(templates),
     )
+
+
+def _assign_roles(
+    exports: list[WombatExport], primary: str | None, role_map: RoleMap | None
+) -> list[str]:
+    """Set the observer role of the exports' sessions; warnings for codes no file holds."""
+    if primary is None and role_map is None:
+        return []
+    observers = {s.observer for e in exports for s in e.sessions if s.observer}
+    source_ids = {s.source_id for e in exports for s in e.sessions if s.source_id}
+    if primary is not None and primary not in observers:
+        shown = ", ".join(sorted(observers)[:20])
+        raise ValidationError(
+            f"--primary-observer: no observer '{primary[:64]}' in the file(s) (observers: {shown})"
+        )
+    warnings: list[str] = []
+    if role_map is not None:
+        for code in sorted(set(role_map.by_observer) - observers):
+            warnings.append(f"role mapping: no observer '{code}' in the file(s)")
+        for code in sorted(set(role_map.by_session) - source_ids):
+            warnings.append(f"role mapping: no session '{code}' in the file(s)")
+    for e in exports:
+        updated = []
+        for s in e.sessions:
+            role = role_map.role(s.observer, s.source_id) if role_map is not None else None
+            if role is None and primary is not None and s.observer == primary:
+                role = "primary"
+            updated.append(replace(s, observer_role=role) if role is not None else s)
+        e.sessions = updated
+    return warnings
 
 
 def import_job_plans(store: Store, study_id: int, path: str | Path) -> dict[str, float]:
@@ -180,12 +220,14 @@ def create_demo_workspace(
     return store, sid, counts
 
 
-def summary(store: Store, study_id: int) -> dict[str, Any]:
+def summary(store: Store, study_id: int, *, observers: str | None = None) -> dict[str, Any]:
+    """Sessions, tasks, observed hours and interruptions, overall and by site, participant and
+    observer; co-observed sessions counted once unless ``observers='all'``."""
     # Arrow tables: the summary only scans them, and reading is several times faster
     frames = store.analytic.arrow(("sessions", "tasks", "suspensions", "point_events"), study_id)
     study = store.studies.get(study_id)
     out = {"study": study.name, "title": study.title, "synthetic": study.synthetic}
-    out.update(summarise(frames))
+    out.update(summarise(frames, observers=observers))
     return out
 
 

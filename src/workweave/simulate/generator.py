@@ -287,10 +287,7 @@ class SimulatedStudy:
             extra: list[tuple[str, str]] = []
             if len(observers) > 1:
                 other = number + 2 if i == 0 else number + 1
-                extra = [
-                    ("observer_role", "first" if i == 0 else "second"),
-                    ("co_observed_with", f"sim:{other}"),
-                ]
+                extra = [("co_observed_with", f"sim:{other}")]
             out.append(
                 Session(
                     key=f"sim:{no}",
@@ -309,6 +306,7 @@ class SimulatedStudy:
                     events=events,
                     notes=make_notes(texts, no, base),
                     attributes=tuple(attrs + extra),
+                    observer_role="primary" if i == 0 else "second",
                 )
             )
         return out

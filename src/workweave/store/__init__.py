@@ -6,8 +6,9 @@ module, reachable as an attribute of the handle: `store.studies` (set-up: studie
 observers, participants, job plans, templates), `store.sessions` (observation sessions),
 `store.analytic` (the canonical tables for analysis), `store.qual` (documents, codebooks,
 codings), `store.accounts` (users, study memberships, consent records, web settings),
-`store.capture` (action logs, capture sessions, corrections, projection writes) and
-`store.listings` (read models for lists and dashboards). Methods take the study id first and
+`store.capture` (action logs, capture sessions, corrections, projection writes),
+`store.listings` (read models for lists and dashboards) and `store.merges` (participant
+identity: one person's two codes merged, reversibly). Methods take the study id first and
 return domain objects or small dataclasses; reads open their own connection (or read on the
 caller's `conn` inside its transaction), writes run in one transaction or on the caller's
 `conn`; long key lists go through `store.batching.chunked`, code → id look-ups through

@@ -85,6 +85,7 @@ def _sessions_q(study_id: int) -> Any:
             S.participants.c.band,
             S.sites.c.code.label("site"),
             S.observers.c.code.label("observer"),
+            S.sessions.c.observer_role,
             S.sessions.c.start_ms,
             S.sessions.c.end_ms,
             S.sessions.c.known_end_ms,

@@ -21,6 +21,7 @@ from workweave.store.engine import (
     store_url,
 )
 from workweave.store.listings import ListingRepository
+from workweave.store.merges import MergeRepository
 from workweave.store.qualitative import QualitativeRepository
 from workweave.store.sessions import SessionRepository
 from workweave.store.studies import StudyRepository
@@ -32,8 +33,8 @@ class Store:
     The handle owns the engine; each aggregate's reads and writes go through its repository:
     `studies` (set-up), `sessions` (observation sessions), `analytic` (tables for analysis),
     `qual` (documents, codebooks and codings), `accounts` (users, memberships, consent, web
-    settings), `capture` (action logs, capture sessions, corrections) and `listings` (read
-    models for lists and dashboards).
+    settings), `capture` (action logs, capture sessions, corrections), `listings` (read
+    models for lists and dashboards) and `merges` (participants merged and unmerged).
     """
 
     def __init__(self, engine: Engine, location: str) -> None:
@@ -46,6 +47,7 @@ class Store:
         self.accounts = AccountRepository(self)
         self.capture = CaptureRepository(self)
         self.listings = ListingRepository(self)
+        self.merges = MergeRepository(self)
 
     @classmethod
     def create(cls, path_or_url: str | Path) -> Store:

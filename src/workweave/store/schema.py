@@ -93,6 +93,22 @@ job_plan_sessions = Table(
     Index("ix_job_plan_sessions_participant", "participant_id"),
 )
 
+participant_merges = Table(
+    "participant_merges",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("study_id", ForeignKey("studies.id", ondelete="CASCADE"), nullable=False),
+    Column("into_id", ForeignKey("participants.id"), nullable=False),
+    Column("merged_id", ForeignKey("participants.id"), nullable=False),
+    # JSON [[session id, its participant id, its site id], ...] as they were before the merge
+    Column("moved", Text, nullable=False),
+    Column("merged_by", String(64), nullable=False),
+    Column("merged_ms", BigInteger, nullable=False),
+    Column("note", Text, nullable=False, default=""),
+    UniqueConstraint("merged_id", name="uq_participant_merges_merged_id"),
+    Index("ix_participant_merges_study", "study_id"),
+)
+
 observers = Table(
     "observers",
     metadata,
@@ -124,6 +140,8 @@ sessions = Table(
     Column("clock_skew_s", Float),
     Column("attributes", Text, nullable=False, default="{}"),  # JSON
     Column("fingerprint", String(64), nullable=False),  # sha256 of the session's content
+    # primary | second | NULL (not recorded): an annotation, not part of the fingerprint
+    Column("observer_role", String(16)),
     UniqueConstraint("study_id", "key", name="uq_sessions_study_key"),
     Index("ix_sessions_participant", "participant_id"),
 )

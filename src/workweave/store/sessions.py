@@ -15,10 +15,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy import Connection, delete, insert, select, update
 
-from workweave.domain.errors import Problem, ValidationError
+from workweave.domain.errors import NotFoundError, Problem, ValidationError
 from workweave.domain.observation import (
+    OBSERVER_ROLES,
     Note,
     ParallelLink,
     PointEvent,
@@ -38,17 +39,20 @@ class WriteCounts:
     sessions_unchanged: int = 0
     sessions_replaced: int = 0
     tasks_added: int = 0
+    roles_set: int = 0  # unchanged sessions whose observer role the write set or changed
 
     def __iadd__(self, other: WriteCounts) -> WriteCounts:
         self.sessions_added += other.sessions_added
         self.sessions_unchanged += other.sessions_unchanged
         self.sessions_replaced += other.sessions_replaced
         self.tasks_added += other.tasks_added
+        self.roles_set += other.roles_set
         return self
 
 
 def fingerprint(session: Session) -> str:
-    """A stable hash of everything a session records (not of where it is stored)."""
+    """A stable hash of everything a session records (not of where it is stored, nor of the
+    observer's role, an annotation a researcher may set or change after the import)."""
 
     data = [
         session.key,
@@ -118,22 +122,37 @@ class SessionRepository(Repository):
         }
         keys = [s.key for s in sessions]
         stored: dict[str, tuple[int, str]] = {}
+        stored_roles: dict[str, str | None] = {}
         for chunk in chunked(keys):
             for r in conn.execute(
-                select(S.sessions.c.id, S.sessions.c.key, S.sessions.c.fingerprint).where(
-                    S.sessions.c.study_id == study_id, S.sessions.c.key.in_(chunk)
-                )
+                select(
+                    S.sessions.c.id,
+                    S.sessions.c.key,
+                    S.sessions.c.fingerprint,
+                    S.sessions.c.observer_role,
+                ).where(S.sessions.c.study_id == study_id, S.sessions.c.key.in_(chunk))
             ):
                 stored[r.key] = (r.id, r.fingerprint)
+                stored_roles[r.key] = r.observer_role
         problems: list[Problem] = []
         rows: list[dict[str, Any]] = []
         todo: list[Session] = []
+        carried: dict[str, str | None] = {}  # a replaced session keeps its stored role
         for s in sessions:
             fp = fingerprint(s)
             if s.key in stored:
                 sid, old = stored[s.key]
                 if old == fp:
                     counts.sessions_unchanged += 1
+                    # the role is an annotation outside the fingerprint: a write that names
+                    # one sets it on the stored session
+                    if s.observer_role is not None and s.observer_role != stored_roles[s.key]:
+                        conn.execute(
+                            update(S.sessions)
+                            .where(S.sessions.c.id == sid)
+                            .values(observer_role=s.observer_role)
+                        )
+                        counts.roles_set += 1
                     continue
                 if not replace:
                     problems.append(
@@ -146,6 +165,7 @@ class SessionRepository(Repository):
                     continue
                 conn.execute(delete(S.sessions).where(S.sessions.c.id == sid))
                 counts.sessions_replaced += 1
+                carried[s.key] = stored_roles[s.key]
             else:
                 counts.sessions_added += 1
             for what, code, known in (
@@ -181,6 +201,9 @@ class SessionRepository(Repository):
                     clock_skew_s=s.clock_skew_seconds,
                     attributes=json.dumps(dict(s.attributes), ensure_ascii=False),
                     fingerprint=fp,
+                    observer_role=(
+                        s.observer_role if s.observer_role is not None else carried.get(s.key)
+                    ),
                 )
             )
             todo.append(s)
@@ -249,6 +272,23 @@ class SessionRepository(Repository):
         if note_rows:
             conn.execute(insert(S.notes), note_rows)
         return counts
+
+    def set_observer_role(
+        self, study_id: int, key: str, role: str | None, conn: Connection | None = None
+    ) -> None:
+        """Record the observer's role in a stored session (None clears it)."""
+        if role is not None and role not in OBSERVER_ROLES:
+            raise ValidationError(
+                f"observer role must be one of {', '.join(OBSERVER_ROLES)}, not '{role}'"[:300]
+            )
+        with self._transaction(conn) as c:
+            done = c.execute(
+                update(S.sessions)
+                .where(S.sessions.c.study_id == study_id, S.sessions.c.key == key)
+                .values(observer_role=role)
+            )
+            if not done.rowcount:
+                raise NotFoundError(f"no session '{key}' in the study"[:300])
 
     def load(
         self,
@@ -351,6 +391,7 @@ class SessionRepository(Repository):
                     source_id=r.source_id,
                     clock_skew_seconds=r.clock_skew_s,
                     attributes=tuple(json.loads(r.attributes).items()),
+                    observer_role=r.observer_role,
                     tasks=tuple(
                         Task(
                             key=t.key,

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
 from workweave.domain.errors import NotFoundError, ValidationError
+from workweave.domain.observation import OBSERVER_ROLES
 from workweave.domain.study import BANDS, PROFESSIONS, WEEKDAYS
 from workweave.domain.template import DOMAINS, JOB_PLAN_CATEGORIES
 from workweave.io.templates import parse_template
@@ -701,6 +702,8 @@ def session_page(
         edits=capture_service.edits_of(store, who.study_id, key),
         captured=captured,
         can_correct=captured and who.role in ("admin", "researcher"),
+        can_set_role=who.role in ("admin", "researcher") and s.observer is not None,
+        roles=OBSERVER_ROLES,
         labels={c.code: c.label for c in tpl.categories} if tpl else {},
         # -- the codes applied to the session's field notes (qualitative coding) --
         coded_notes=(
@@ -743,6 +746,21 @@ async def correct_session(
             raise ValidationError(report.rejected[0]["reason"])
 
     _attempt(request, run, "Correction recorded (see the list of edits).")
+    return _back(f"/studies/{_q(study)}/sessions/{_q(key)}")
+
+
+@router.post("/studies/{study}/sessions/{key}/observer-role")
+async def set_observer_role(
+    request: Request, study: str, key: str, who: Annotated[InStudy, Depends(STUDY_MANAGE)]
+) -> Response:
+    form = await _form(request)
+    role = str(form.get("role", "")).strip()[:32]
+    store = store_of(request)
+
+    def run() -> None:
+        setup.set_observer_role(store, who.study_id, key, role or None)
+
+    _attempt(request, run, f"Observer role set to {role}." if role else "Observer role cleared.")
     return _back(f"/studies/{_q(study)}/sessions/{_q(key)}")
 
 

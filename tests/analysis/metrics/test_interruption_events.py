@@ -16,7 +16,7 @@ import math
 import pandas as pd
 import pytest
 
-from tests.metrics_support import TEMPLATE, at, session, task
+from tests.factories import TEMPLATE, at, session, task
 from workweave.analysis import metrics as M
 from workweave.analysis.metrics.engine import NO_DOMAINS
 from workweave.domain import Category, PointEvent, Template, ValidationError

@@ -75,9 +75,11 @@ def test_session_336_by_hand(nurse_store):
 
 def test_whole_study_agrees_with_the_export_totals(nurse_store):
     """Σ active time over all tasks equals the sum of the exports' own 'total time' column,
-    which the importer checks task by task."""
+    which the importer checks task by task (every record: observers='all')."""
     store, sid = nurse_store
-    df = compute(store, study_id=sid, metrics=["share_observed", "tasks_per_hour"], B=0)
+    df = compute(
+        store, study_id=sid, metrics=["share_observed", "tasks_per_hour"], B=0, observers="all"
+    )
     tasks = store.analytic.frame("tasks", sid)
     hours = df.loc[df["metric"] == "tasks_per_hour", "observed_hours"].item()
     assert est(df, "tasks_per_hour") == pytest.approx(len(tasks) / hours)

@@ -69,6 +69,7 @@ def prepare(
     filter: Mapping[str, Any] | None = None,
     params: Mapping[str, Any] | None = None,
     domains: Mapping[str, str] | None = None,
+    observers: str | None = None,
 ) -> Metrics:
     """Load a study's tables and build the shared blocks, ready for several computations."""
     return Metrics(
@@ -78,6 +79,7 @@ def prepare(
         filter=filter,
         params=params,
         domains=domains,
+        observers=observers,
     )
 
 
@@ -98,6 +100,7 @@ def compute(
     params: Mapping[str, Any] | None = None,
     domains: Mapping[str, str] | None = None,
     flag_below: int = FLAG_BELOW,
+    observers: str | None = None,
 ) -> pd.DataFrame:
     """Registry metrics of a study, grouped and filtered, with cluster-bootstrap intervals.
 
@@ -106,14 +109,16 @@ def compute(
     own session id). metrics: ids (default: all). B: bootstrap replicates (0: no intervals).
     poisson: add exact Poisson intervals to rates per hour. params: metric parameters (see
     ``PARAMETERS``). domains: {category: domain} overrides of the templates' mapping.
-    flag_below: flag estimates from fewer participants than this. payscale and
-    default_template: as for `Metrics` (needed unless `source` is a prepared `Metrics`).
+    flag_below: flag estimates from fewer participants than this. observers: 'primary'
+    (default: one record per co-observation group, ``workweave.analysis.coobservation``) or
+    'all'. payscale and default_template: as for `Metrics` (needed unless `source` is a
+    prepared `Metrics`).
     """
     if isinstance(source, Metrics):
-        if filter or params or domains or payscale or default_template:
+        if filter or params or domains or payscale or default_template or observers:
             raise ValueError(
-                "filter, params, domains, payscale and default_template belong to prepare() "
-                "for a Metrics"
+                "filter, params, domains, observers, payscale and default_template belong to "
+                "prepare() for a Metrics"
             )
         engine = source
         own = False
@@ -129,6 +134,7 @@ def compute(
             filter=filter,
             params=params,
             domains=domains,
+            observers=observers,
         )
         own = True
     try:

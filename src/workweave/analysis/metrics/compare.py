@@ -28,12 +28,13 @@ def compare(
     params: Mapping[str, Any] | None = None,
     domains: Mapping[str, str] | None = None,
     flag_below: int = FLAG_BELOW,
+    observers: str | None = None,
 ) -> pd.DataFrame:
     """Metrics of group `a` minus group `b` (each given as a filter, e.g. {"site": "A"} or
     {"month": ["2025-01", "2025-02"]}), with a cluster-bootstrap interval of the difference.
     Participants in both groups are resampled together (a paired comparison of periods).
     payscale and default_template: as for `Metrics` (needed unless `source` is a prepared
-    `Metrics`)."""
+    `Metrics`). observers: 'primary' (default) or 'all', as for ``compute``."""
     from workweave.analysis.metrics import Metrics, prepare
 
     own = not isinstance(source, Metrics)
@@ -48,6 +49,7 @@ def compare(
             study=study,
             params=params,
             domains=domains,
+            observers=observers,
         )
     else:
         engine = source

@@ -180,6 +180,41 @@ def time_budget_markdown() -> list[str]:
     ]
 
 
+def coobservation_markdown() -> list[str]:
+    """The "Co-observed sessions" section: which record of a co-observed session the metrics
+    count (``workweave.analysis.coobservation``)."""
+    return [
+        "## Co-observed sessions",
+        "",
+        "When two or three observers shadow the same participant at once (to measure "
+        "inter-observer reliability, docs/ior.md), the study holds several records of the same "
+        "working time. Summed, they would count that time, and every task and interruption in "
+        "it, two or three times, and narrow the intervals with copies of the same data.",
+        "",
+        "- Sessions are **co-observed** when `workweave ior --auto` pairs them: the same "
+        "participant code, different observers, overlapping times (no tolerance). A "
+        "**co-observation group** is a connected component of those pairs (A with B and B "
+        "with C put A, B and C in one group). Self-reports are never paired.",
+        "- By default (`--observers primary`; `observers=` in the Python API and "
+        "`ReportOptions`) rates and shares count **one record per group**: the session whose "
+        "observer role is `primary`; else, or among several, the earliest-created session "
+        "(the lowest store id: the order sessions were stored, which for an import is the "
+        "order of the export), then the smaller session key. Sessions outside any group are "
+        "always counted. The choice is made among the sessions a `--filter` keeps, so "
+        "`--filter observer=X` shows every session of X.",
+        "- `--observers all` counts every record (the behaviour before groups were counted "
+        "once; use it for agreement between observers, or with `--by observer`).",
+        "- Observer roles (`primary`, `second`) are recorded on each session: by the "
+        "simulator, by `workweave import wombat --primary-observer CODE` or `--roles FILE` "
+        "(CSV: `role` with `observer` or `session`), and on the session's page in the web app.",
+        "- `workweave summary` reports distinct observed hours (the counted records) and the "
+        "hours more recorded by second observers separately. Observed time is the counted "
+        "record's own length: where the records of a group do not cover the same span, time "
+        "seen only by a record that is not counted is left out.",
+        "",
+    ]
+
+
 def policy_markdown() -> list[str]:
     """The "Policy" section: the study-wide defaults and small-number rules
     (``workweave.domain.policy``) and what each one does."""
@@ -273,6 +308,7 @@ def registry_markdown(payscale: PayScale) -> str:
         "resampled together); no p-values.",
         "",
         *time_budget_markdown(),
+        *coobservation_markdown(),
         *policy_markdown(),
         "## Cost basis",
         "",

@@ -16,6 +16,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from workweave.analysis import coobservation
 from workweave.analysis.metrics import blocks, budget, stats
 from workweave.analysis.metrics.registry import (
     METRICS,
@@ -89,8 +90,10 @@ class Metrics:
         params: Mapping[str, Any] | None = None,
         domains: Mapping[str, str] | None = None,
         threads: int | None = None,
+        observers: str | None = None,
     ) -> None:
         self.tables = tables
+        self.observers = coobservation.check_observers(observers)
         self.params = resolve_parameters(params)
         self.payscale = payscale
         self.filter = _check_filter(filter)
@@ -226,6 +229,7 @@ class Metrics:
             con.execute(sql.replace("{study}", _lit(self.tables.study)))
             if name == "S":
                 self._apply_filter()
+                self._one_record_per_group()
             self.timings[name] = time.perf_counter() - started
         con.execute("CREATE TYPE metric_t AS ENUM (" + ", ".join(_lit(m.id) for m in METRICS) + ")")
         con.execute("CREATE TYPE class_t AS ENUM (" + ", ".join(map(_lit, CLASSES)) + ")")
@@ -252,6 +256,21 @@ class Metrics:
         cond = _conditions(self.filter)
         if cond:
             self.con.execute(f"DELETE FROM S WHERE NOT ({cond})")
+
+    def _one_record_per_group(self) -> None:
+        """With observers='primary', keep one record of each co-observation group among the
+        sessions the filter kept (`workweave.analysis.coobservation`)."""
+        if self.observers == "all":
+            return
+        kept = self.con.execute(
+            "SELECT * FROM sessions_in WHERE session_id IN (SELECT session_id FROM S)"
+        ).df()
+        counted = coobservation.counted_ids(kept, self.observers)
+        if len(counted) < len(kept):
+            self.con.register("counted_in", pd.DataFrame({"session_id": sorted(counted)}))
+            self.con.execute(
+                "DELETE FROM S WHERE session_id NOT IN (SELECT session_id FROM counted_in)"
+            )
 
     # -- per-session parts ---------------------------------------------------------------------
     def _ensure(self, metrics: Sequence[Metric]) -> None:
@@ -602,6 +621,7 @@ class Metrics:
         }
         out.attrs["bootstrap"] = {"B": B, "seed": seed, "confidence": confidence}
         out.attrs["filter"] = dict(self.filter)
+        out.attrs["observers"] = self.observers
         out.attrs["study"] = self.tables.study
 
     def close(self) -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from workweave.analysis.coobservation import keep_counted
 from workweave.domain.errors import ValidationError
 from workweave.report.common import study_templates
 from workweave.report.document import Document, Figure, slug
@@ -48,6 +49,8 @@ def study_report(
     frames = {
         n: store.analytic.frame(n, study_id) for n in ("sessions", "participants", "job_plans")
     }
+    # co-observed sessions: the records the metrics count (one per group unless 'all')
+    frames["sessions"] = keep_counted(frames["sessions"], opts.observers)
     if not len(frames["sessions"]):
         raise ValidationError(
             f"study '{info.name}' has no sessions yet: import or record some before reporting"
@@ -64,13 +67,15 @@ def study_report(
         ),
     )
     report = Report(doc, stem=f"{slug(info.name)}-study-report", options=opts)
-    with Estimates(store, study_id, seed=opts.seed, B=opts.B, progress=say) as est:
+    with Estimates(
+        store, study_id, seed=opts.seed, B=opts.B, progress=say, observers=opts.observers
+    ) as est:
         ctx = StudyContext(
             store,
             study_id,
             opts,
             frames,
-            svc.summary(store, study_id),
+            svc.summary(store, study_id, observers=opts.observers),
             study_templates(store, frames["sessions"]),
             report,
             est,

@@ -47,6 +47,22 @@ def section(ctx: StudyContext) -> None:
             ]
         )
     )
+    if tot.get("co_observation_groups"):
+        counted = (
+            "Every record is counted in the figures below (observers: all)."
+            if ctx.summary.get("observers") == "all"
+            else "Rates and shares count one record per group: the primary observer's, else "
+            "the earliest stored (observers: primary)."
+        )
+        s.add(
+            Para(
+                f"Observed: {tot['distinct_observed_hours']:,.1f} h distinct; "
+                f"{tot['co_observed_hours']:,.1f} h more by second observers. "
+                f"{tot['co_observed_sessions']} sessions form {tot['co_observation_groups']} "
+                "co-observation groups (the same participant shadowed by several observers at "
+                f"once, for inter-observer reliability). {counted}"
+            )
+        )
     if tot["incomplete_sessions"]:
         s.add(
             Para(
