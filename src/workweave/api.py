@@ -94,7 +94,7 @@ class StudyData:
         by: study, site, profession, band, participant, observer, session, mode, month.
         filter: {key: value or [values]}. metric: ids (default: all; see
         ``workweave.analysis.metrics.REGISTRY``). seed, B: the cluster bootstrap. Other
-        options (poisson, confidence, params, domains, flag_below, payscale) go to
+        options (poisson, confidence, interval, params, domains, flag_below, payscale) go to
         ``workweave.services.metrics.compute``.
         """
         from workweave.services.metrics import compute

@@ -17,6 +17,11 @@ BOOTSTRAP_REPLICATES: Final = 2000
 DASHBOARD_BOOTSTRAP_REPLICATES: Final = 500
 """Replicates for the web pages that compute intervals on request (kept smaller for speed)."""
 
+INTERVAL_METHOD: Final = "t"
+"""Confidence intervals of metric estimates: ``t`` (cluster-robust t interval on G − 1 degrees
+of freedom, G participants) or ``percentile`` (percentile cluster bootstrap). The coverage
+study in docs/metrics.md (bench/coverage.py) is why ``t`` is the default."""
+
 SUPPRESS_BELOW: Final = 3
 """Reports and tables hide a group resting on fewer participants than this (small-number
 rule for disclosure: a figure about one or two people could identify them)."""

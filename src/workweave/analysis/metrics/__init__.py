@@ -36,7 +36,7 @@ from workweave.analysis.metrics.registry import (
 )
 from workweave.analysis.metrics.tables import Tables, from_frames, from_sessions, from_store
 from workweave.domain.payscale import PayScale
-from workweave.domain.policy import BOOTSTRAP_REPLICATES, FLAG_BELOW
+from workweave.domain.policy import BOOTSTRAP_REPLICATES, FLAG_BELOW, INTERVAL_METHOD
 from workweave.domain.template import Template
 
 
@@ -97,6 +97,7 @@ def compute(
     params: Mapping[str, Any] | None = None,
     domains: Mapping[str, str] | None = None,
     flag_below: int = FLAG_BELOW,
+    interval: str = INTERVAL_METHOD,
 ) -> pd.DataFrame:
     """Registry metrics of a study, grouped and filtered, with cluster-bootstrap intervals.
 
@@ -105,7 +106,9 @@ def compute(
     own session id). metrics: ids (default: all). B: bootstrap replicates (0: no intervals).
     poisson: add exact Poisson intervals to rates per hour. params: metric parameters (see
     ``PARAMETERS``). domains: {category: domain} overrides of the templates' mapping.
-    flag_below: flag estimates from fewer participants than this. payscale and
+    flag_below: flag estimates from fewer participants than this. interval: ``t`` (the
+    default: cluster-robust t interval on G − 1 degrees of freedom) or ``percentile``
+    (percentile cluster bootstrap); see ``stats``. payscale and
     default_template: as for `Metrics` (needed unless `source` is a prepared `Metrics`).
     """
     if isinstance(source, Metrics):
@@ -139,6 +142,7 @@ def compute(
             confidence=confidence,
             poisson=poisson,
             flag_below=flag_below,
+            interval=interval,
         )
     finally:
         if own:
