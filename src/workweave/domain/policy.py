@@ -28,4 +28,6 @@ rule for disclosure: a figure about one or two people could identify them)."""
 
 FLAG_BELOW: Final = 5
 """The metric engine flags an estimate resting on fewer participants than this: it is shown,
-but marked as imprecise (few clusters make the bootstrap interval too narrow)."""
+but marked as imprecise. The coverage study (bench/coverage.py, docs/metrics.md) is the basis:
+with 3 participants even the t interval covers the truth only about 87 % of the time, with 4 it
+rests on a t quantile of 3.18, and the percentile bootstrap covers at most about 80 % below 5."""
