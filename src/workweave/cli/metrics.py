@@ -25,6 +25,7 @@ from workweave.analysis import metrics as M
 from workweave.analysis.coobservation import check_observers
 from workweave.cli.common import ObserversOpt, StoreOpt, StudyOpt, err, friendly, open_study
 from workweave.domain.errors import ValidationError
+from workweave.domain.policy import INTERVAL_METHOD
 from workweave.services import metrics as metrics_service
 
 FORMATS = ("table", "json", "csv", "parquet", "markdown")
@@ -76,6 +77,14 @@ def metrics(
         int, typer.Option("--boot", help="Bootstrap replicates (0: no intervals).", min=0)
     ] = 2000,
     confidence: Annotated[float, typer.Option(help="Confidence level of intervals.")] = 0.95,
+    interval: Annotated[
+        str,
+        typer.Option(
+            "--interval",
+            help="Interval method: t (cluster-robust t on participants - 1 degrees of "
+            "freedom) or percentile (percentile cluster bootstrap).",
+        ),
+    ] = INTERVAL_METHOD,
     poisson: Annotated[
         bool, typer.Option("--poisson", help="Add exact Poisson intervals to rates per hour.")
     ] = False,
@@ -122,8 +131,8 @@ def metrics(
     store: StoreOpt = None,
     study: StudyOpt = None,
 ) -> None:
-    """Compute metrics of the registry (ratio-of-sums estimates, cluster-bootstrap 95 % CIs,
-    n participants, n sessions and observed hours beside each)."""
+    """Compute metrics of the registry (ratio-of-sums estimates, 95 % CIs clustered on
+    participants, n participants, n sessions and observed hours beside each)."""
     if fmt not in FORMATS:
         raise ValidationError(f"unknown format '{fmt}' (choose from: {', '.join(FORMATS)})")
     if list_:
@@ -153,10 +162,24 @@ def metrics(
                 if len(compare) != 2:
                     raise ValidationError("--compare needs exactly two groups (give it twice)")
                 a, b = (_spec(c) for c in compare)
-                df = engine.compare(a, b, metrics=metric, seed=seed, B=boot, confidence=confidence)
+                df = engine.compare(
+                    a,
+                    b,
+                    metrics=metric,
+                    seed=seed,
+                    B=boot,
+                    confidence=confidence,
+                    interval=interval,
+                )
             else:
                 df = engine.compute(
-                    by=by, metrics=metric, seed=seed, B=boot, confidence=confidence, poisson=poisson
+                    by=by,
+                    metrics=metric,
+                    seed=seed,
+                    B=boot,
+                    confidence=confidence,
+                    poisson=poisson,
+                    interval=interval,
                 )
         finally:
             engine.close()

@@ -617,9 +617,14 @@ def _glossary(doc: Document, ctx: _Ctx) -> None:
             "Every figure comes from the study's records through workweave's metric registry, "
             "the same definitions used in the study report. Your figures are worked out from "
             "your sessions alone; the study's figures from everyone's sessions together, with "
-            f"95 % confidence intervals from {boot.get('B', ctx.est.B):,} resamples of the "
-            f"participants (seed {boot.get('seed', ctx.est.seed)}). "
-            f"A study-wide figure resting on fewer than {ctx.suppress_below} people is not "
+            + (
+                f"95 % confidence intervals from {boot.get('B', ctx.est.B):,} resamples of the "
+                f"participants (seed {boot.get('seed', ctx.est.seed)}). "
+                if boot.get("interval") == "percentile"
+                else "95 % confidence intervals that allow for how much people differ from "
+                "each other (cluster-robust t intervals over participants). "
+            )
+            + f"A study-wide figure resting on fewer than {ctx.suppress_below} people is not "
             "shown, so that it cannot reveal anyone else's figures."
         )
     )

@@ -17,7 +17,7 @@ import pandas as pd
 from workweave.analysis import metrics as engine
 from workweave.analysis.metrics import Metrics, resolve_parameters
 from workweave.domain.payscale import PayScale
-from workweave.domain.policy import BOOTSTRAP_REPLICATES, FLAG_BELOW
+from workweave.domain.policy import BOOTSTRAP_REPLICATES, FLAG_BELOW, INTERVAL_METHOD
 from workweave.domain.template import Template
 from workweave.io.payscales import load_payscale
 from workweave.io.templates import DEFAULT_TEMPLATE, builtin_template
@@ -78,6 +78,7 @@ def compute(
     params: Mapping[str, Any] | None = None,
     domains: Mapping[str, str] | None = None,
     flag_below: int = FLAG_BELOW,
+    interval: str = INTERVAL_METHOD,
     payscale: PayScale | None = None,
     observers: str | None = None,
 ) -> pd.DataFrame:
@@ -92,6 +93,7 @@ def compute(
         "confidence": confidence,
         "poisson": poisson,
         "flag_below": flag_below,
+        "interval": interval,
     }
     if isinstance(source, Metrics):
         return engine.compute(
@@ -125,6 +127,7 @@ def compare(
     params: Mapping[str, Any] | None = None,
     domains: Mapping[str, str] | None = None,
     flag_below: int = FLAG_BELOW,
+    interval: str = INTERVAL_METHOD,
     payscale: PayScale | None = None,
     observers: str | None = None,
 ) -> pd.DataFrame:
@@ -136,6 +139,7 @@ def compare(
         "B": B,
         "confidence": confidence,
         "flag_below": flag_below,
+        "interval": interval,
     }
     if isinstance(source, Metrics):
         return engine.compare(source, a, b, **options)

@@ -68,6 +68,11 @@ class SimulationConfig:
     """Site profiles, each with its planted rates (`SiteProfile.rates`)."""
     sessions_per_participant: int = 8
     """Shadowing sessions per participant in one period, in the base study."""
+    participants_per_site: int | tuple[int, ...] | None = None
+    """Participants of the base cohort at each site (one number for all sites, or one per site
+    in the order of `sites`); None: each site's own staff. Sites with fewer staff than asked
+    get further clinician-managers drawn as for further cohorts; sites with more keep the
+    first ones."""
     max_sessions_per_participant: int = 24
     """Upper limit when sessions are added to reach `target_tasks`; beyond it, further cohorts of
     participants and observers are added."""
@@ -343,6 +348,13 @@ def _check(cfg: SimulationConfig) -> None:
         problems.append("months must be at least 1")
     if cfg.target_tasks is not None and cfg.target_tasks < 1:
         problems.append("target_tasks must be a positive number of tasks")
+    pps = cfg.participants_per_site
+    if pps is not None:
+        counts = (pps,) if isinstance(pps, int) else tuple(pps)
+        if not isinstance(pps, int) and len(counts) != len(cfg.sites):
+            problems.append("participants_per_site needs one number per site")
+        if any(not isinstance(n, int) or isinstance(n, bool) or n < 1 for n in counts):
+            problems.append("participants per site must be whole numbers >= 1")
     if cfg.sessions_per_participant < 1 or cfg.max_sessions_per_participant < 1:
         problems.append("sessions per participant must be at least 1")
     for name in ("full_day_share", "co_observed_share", "observer_disagreement"):
@@ -381,12 +393,24 @@ def simulate(config: SimulationConfig | None = None, **changes: object) -> Simul
     n_days = len(working_days(cfg.start, add_months(cfg.start, cfg.months)))
     numbering = dict.fromkeys(models, 0)
 
+    pps = cfg.participants_per_site
+    wanted = (
+        [None] * len(cfg.sites)
+        if pps is None
+        else [pps] * len(cfg.sites)
+        if isinstance(pps, int)
+        else list(pps)
+    )
+
     def new_participants(cohort: int) -> tuple[Participant, ...]:
         rng = np.random.default_rng([cfg.seed, _PEOPLE, cohort])
         out = []
-        for profile in cfg.sites:
+        for profile, n_wanted in zip(cfg.sites, wanted, strict=True):
             if cohort == 0:
                 specs = list(profile.staff)
+                if n_wanted is not None:
+                    specs = specs[:n_wanted]
+                    specs += [random_staff(profile, rng) for _ in range(n_wanted - len(specs))]
             else:
                 specs = [random_staff(profile, rng) for _ in range(int(rng.integers(3, 7)))]
             for spec in specs:

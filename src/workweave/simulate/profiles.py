@@ -27,6 +27,12 @@ CONTEXTS: tuple[str, ...] = ("DCC", "management", "SPA", "ANR", "ED", "lunch", "
 """Job-plan contexts of a shadowed instant (see the module docstring)."""
 
 PLANNED_CONTEXTS: tuple[str, ...] = ("DCC", "management", "SPA", "ANR", "ED")
+
+INSTANT_BASIS_CONTEXTS: tuple[str, ...] = ("DCC",)
+"""Contexts whose planted managerial share is a share of *instants* with at least one
+managerial task active (the basis of ``clinical_displacement``); in the others overlapping
+managerial tasks count in full (the basis of ``share_observed``, ``takeover_ratio``,
+``compartmentalisation`` and ``leakage``)."""
 OUT_OF_HOURS_CONTEXTS: tuple[str, ...] = ("lunch", "outside")
 
 DEMAND_CONTEXT_MULTIPLIER: dict[str, float] = {
@@ -61,11 +67,14 @@ MAX_TASK_SECONDS = 150 * 60
 class PlantedRates:
     """Ground-truth parameters planted in one site's simulated data.
 
-    Managerial shares are on the *observed-time* basis of metrics.md (``share_observed``):
-    managerial active time (overlapping tasks counted in full) divided by observed time in that
-    context. In expectation, therefore:
+    Managerial shares outside planned clinical sessions are on the *observed-time* basis of
+    metrics.md (``share_observed``): managerial active time (overlapping tasks counted in full)
+    divided by observed time in that context. Inside planned clinical (DCC) sessions the share
+    is of *instants* with at least one managerial task active (`INSTANT_BASIS_CONTEXTS`), the
+    basis of ``clinical_displacement``. In expectation, therefore:
 
-    - ``clinical_displacement`` (managerial time in planned clinical time) = `mgmt_share_clinical`;
+    - ``clinical_displacement`` (planned clinical time with a managerial task active ÷ planned
+      clinical time) = `mgmt_share_clinical`;
     - managerial time inside planned management sessions ÷ their length = `mgmt_share_management`
       (``takeover_ratio`` divides *all* managerial time in the observed windows by planned
       management time, so it also counts the management that leaked elsewhere);
@@ -90,7 +99,8 @@ class PlantedRates:
     demand_response_share: float
     """Share of demand events answered by LIST-MANAGE work within the response window."""
     mgmt_share_clinical: float
-    """Managerial time per observed hour inside planned clinical (DCC) sessions: leakage of
+    """Share of observed time inside planned clinical (DCC) sessions with at least one
+    managerial task active (instants, not task time: ``clinical_displacement``): leakage of
     management into clinical sessions."""
     mgmt_share_management: float
     """Managerial time per observed hour inside planned management sessions (the rest is being
@@ -136,7 +146,10 @@ class PlantedRates:
 
     def expected_managerial_seconds(self, observed: Mapping[str, float]) -> dict[str, float]:
         """Expected managerial active time per context, given the observed time (any unit) in
-        each context: the planted share times the exposure."""
+        each context: the planted share times the exposure. In DCC the share is of instants,
+        so this is slightly less than the managerial task time counted in full there (by the
+        overlap of managerial tasks with each other, about 0.01-0.02 of DCC time with the
+        default rates)."""
         return {ctx: self.mgmt_share(ctx) * t for ctx, t in observed.items()}
 
     def expected_compartmentalisation(self, observed: Mapping[str, float]) -> float:

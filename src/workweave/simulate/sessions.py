@@ -38,6 +38,7 @@ from workweave.simulate.profiles import (
     CONTEXTS,
     DIM_VARIANTS,
     DURATIONS,
+    INSTANT_BASIS_CONTEXTS,
     INTERRUPTING_MEDIAN_MIN,
     INTERRUPTING_MGMT_TILT,
     INTERRUPTING_MIX,
@@ -98,6 +99,12 @@ class Quadrature:
         self.weights = _GH_W
         self.mean = float(self.nodes @ self.weights)
 
+    def occupancy(self, elapsed: np.ndarray) -> np.ndarray:
+        """E[min(D, v)] for each v in `elapsed`: at rate-1 arrivals since `v` seconds ago, the
+        expected number of such tasks still under way (an M/G/infinity queue)."""
+        x = np.minimum(self.nodes[None, :], np.maximum(0.0, np.asarray(elapsed))[:, None])
+        return x @ self.weights
+
     def killed_mean(self, kill: float) -> float:
         """E[min(D, T)], T ~ Exp(kill): the mean when tasks may be abandoned at rate `kill`."""
         if kill <= 0:
@@ -135,11 +142,20 @@ class SegmentMix:
 class ContextModel:
     """Everything drawn in one job-plan context of one site (rates are per second).
 
-    The main track's managerial share is solved so that, in expectation, managerial active
-    time per observed second equals the planted share, counting the interrupting tasks,
-    demand responses and parallel tasks too. It is solved per segment length (`segment`):
-    tasks that start near a segment's end are cut at it, so short segments (an early start, a
-    late finish) need a slightly more managerial main track.
+    The main track's managerial share is solved so that, in expectation, the planted share
+    holds, counting the interrupting tasks, demand responses and parallel tasks too. It is
+    solved per segment length (`segment`): tasks that start near a segment's end are cut at
+    it, so short segments (an early start, a late finish) need a slightly more managerial main
+    track.
+
+    Two bases (`INSTANT_BASIS_CONTEXTS`): in planned clinical (DCC) sessions the share is of
+    *instants* with at least one managerial task active (what ``clinical_displacement``
+    measures); elsewhere it is managerial active time with overlapping tasks counted in full
+    (what ``takeover_ratio``, ``compartmentalisation`` and ``leakage`` sum). On the instant
+    basis the foreground chain (main track, interrupting tasks, demand responses that take
+    the foreground) is managerial with probability P and, independently, managerial tasks run
+    in parallel as an M/G/infinity queue with mean occupancy mu(t); an instant is managerial
+    unless neither is, so the share is 1 - (1 - P) E[exp(-mu)], solved for P.
     """
 
     def __init__(self, site: SiteModel, ctx: str) -> None:
@@ -183,7 +199,14 @@ class ContextModel:
             raise InfeasibleProfile(
                 f"site {code}: interruptions and demand leave too little time for other work"
             )
-        s = (m - q_int * i_time - r_time - q_par * p_time) / fg
+        self.instants = ctx in INSTANT_BASIS_CONTEXTS
+        self.par_resp_rate = dem * rho * (1 - self.f_fg)  # responses run in parallel
+        if self.instants:
+            mu = q_par * p_time + self.par_resp_rate * site.q_response.mean
+            p_fg = 1 - (1 - m) * math.exp(mu)
+            s = (p_fg - q_int * i_time - self.f_fg * r_time) / fg
+        else:
+            s = (m - q_int * i_time - r_time - q_par * p_time) / fg
         if s < -1e-9 or s > 1 + 1e-9:
             lo = q_int * i_time + r_time + q_par * p_time
             raise InfeasibleProfile(
@@ -229,7 +252,20 @@ class ContextModel:
         )
         p_time = self.parallel_rate * site.q_parallel.clipped(length)
         fg = length - i_time - self.f_fg * r_time
-        s = (self.m * length - self.q_int * i_time - r_time - self.q_par * p_time) / fg
+        if self.instants:
+            # managerial tasks in parallel at t: those started since the segment began (the
+            # demand answers after their delay) and still under way
+            v = np.linspace(0.0, length, 97)
+            mean, window = site.delay
+            room = v - mean * np.minimum(1.0, v / window)
+            mu = self.q_par * self.parallel_rate * site.q_parallel.occupancy(
+                v
+            ) + self.par_resp_rate * site.q_response.occupancy(room)
+            none_in_parallel = float(np.trapezoid(np.exp(-mu), v)) / length
+            p_fg = 1 - (1 - self.m) / none_in_parallel
+            s = (p_fg * length - self.q_int * i_time - self.f_fg * r_time) / fg
+        else:
+            s = (self.m * length - self.q_int * i_time - r_time - self.q_par * p_time) / fg
         p_count = self._count_share(min(1.0, max(0.0, s)))
         cats, probs = site.mix(self.mix_m, self.mix_o, p_count)
         first = probs * self.eff[cats]

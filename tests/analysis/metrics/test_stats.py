@@ -73,9 +73,10 @@ def _study(rates: list[int]) -> M.Tables:
 
 def test_bootstrap_interval_is_seeded_and_brackets_the_estimate():
     tables = _study([1, 2, 3, 5, 8, 13, 21, 27])
-    a = compute(tables, metrics="tasks_per_hour", seed=7, B=300)
-    b = compute(tables, metrics="tasks_per_hour", seed=7, B=300)
-    c = compute(tables, metrics="tasks_per_hour", seed=8, B=300)
+    boot = {"metrics": "tasks_per_hour", "B": 300, "interval": "percentile"}
+    a = compute(tables, seed=7, **boot)
+    b = compute(tables, seed=7, **boot)
+    c = compute(tables, seed=8, **boot)
     row = a.iloc[0]
     assert row["estimate"] == pytest.approx(80 / 8)
     assert row["ci_low"] < 10.0 < row["ci_high"]

@@ -37,7 +37,7 @@ from workweave.analysis.metrics.registry import (
 )
 from workweave.analysis.metrics.tables import Tables, from_frames, from_sessions, from_store
 from workweave.domain.payscale import PayScale
-from workweave.domain.policy import BOOTSTRAP_REPLICATES, FLAG_BELOW
+from workweave.domain.policy import BOOTSTRAP_REPLICATES, FLAG_BELOW, INTERVAL_METHOD
 from workweave.domain.template import Template
 
 
@@ -101,6 +101,7 @@ def compute(
     domains: Mapping[str, str] | None = None,
     flag_below: int = FLAG_BELOW,
     observers: str | None = None,
+    interval: str = INTERVAL_METHOD,
 ) -> pd.DataFrame:
     """Registry metrics of a study, grouped and filtered, with cluster-bootstrap intervals.
 
@@ -111,8 +112,9 @@ def compute(
     ``PARAMETERS``). domains: {category: domain} overrides of the templates' mapping.
     flag_below: flag estimates from fewer participants than this. observers: 'primary'
     (default: one record per co-observation group, ``workweave.analysis.coobservation``) or
-    'all'. payscale and default_template: as for `Metrics` (needed unless `source` is a
-    prepared `Metrics`).
+    'all'. interval: ``t`` (the default: cluster-robust t interval on G − 1 degrees of
+    freedom) or ``percentile`` (percentile cluster bootstrap); see ``stats``. payscale and
+    default_template: as for `Metrics` (needed unless `source` is a prepared `Metrics`).
     """
     if isinstance(source, Metrics):
         if filter or params or domains or payscale or default_template or observers:
@@ -146,6 +148,7 @@ def compute(
             confidence=confidence,
             poisson=poisson,
             flag_below=flag_below,
+            interval=interval,
         )
     finally:
         if own:

@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 
 from workweave.domain.payscale import PayScale
-from workweave.domain.policy import BOOTSTRAP_REPLICATES, FLAG_BELOW
+from workweave.domain.policy import BOOTSTRAP_REPLICATES, FLAG_BELOW, INTERVAL_METHOD
 from workweave.domain.template import Template
 
 
@@ -29,6 +29,7 @@ def compare(
     domains: Mapping[str, str] | None = None,
     flag_below: int = FLAG_BELOW,
     observers: str | None = None,
+    interval: str = INTERVAL_METHOD,
 ) -> pd.DataFrame:
     """Metrics of group `a` minus group `b` (each given as a filter, e.g. {"site": "A"} or
     {"month": ["2025-01", "2025-02"]}), with a cluster-bootstrap interval of the difference.
@@ -62,6 +63,7 @@ def compare(
             B=B,
             confidence=confidence,
             flag_below=flag_below,
+            interval=interval,
         )
     finally:
         if own:

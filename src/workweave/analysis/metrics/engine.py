@@ -29,7 +29,7 @@ from workweave.analysis.metrics.registry import (
 from workweave.analysis.metrics.tables import Tables, check_domains, to_pandas
 from workweave.domain.errors import ValidationError
 from workweave.domain.payscale import PayScale
-from workweave.domain.policy import BOOTSTRAP_REPLICATES, FLAG_BELOW
+from workweave.domain.policy import BOOTSTRAP_REPLICATES, FLAG_BELOW, INTERVAL_METHOD
 from workweave.domain.template import Template
 
 GROUP_KEYS: tuple[str, ...] = (
@@ -451,11 +451,15 @@ class Metrics:
         confidence: float = 0.95,
         poisson: bool = False,
         flag_below: int = FLAG_BELOW,
+        interval: str = INTERVAL_METHOD,
     ) -> pd.DataFrame:
-        """One row per group × metric (× key): estimate, interval, n and flag."""
+        """One row per group × metric (× key): estimate, interval, n and flag.
+
+        interval: ``t`` (cluster-robust t on G − 1 degrees of freedom) or ``percentile``
+        (percentile cluster bootstrap); see `workweave.analysis.metrics.stats`."""
         group_by = _check_by(by)
         chosen = _choose(metrics)
-        _check_stats(B, confidence)
+        _check_stats(B, confidence, interval)
         started = time.perf_counter()
         self._ensure(chosen)
         self.timings["metric sql"] = time.perf_counter() - started
@@ -475,9 +479,16 @@ class Metrics:
                     if not len(cols_c) or e.n_part[g, c] < 2:
                         continue
                     pidx = e.members.get((g, CLASSES[c]), np.zeros(0, dtype=np.int64))
-                    w = stats.cluster_weights(stats.group_rng(seed, labels[g], c), len(pidx), B)
-                    reps = e.replicates(g, c, cols_c, pidx, w)
-                    lo[g, cols_c], hi[g, cols_c] = stats.percentile_interval(reps, confidence)
+                    lo[g, cols_c], hi[g, cols_c] = e.interval(
+                        g,
+                        c,
+                        cols_c,
+                        pidx,
+                        stats.group_rng(seed, labels[g], c),
+                        B,
+                        confidence,
+                        interval,
+                    )
         lo[e.no_domains] = np.nan
         hi[e.no_domains] = np.nan
         out = pd.DataFrame(
@@ -501,7 +512,7 @@ class Metrics:
             rate = e.count_rate[None, :] & ~e.no_domains
             out["poisson_low"] = np.where(rate, plo, np.nan).ravel()
             out["poisson_high"] = np.where(rate, phi, np.nan).ravel()
-        self._attrs(out, B, seed, confidence)
+        self._attrs(out, B, seed, confidence, interval)
         out.attrs["by"] = list(group_by)
         return out
 
@@ -551,14 +562,18 @@ class Metrics:
         B: int = BOOTSTRAP_REPLICATES,
         confidence: float = 0.95,
         flag_below: int = FLAG_BELOW,
+        interval: str = INTERVAL_METHOD,
     ) -> pd.DataFrame:
         """Group (or period) a minus group b, per metric, with a bootstrap interval.
 
         Participants are resampled within strata: only in a, only in b, in both (resampled
         once for both sides, so a comparison of periods of the same people is paired).
+        interval ``t``: the difference ± t × the replicates' SE, on G − k degrees of freedom
+        (G participants resampled in k non-empty strata); ``percentile``: the replicates'
+        percentile interval.
         """
         chosen = _choose(metrics)
-        _check_stats(B, confidence)
+        _check_stats(B, confidence, interval)
         self._ensure(chosen)
         self._groups_of([a, b])
         e = self._estimate(chosen, 2)
@@ -583,7 +598,13 @@ class Metrics:
                     w[:, idx] = stats.cluster_weights(rng, len(idx), B)
                 ra = e.replicates(0, c, cols_c, pa, w[:, in_a])
                 rb = e.replicates(1, c, cols_c, pb, w[:, in_b])
-                lo[cols_c], hi[cols_c] = stats.percentile_interval(ra - rb, confidence)
+                if interval == "percentile":
+                    lo[cols_c], hi[cols_c] = stats.percentile_interval(ra - rb, confidence)
+                else:
+                    strata = sum(1 for s in (in_a & ~in_b, ~in_a & in_b, in_a & in_b) if s.any())
+                    lo[cols_c], hi[cols_c] = stats.replicate_t_interval(
+                        diff[cols_c], ra - rb, len(union), confidence, strata
+                    )
         cls = e.class_of
         out = pd.DataFrame(
             e.describe(1)
@@ -604,12 +625,14 @@ class Metrics:
         fewest = np.minimum(e.n_part[0, cls], e.n_part[1, cls])
         out.loc[no_domains, ["ci_low", "ci_high"]] = np.nan
         out["flag"] = _flags(fewest, diff, flag_below, no_domains)
-        self._attrs(out, B, seed, confidence)
+        self._attrs(out, B, seed, confidence, interval)
         out.attrs["a"] = dict(a)
         out.attrs["b"] = dict(b)
         return out
 
-    def _attrs(self, out: pd.DataFrame, B: int, seed: int | None, confidence: float) -> None:
+    def _attrs(
+        self, out: pd.DataFrame, B: int, seed: int | None, confidence: float, interval: str
+    ) -> None:
         out.attrs["parameters"] = {
             k: list(v) if isinstance(v, tuple) else v for k, v in self.params.items()
         }
@@ -619,7 +642,12 @@ class Metrics:
             "source": self.payscale.source,
             "on_costs": self.payscale.on_cost_source,
         }
-        out.attrs["bootstrap"] = {"B": B, "seed": seed, "confidence": confidence}
+        out.attrs["bootstrap"] = {
+            "B": B,
+            "seed": seed,
+            "confidence": confidence,
+            "interval": interval,
+        }
         out.attrs["filter"] = dict(self.filter)
         out.attrs["observers"] = self.observers
         out.attrs["study"] = self.tables.study
@@ -683,35 +711,84 @@ class _Estimates:
             "unit": tile([m.unit for m, _ in self.columns]),
         }
 
+    def interval(
+        self,
+        g: int,
+        c: int,
+        cols: np.ndarray,
+        pidx: np.ndarray,
+        rng: np.random.Generator,
+        B: int,
+        confidence: float,
+        method: str,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Interval bounds of group g's columns `cols` (all of class c) by `method`."""
+        if method == "percentile":
+            w = stats.cluster_weights(rng, len(pidx), B)
+            return stats.percentile_interval(self.replicates(g, c, cols, pidx, w), confidence)
+        lo = np.full(len(cols), np.nan)
+        hi = np.full(len(cols), np.nan)
+        ratio = ~self.is_quant[cols]
+        if ratio.any():
+            rcols = cols[ratio]
+            N, D = self.cluster_sums(g, c, rcols, pidx)
+            rlo, rhi = stats.ratio_t_interval(N, D[:, self.metric_of[rcols]], confidence)
+            lo[ratio] = rlo * self.scale[rcols]
+            hi[ratio] = rhi * self.scale[rcols]
+        if (~ratio).any():
+            qcols = cols[~ratio]
+            w = stats.cluster_weights(rng, len(pidx), B)
+            reps = self.replicates(g, c, qcols, pidx, w)
+            est = self.est[g, qcols]
+            qlo, qhi = stats.replicate_t_interval(est, reps, len(pidx), confidence)
+            # a quantile lies within the range of its items
+            for pos, jj in enumerate(qcols):
+                sql = next(s for s, js in self.item_cols.items() if jj in js)
+                _, val, bounds = self.items[sql]
+                vals = val[bounds[g] : bounds[g + 1]]
+                if vals.size and not np.isnan(qlo[pos]):
+                    qlo[pos] = max(qlo[pos], vals[0] * self.scale[jj])
+                    qhi[pos] = min(qhi[pos], vals[-1] * self.scale[jj])
+            lo[~ratio], hi[~ratio] = qlo, qhi
+        return lo, hi
+
+    def cluster_sums(
+        self, g: int, c: int, rcols: np.ndarray, pidx: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Per-participant numerators (len(pidx) × len(rcols)) of group g's ratio columns
+        `rcols` of class c, and denominators (len(pidx) × metrics chosen)."""
+        if self._num_by is None:
+            self._num_by = dict(tuple(self.part_num.groupby("gid", sort=False)))
+            self._den_by = dict(tuple(self.part_den.groupby("gid", sort=False)))
+        local = np.full(self.J, -1, dtype=int)
+        local[rcols] = np.arange(len(rcols))
+        N = np.zeros((len(pidx), len(rcols)))
+        D = np.zeros((len(pidx), len(self.chosen)))
+        gn = self._num_by.get(g)
+        if gn is not None:
+            sub = gn[gn["class"] == CLASSES[c]]
+            cc = local[sub["j"].to_numpy(int)]
+            keep = cc >= 0
+            rows = np.searchsorted(pidx, sub["pidx"].to_numpy(np.int64))
+            np.add.at(N, (rows[keep], cc[keep]), sub["v"].to_numpy(float)[keep])
+        gd = (self._den_by or {}).get(g)
+        if gd is not None:
+            sub = gd[gd["class"] == CLASSES[c]]
+            rows = np.searchsorted(pidx, sub["pidx"].to_numpy(np.int64))
+            np.add.at(D, (rows, sub["m"].to_numpy(int)), sub["v"].to_numpy(float))
+        return N, D
+
     def replicates(
         self, g: int, c: int, cols: np.ndarray, pidx: np.ndarray, w: np.ndarray
     ) -> np.ndarray:
         """B × len(cols) replicate estimates of group g's columns of class c, for weights w
         over the participants `pidx` (sorted)."""
-        if self._num_by is None:
-            self._num_by = dict(tuple(self.part_num.groupby("gid", sort=False)))
-            self._den_by = dict(tuple(self.part_den.groupby("gid", sort=False)))
         B = w.shape[0]
         out = np.full((B, len(cols)), np.nan)
         ratio = ~self.is_quant[cols]
         rcols = cols[ratio]
         if len(rcols):
-            local = np.full(self.J, -1, dtype=int)
-            local[rcols] = np.arange(len(rcols))
-            N = np.zeros((len(pidx), len(rcols)))
-            D = np.zeros((len(pidx), len(self.chosen)))
-            gn = self._num_by.get(g)
-            if gn is not None:
-                sub = gn[gn["class"] == CLASSES[c]]
-                cc = local[sub["j"].to_numpy(int)]
-                keep = cc >= 0
-                rows = np.searchsorted(pidx, sub["pidx"].to_numpy(np.int64))
-                np.add.at(N, (rows[keep], cc[keep]), sub["v"].to_numpy(float)[keep])
-            gd = (self._den_by or {}).get(g)
-            if gd is not None:
-                sub = gd[gd["class"] == CLASSES[c]]
-                rows = np.searchsorted(pidx, sub["pidx"].to_numpy(np.int64))
-                np.add.at(D, (rows, sub["m"].to_numpy(int)), sub["v"].to_numpy(float))
+            N, D = self.cluster_sums(g, c, rcols, pidx)
             reps = stats.ratio_replicates(w, N, D[:, self.metric_of[rcols]])
             out[:, np.flatnonzero(ratio)] = reps * self.scale[rcols]
         for pos in np.flatnonzero(~ratio):
@@ -748,11 +825,16 @@ def _conditions(filter: Mapping[str, Sequence[str]]) -> str:
     return " AND ".join(conds)
 
 
-def _check_stats(B: int, confidence: float) -> None:
+def _check_stats(B: int, confidence: float, interval: str = INTERVAL_METHOD) -> None:
     if B < 0:
         raise ValidationError("the number of bootstrap replicates must not be negative")
     if not 0 < confidence < 1:
         raise ValidationError("confidence must be between 0 and 1")
+    if interval not in stats.INTERVAL_METHODS:
+        raise ValidationError(
+            f"unknown interval method '{interval}' "
+            f"(choose from: {', '.join(stats.INTERVAL_METHODS)})"
+        )
 
 
 def _flags(

@@ -784,11 +784,22 @@ METRICS: tuple[Metric, ...] = (
         label="Clinical time displaced by management",
         definition=(
             "Share of planned clinical time (inside the observed windows) spent on "
-            "managerial tasks: the planned clinical time in which a managerial task is active."
+            "managerial tasks: the planned clinical time in which at least one managerial task "
+            "is active (instants, not task time). Why this basis: the measure is a share of "
+            "the clinical time the job plan gives, and an instant of clinical time is "
+            "displaced once however many managerial tasks run in it; counting overlapping "
+            "managerial tasks in full would let two phone calls during one minute displace "
+            "two minutes and the share exceed 1. It is the instant basis of mixed_domain_pct "
+            "and multitasking_pct (metrics.md, Notation: a task is active at instant τ); "
+            "managerial task time counted in full inside clinical sessions is the numerator "
+            "of leakage[clinical]."
         ),
         unit="proportion",
         denominator="planned clinical (DCC) time inside the observed windows",
-        reference=REF_OWN,
+        reference=(
+            REF_OWN + "; basis: docs/metrics.md (B. clinical_displacement, Notation: active "
+            "at instant τ)"
+        ),
         kind="ratio",
         sql=(
             "SELECT session_id, NULL AS key, sum(len) AS v FROM WC "
@@ -798,7 +809,8 @@ METRICS: tuple[Metric, ...] = (
         eligible="job_plan",
         notes=(
             "Counts instants, not task time: planned clinical time with at least one "
-            "managerial task active, so the share cannot exceed 1."
+            "managerial task active, so the share cannot exceed 1. The simulator plants "
+            "mgmt_share_clinical on this basis (docs/simulator.md)."
         ),
     ),
     Metric(
