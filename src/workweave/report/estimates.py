@@ -57,11 +57,12 @@ class Estimates:
         seed: int,
         B: int,
         progress: Progress | None = None,
+        filter: dict[str, Any] | None = None,
     ) -> None:
         self.seed = int(seed)
         self.B = int(B)
         self._progress = progress
-        self._engine = metrics_service.prepare(store, study_id=study_id)
+        self._engine = metrics_service.prepare(store, study_id=study_id, filter=filter)
         self._cache: dict[str, pd.DataFrame] = {}
 
     def close(self) -> None:

@@ -4,11 +4,12 @@ and inter-observer reliability when sessions were co-observed.
     >>> from workweave.report import ReportOptions, study_report
     >>> study_report(store, study_id, ReportOptions(by=("site",))).write("reports/")
 
-Every metric shown comes from the registry's engine (`workweave.analysis.metrics`); the
-counts on the summary page come from the study summary service. The small-number rule: a
-figure or table never shows a group of fewer than `ReportOptions.suppress_below`
-participants. Each section is built by its own module: `summary`, `methods`, `figures`,
-`tables` and `reliability`.
+Every metric shown comes from the registry's engine (`workweave.analysis.metrics`), over the
+observed sessions only (shadowing, imported): self-reported days have their own section. The
+counts on the summary page come from the study summary service and the study's sessions. The
+small-number rule: a figure or table never shows a group of fewer than
+`ReportOptions.suppress_below` participants. Each section is built by its own module:
+`summary`, `methods`, `figures` (with the self-reported days), `tables` and `reliability`.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from workweave.domain.errors import ValidationError
-from workweave.report.common import study_templates
+from workweave.report.common import OBSERVED_MODES, study_templates
 from workweave.report.document import Document, Figure, slug
 from workweave.report.estimates import Estimates, Progress
 from workweave.report.options import ReportOptions
@@ -64,7 +65,10 @@ def study_report(
         ),
     )
     report = Report(doc, stem=f"{slug(info.name)}-study-report", options=opts)
-    with Estimates(store, study_id, seed=opts.seed, B=opts.B, progress=say) as est:
+    observed_only = {"mode": list(OBSERVED_MODES)}  # self-reports are shown apart
+    with Estimates(
+        store, study_id, seed=opts.seed, B=opts.B, progress=say, filter=observed_only
+    ) as est:
         ctx = StudyContext(
             store,
             study_id,
@@ -80,6 +84,7 @@ def study_report(
         methods.section(ctx)
         say("drawing a shadowed day")
         figures.day_section(ctx)
+        figures.self_report_section(ctx)
         say("drawing figures")
         figures.domain_section(ctx)
         figures.jobplan_section(ctx)
