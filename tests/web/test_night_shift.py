@@ -4,6 +4,7 @@ with every clock time; the time axis stays right over a clock change."""
 
 from __future__ import annotations
 
+import itertools
 import re
 import uuid
 from collections.abc import Iterator
@@ -117,7 +118,7 @@ def test_the_axis_over_a_clock_change(start_utc: str, hours: int, expected: list
     tl = layout(s, px_per_minute=1.5, min_width=100)  # hourly ticks
     hourly = [(x, label) for x, label in tl.ticks if label.endswith(":00")]
     assert [label for _, label in hourly][: len(expected)] == expected
-    gaps = {round(b[0] - a[0], 2) for a, b in zip(hourly, hourly[1:], strict=False)}
+    gaps = {round(b[0] - a[0], 2) for a, b in itertools.pairwise(hourly)}
     assert gaps == {90.0}  # one real hour apart, each one
 
 
