@@ -56,7 +56,7 @@ def test_mode_filters_sessions(mixed: str) -> None:
 
 
 def test_an_unknown_mode_is_a_clear_error(mixed: str) -> None:
-    with pytest.raises(ValidationError, match="no session mode 'selfreport'.*self-report"):
+    with pytest.raises(ValidationError, match=r"no session mode 'selfreport'.*self-report"):
         sessions_counted(mixed, filter={"mode": "selfreport"})
 
 
