@@ -89,6 +89,27 @@ _PLAN_LABELS = {
 _PLAN_FILLS = {"DCC": "#D6E6F2", "management": "#F6D9C6", "SPA": "#D3EDE4"}
 
 
+class _DatedClock(mdates.DateFormatter):
+    """Clock times for a night: the first tick and the first after each midnight carry their
+    weekday ("Tue 23:00", "Wed 00:00"), so times past midnight are never read as earlier."""
+
+    def __init__(self, zone: Any) -> None:
+        super().__init__("%H:%M", tz=zone)
+        self.zone = zone
+
+    def format_ticks(self, values: Any) -> list[str]:
+        out: list[str] = []
+        last = None
+        for v in values:
+            local = mdates.num2date(v, tz=self.zone)
+            if local.date() != last:
+                out.append(local.strftime("%a %H:%M"))
+                last = local.date()
+            else:
+                out.append(local.strftime("%H:%M"))
+        return out
+
+
 def timeline(
     day: DayLayout,
     styles: dict[str, Style],
@@ -225,7 +246,8 @@ def timeline(
         else:
             loc = mdates.MinuteLocator(byminute=range(0, 60, 5), tz=day.zone)
         ax.xaxis.set_major_locator(loc)
-        ax.xaxis.set_major_formatter(mdates.DateFormatter("%H:%M", tz=day.zone))
+        clock = mdates.DateFormatter("%H:%M", tz=day.zone)
+        ax.xaxis.set_major_formatter(_DatedClock(day.zone) if day.crosses_midnight else clock)
         ax.set_xlabel(f"local time ({day.zone.key})")
         ax.grid(axis="x", color="#DDDDDD", linewidth=0.6, zorder=0)
         ax.spines["left"].set_visible(False)

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from workweave.domain.errors import NotFoundError
-from workweave.domain.observation import Session
+from workweave.domain.observation import MODES, Session
 from workweave.domain.study import WEEKDAYS, JobPlan
 from workweave.domain.template import Template
 from workweave.report import charts
@@ -32,6 +32,49 @@ from workweave.report.palette import DOMAIN_STYLES, Style, series_style
 from workweave.store import Store
 
 MAX_CATEGORY_KEYS = 7
+
+SELF_REPORT = "self-report"
+OBSERVED_MODES: tuple[str, ...] = tuple(m for m in MODES if m != SELF_REPORT)
+"""The modes of sessions that are observation (someone shadowing, or an imported observation
+record). A participant's own log (self-report) is not: the reports show it apart, and their
+figures and charts leave it out."""
+MODES_STATEMENT = (
+    f"Includes observed sessions ({', '.join(OBSERVED_MODES)}); self-reported days are shown "
+    "separately."
+)
+
+
+def observed(sessions: Iterable[Session]) -> list[Session]:
+    """The sessions that are observation (shadowing, imported)."""
+    return [s for s in sessions if s.mode in OBSERVED_MODES]
+
+
+def self_reported(sessions: Iterable[Session]) -> list[Session]:
+    """The sessions a participant logged themselves."""
+    return [s for s in sessions if s.mode == SELF_REPORT]
+
+
+def observed_frame(sessions: pd.DataFrame) -> pd.DataFrame:
+    """The rows of a sessions frame that are observation."""
+    if not len(sessions):
+        return sessions
+    return sessions[sessions["mode"].isin(OBSERVED_MODES)]
+
+
+def day_counts(sessions: Iterable[Session]) -> tuple[int, int]:
+    """(participant-days observed, participant-days self-reported): a day with both counts
+    once in each."""
+    items = list(sessions)
+    return len(days_of(observed(items))), len(days_of(self_reported(items)))
+
+
+def days_phrase(n_observed: int, n_self: int) -> str:
+    """ "9 days observed, 1 day self-reported"."""
+
+    def days(n: int) -> str:
+        return f"{n} day{'' if n == 1 else 's'}"
+
+    return f"{days(n_observed)} observed, {days(n_self)} self-reported"
 
 
 # -- templates and colour keys ------------------------------------------------------------------
@@ -154,6 +197,7 @@ def day_alt(day: DayLayout, key: ColourKey, who: str) -> str:
     zone = day.zone
     t0 = day.start.astimezone(zone)
     t1 = day.end.astimezone(zone)
+    clock = "%a %H:%M" if day.crosses_midnight else "%H:%M"
     kinds = Counter(b.key for b in day.bars)
     parts = ", ".join(
         f"{n} {key.styles.get(k, key.styles['other']).label.lower()}"
@@ -163,13 +207,19 @@ def day_alt(day: DayLayout, key: ColourKey, who: str) -> str:
     plan = ""
     if day.planned:
         plan = " Job plan that day: " + "; ".join(
-            f"{p.category} {p.start.astimezone(zone):%H:%M}-{p.end.astimezone(zone):%H:%M}"
+            f"{p.category} {p.start.astimezone(zone).strftime(clock)}-"
+            f"{p.end.astimezone(zone).strftime(clock)}"
             for p in day.planned
         )
         plan += "."
     return (
-        f"Timeline of {who}, {WEEKDAYS[day.day.weekday()]} {t0:%H:%M} to {t1:%H:%M} "
-        f"({_hm((day.end - day.start).total_seconds())} observed in {day.sessions} session(s)): "
+        f"Timeline of {who}, "
+        + (
+            f"{WEEKDAYS[day.day.weekday()]} {t0:%H:%M} to {WEEKDAYS[t1.weekday()]} {t1:%H:%M} "
+            if day.crosses_midnight
+            else f"{WEEKDAYS[day.day.weekday()]} {t0:%H:%M} to {t1:%H:%M} "
+        )
+        + f"({_hm((day.end - day.start).total_seconds())} observed in {day.sessions} session(s)): "
         f"{day.task_count} tasks ({parts}){lanes}; {len(day.interruptions)} interruptions and "
         f"{len(day.demands)} demand events marked.{plan}"
     )
@@ -348,17 +398,25 @@ def chart_alt(
 
 
 __all__ = [
+    "MODES_STATEMENT",
+    "OBSERVED_MODES",
+    "SELF_REPORT",
     "ColourKey",
     "GroupChart",
     "Item",
     "chart_alt",
     "colour_key",
+    "day_counts",
     "day_figure",
     "days_of",
+    "days_phrase",
     "group_chart",
     "illustrative_day",
     "local_dates",
     "maps_domains",
+    "observed",
+    "observed_frame",
     "one_observer",
+    "self_reported",
     "study_templates",
 ]

@@ -60,6 +60,11 @@ class DayLayout:
     def task_count(self) -> int:
         return len(self.bars)
 
+    @property
+    def crosses_midnight(self) -> bool:
+        """True for a night: the day's record runs past midnight into the next local date."""
+        return self.end.astimezone(self.zone).date() != self.day
+
 
 def domain_lookup(templates: dict[str, Template]) -> Callable[[str | None, str], str]:
     """A function (template key, category) → domain, 'other' when unknown."""
@@ -129,13 +134,14 @@ def layout_day(
     out.lanes = max(1, len(lane_ends))
     if job_plan is not None and job_plan.sessions:
         lo = datetime.combine(out.day, datetime.min.time(), tzinfo=zone)
-        hi = lo + timedelta(days=1)
+        hi = max(lo + timedelta(days=1), end)  # a night shift: the plan up to its end too
         out.planned = [Planned(a, b, c) for a, b, c in job_plan.intervals(lo, hi, zone)]
     return out
 
 
 def group_by_day(sessions: Iterable[Session]) -> dict[tuple[str, date], list[Session]]:
-    """Sessions by (participant, local date of their start)."""
+    """Sessions by (participant, local date of their start): a night shift belongs to the
+    day it started on."""
     out: dict[tuple[str, date], list[Session]] = {}
     for s in sessions:
         d = s.start.astimezone(ZoneInfo(s.timezone)).date()

@@ -58,12 +58,15 @@ class Estimates:
         B: int,
         progress: Progress | None = None,
         observers: str | None = None,
+        filter: dict[str, Any] | None = None,
     ) -> None:
         self.seed = int(seed)
         self.B = int(B)
         self._progress = progress
         self.observers = observers
-        self._engine = metrics_service.prepare(store, study_id=study_id, observers=observers)
+        self._engine = metrics_service.prepare(
+            store, study_id=study_id, observers=observers, filter=filter
+        )
         self._cache: dict[str, pd.DataFrame] = {}
 
     def close(self) -> None:

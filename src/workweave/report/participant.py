@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 
@@ -19,11 +20,17 @@ from workweave.domain.study import WEEKDAYS, Participant
 from workweave.domain.template import Template
 from workweave.report import charts
 from workweave.report.common import (
+    MODES_STATEMENT,
+    OBSERVED_MODES,
     colour_key,
     day_figure,
     days_of,
+    days_phrase,
     maps_domains,
+    observed,
+    observed_frame,
     one_observer,
+    self_reported,
     study_templates,
 )
 from workweave.report.document import (
@@ -52,7 +59,6 @@ from workweave.report.options import ReportOptions
 from workweave.report.output import Report
 from workweave.report.palette import DOMAIN_STYLES, Style
 from workweave.report.pdf import require_chromium
-from workweave.services import studies as svc
 from workweave.store import Store
 
 MAX_DAYS = 20
@@ -77,7 +83,13 @@ GLOSSARY: list[tuple[str, str]] = [
         "One stretch of time in which someone shadowed you (or you logged your own work), "
         "from when recording started to when it stopped.",
     ),
-    ("Observed time", "The total length of all your sessions."),
+    ("Observed time", "The total length of all your observed sessions."),
+    (
+        "Self-reported day",
+        "A day you logged yourself, in the app or in the end-of-day diary, rather than one "
+        "on which someone shadowed you. It is listed in the report but not measured with the "
+        "observed days.",
+    ),
     ("Task", "One piece of work that was recorded, with the time it started and ended."),
     (
         "Domain",
@@ -190,7 +202,9 @@ def participant_report(
         )
     templates = study_templates(store, sessions_frame)
     all_sessions = store.sessions.load(study_id)
-    mine = [s for s in all_sessions if s.participant == participant_code]
+    everything_mine = [s for s in all_sessions if s.participant == participant_code]
+    mine = observed(everything_mine)  # a participant's own log is not observation
+    own_log = self_reported(everything_mine)
     doc = Document(
         title=f"Your work, seen: a personal report for {participant_code}",
         subtitle=info.title or info.name,
@@ -203,15 +217,23 @@ def participant_report(
         ),
     )
     report = Report(doc, f"{slug(info.name)}-{slug(participant_code)}-report", options=opts)
+    observed_only = {"mode": list(OBSERVED_MODES)}  # self-reports are shown apart
     with Estimates(
-        store, study_id, seed=opts.seed, B=opts.B, progress=say, observers=opts.observers
+        store,
+        study_id,
+        seed=opts.seed,
+        B=opts.B,
+        progress=say,
+        observers=opts.observers,
+        filter=observed_only,
     ) as est:
         you_df = est.table("participant")
         you_df = you_df[you_df["participant"].astype(str) == participant_code].copy()
         you_df["group"] = YOU
         study_df = est.table(None).copy()
         study_df["group"] = STUDY
-        n_study = int(sessions_frame["participant"].nunique()) if len(sessions_frame) else 0
+        seen = observed_frame(sessions_frame)
+        n_study = int(seen["participant"].nunique()) if len(seen) else 0
         ctx = _Ctx(
             person,
             mine,
@@ -222,10 +244,12 @@ def participant_report(
             n_study,
             est,
             info.synthetic,
+            own_log,
         )
-        _intro(doc, ctx, store, study_id)
+        _intro(doc, ctx)
         say("drawing your days")
         _days(doc, ctx, all_sessions)
+        _own_log(doc, ctx)
         say("comparing your job plan with what happened")
         _plan(doc, ctx)
         _management(doc, ctx)
@@ -250,6 +274,7 @@ class _Ctx:
     n_study: int
     est: Estimates
     synthetic: bool
+    own_log: list  # the sessions the participant logged themselves (self-report)
 
     def mine(self, metric: str, key: str | None = None) -> Value | None:
         v = value(self.you, YOU, metric, key)
@@ -271,7 +296,7 @@ class _Ctx:
 # -- sections -----------------------------------------------------------------------------------
 
 
-def _intro(doc: Document, ctx: _Ctx, store: Store, study_id: int) -> None:
+def _intro(doc: Document, ctx: _Ctx) -> None:
     s = doc.section("about", "About this report", new_page=False)
     p = ctx.person
     s.add(
@@ -285,6 +310,7 @@ def _intro(doc: Document, ctx: _Ctx, store: Store, study_id: int) -> None:
             )
         )
     )
+    s.add(Para(MODES_STATEMENT))
     if ctx.synthetic:
         s.add(
             Note(
@@ -293,23 +319,27 @@ def _intro(doc: Document, ctx: _Ctx, store: Store, study_id: int) -> None:
                 "warning",
             )
         )
-    row = next(
-        (
-            r
-            for r in svc.summary(store, study_id, observers=ctx.est.observers)["by_participant"]
-            if r["group"] == p.code
-        ),
-        None,
-    )
-    days = {k[1] for k in days_of(ctx.sessions)}
-    facts = [("days observed", f"{len(days)}")]
-    if row:
-        facts += [
-            ("sessions", f"{row['sessions']}"),
-            ("hours observed", f"{row['observed_hours']:.1f}"),
-            ("tasks recorded", f"{row['tasks']:,}"),
-        ]
+    n_days = len(days_of(ctx.sessions))
+    n_own = len(days_of(ctx.own_log))
+    facts = [
+        ("days observed", f"{n_days}"),
+        ("days self-reported", f"{n_own}"),
+        ("sessions observed", f"{len(ctx.sessions)}"),
+        ("hours observed", f"{sum(x.observed_seconds for x in ctx.sessions) / 3600:.1f}"),
+        ("tasks recorded", f"{sum(len(x.tasks) for x in ctx.sessions):,}"),
+    ]
     s.add(KeyFigures(facts))
+    s.add(
+        Para(
+            f"{days_phrase(n_days, n_own)}."
+            + (
+                " The days you logged yourself are listed in their own section; they are not "
+                "in the pictures or the figures, which show observed days only."
+                if n_own
+                else ""
+            )
+        )
+    )
     who = [f"profession: {p.profession}"]
     if p.band:
         who.append(
@@ -331,7 +361,13 @@ def _days(doc: Document, ctx: _Ctx, all_sessions: list) -> None:
     s = doc.section("days", "Your days")
     days = days_of(ctx.sessions)
     if not days:
-        s.add(Note("no session of yours has been recorded yet.", "missing"))
+        s.add(
+            Note(
+                "no observed session of yours has been recorded yet"
+                + (" (the days you logged yourself are listed below)." if ctx.own_log else "."),
+                "missing",
+            )
+        )
         return
     key = colour_key(ctx.templates, all_sessions)
     s.add(
@@ -364,6 +400,9 @@ def _days(doc: Document, ctx: _Ctx, all_sessions: list) -> None:
         kept, dropped = one_observer(days[k])
         d = k[1]
         title = f"{d:%A %d %B %Y}"
+        last = max(x.known_end for x in kept).astimezone(ZoneInfo(kept[0].timezone))
+        if last.date() != d:  # a night: say when it ended
+            title += f", until {last:%A %H:%M}"
         caption = ""
         if dropped:
             caption = (
@@ -385,6 +424,48 @@ def _days(doc: Document, ctx: _Ctx, all_sessions: list) -> None:
         s.add(
             Note(f"you were observed on {len(ordered)} days; the first {MAX_DAYS} are drawn here.")
         )
+
+
+def _own_log(doc: Document, ctx: _Ctx) -> None:
+    """The days the participant logged themselves: listed, not drawn or measured."""
+    if not ctx.own_log:
+        return
+    s = doc.section("own-log", "Days you logged yourself", new_page=False)
+    s.add(
+        Para(
+            "These days come from your own log (the app's self-report screen or the end-of-day "
+            "diary), not from someone shadowing you. They are kept apart: the pictures and "
+            "figures in this report use observed days only."
+        )
+    )
+    rows: list[list[Cell | str]] = []
+    for (_, d), group in sorted(days_of(ctx.own_log).items()):
+        zone = ZoneInfo(group[0].timezone)
+        first = min(x.start for x in group).astimezone(zone)
+        last = max(x.known_end for x in group).astimezone(zone)
+        clock = "%a %H:%M" if last.date() != first.date() else "%H:%M"
+        sources = sorted({OWN_LOG_SOURCES.get(x.source or "", "the app") for x in group})
+        rows.append(
+            [
+                f"{d:%A %d %B %Y}",
+                Cell(f"{first.strftime(clock)} to {last.strftime(clock)}", numeric=False),
+                Cell(f"{sum(len(x.tasks) for x in group)}"),
+                Cell(f"{sum(x.observed_seconds for x in group) / 3600:.1f}"),
+                Cell(", ".join(sources), numeric=False),
+            ]
+        )
+    s.add(
+        Table(
+            "table-own-log",
+            "Days you logged yourself",
+            ["Day", "From", "Tasks", "Hours logged", "Logged with"],
+            rows,
+            first_column_wide=False,
+        )
+    )
+
+
+OWN_LOG_SOURCES = {"diary": "end-of-day diary", "capture": "the app"}
 
 
 def _plan(doc: Document, ctx: _Ctx) -> None:

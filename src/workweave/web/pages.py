@@ -3,15 +3,17 @@ self-report, session review."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Annotated, Any
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
 from workweave.domain.errors import NotFoundError, ValidationError
-from workweave.domain.observation import OBSERVER_ROLES
+from workweave.domain.observation import OBSERVER_ROLES, Session
 from workweave.domain.study import BANDS, PROFESSIONS, WEEKDAYS
 from workweave.domain.template import DOMAINS, JOB_PLAN_CATEGORIES
 from workweave.io.templates import parse_template
@@ -31,7 +33,7 @@ from workweave.web.auth import (
     store_of,
 )
 from workweave.web.templating import flash, render
-from workweave.web.timeline import layout
+from workweave.web.timeline import crosses_midnight, layout, local_clock
 
 router = APIRouter(include_in_schema=False)
 
@@ -707,11 +709,25 @@ def session_page(
         labels={c.code: c.label for c in tpl.categories} if tpl else {},
         # -- the codes applied to the session's field notes (qualitative coding) --
         coded_notes=(
-            pages_qual.coded_notes(request, who.study_id, s.key, s.timezone)
+            _dated_notes(pages_qual.coded_notes(request, who.study_id, s.key, s.timezone), s)
             if who.role in ("admin", "researcher")
             else []
         ),
     )
+
+
+def _dated_notes(notes: list[pages_qual.CodedNote], s: Session) -> list[pages_qual.CodedNote]:
+    """Coded notes in the order of their instants; with their weekday when the session
+    crosses midnight, as the timeline shows them."""
+    dated = crosses_midnight(s)
+    zone = ZoneInfo(s.timezone)
+    out = []
+    for n in sorted(notes, key=lambda n: n.anchor):  # ISO UTC: text order is instant order
+        if dated and n.anchor:
+            at = dt.datetime.strptime(n.anchor, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
+            n = dataclasses.replace(n, clock=local_clock(at, zone, dated=True))
+        out.append(n)
+    return out
 
 
 @router.post("/studies/{study}/sessions/{key}/corrections")

@@ -9,12 +9,13 @@ cue.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from workweave.domain.observation import Session
 from workweave.domain.template import DOMAINS, Template
+from workweave.domain.time import to_ms
 
 DOMAIN_COLOURS: dict[str, str] = {
     "clinical": "#0072B2",  # blue
@@ -51,6 +52,7 @@ class Bar:
     y: float
     start: str
     end: str
+    ms: int  # the start as an instant (ms since the epoch): the order of tasks
     fill: str
     text: str
     open: bool
@@ -68,6 +70,7 @@ class Mark:
     kind: str
     text: str = ""
     key: str | None = None
+    ms: int = 0  # the instant (ms since the epoch): the order of marks
 
 
 @dataclass
@@ -83,6 +86,7 @@ class Layout:
     end: str
     hours: float
     legend: list[tuple[str, str]]
+    dated: bool = False  # the session crosses midnight: clock times carry their day
 
     def as_dict(self) -> dict[str, Any]:
         from dataclasses import asdict
@@ -108,8 +112,10 @@ def layout(
     def x(dt: datetime) -> float:
         return LEFT + (dt - s0).total_seconds() / 60 * scale
 
+    dated = crosses_midnight(session)
+
     def clock(dt: datetime) -> str:
-        return dt.astimezone(zone).strftime("%H:%M:%S")
+        return local_clock(dt, zone, dated=dated)
 
     lane_end: list[datetime] = []
     bars: list[Bar] = []
@@ -151,6 +157,7 @@ def layout(
                 y=TOP + lane * (LANE_H + LANE_GAP),
                 start=clock(t.start),
                 end=clock(t.end) if t.end else "",
+                ms=_instant(t.start),
                 fill=DOMAIN_COLOURS.get(domain, DOMAIN_COLOURS["other"]),
                 text=DOMAIN_TEXT.get(domain, "#FFFFFF"),
                 open=t.end is None,
@@ -169,26 +176,55 @@ def layout(
             + (f": {e.subtype}" if e.subtype else ""),
             e.kind,
             key=e.key,
+            ms=_instant(e.at),
         )
         for e in session.events
     ]
     for t in session.tasks:  # suspensions are interruptions too: mark where they began
         for s in t.suspensions:
-            events.append(Mark(round(x(s.start), 2), clock(s.start), "Interruption", "suspension"))
-    notes = [
-        Mark(round(x(n.at), 2), clock(n.at), n.text[:80], "note", text=n.text, key=n.key)
-        for n in session.notes
-    ]
+            events.append(
+                Mark(
+                    round(x(s.start), 2),
+                    clock(s.start),
+                    "Interruption",
+                    "suspension",
+                    ms=_instant(s.start),
+                )
+            )
+    events.sort(key=lambda m: m.ms)  # by instant, never by clock text
+    notes = sorted(
+        (
+            Mark(
+                round(x(n.at), 2),
+                clock(n.at),
+                n.text[:80],
+                "note",
+                text=n.text,
+                key=n.key,
+                ms=_instant(n.at),
+            )
+            for n in session.notes
+        ),
+        key=lambda m: m.ms,
+    )
     width = LEFT * 2 + minutes * scale
-    ticks = []
+    ticks: list[tuple[float, str]] = []
     step = _tick_step(minutes * scale, minutes)
     first = s0.astimezone(zone).replace(second=0, microsecond=0)
     first += timedelta(minutes=(-first.minute) % step)
-    if first < s0:
-        first += timedelta(minutes=step)
-    tick = first
+    # step in real time (UTC), label in local time: a clock change adds or drops a tick label,
+    # never misplaces one
+    tick = first.astimezone(UTC)
+    if tick < s0:
+        tick += timedelta(minutes=step)
+    last_day = None
     while tick <= s1:
-        ticks.append((round(x(tick), 2), tick.strftime("%H:%M")))
+        local = tick.astimezone(zone)
+        label = local.strftime("%H:%M")
+        if dated and local.date() != last_day:  # the first tick and the first after midnight
+            label = local.strftime("%a %H:%M")
+            last_day = local.date()
+        ticks.append((round(x(tick), 2), label))
         tick += timedelta(minutes=step)
     height = TOP + lanes * (LANE_H + LANE_GAP) + 24
     legend = [(d, DOMAIN_COLOURS[d]) for d in DOMAINS]
@@ -200,11 +236,35 @@ def layout(
         events=events,
         notes=notes,
         ticks=ticks,
-        start=s0.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S %Z"),
-        end=(session.end.astimezone(zone).strftime("%H:%M:%S") if session.end else "open"),
+        start=s0.astimezone(zone).strftime(("%a " if dated else "") + "%Y-%m-%d %H:%M:%S %Z"),
+        end=(
+            session.end.astimezone(zone).strftime("%a %H:%M:%S %Z" if dated else "%H:%M:%S")
+            if session.end
+            else "open"
+        ),
         hours=round((session.known_end - s0).total_seconds() / 3600, 2),
         legend=legend,
+        dated=dated,
     )
+
+
+def _instant(dt: datetime) -> int:
+    ms = to_ms(dt)
+    assert ms is not None
+    return ms
+
+
+def crosses_midnight(session: Session) -> bool:
+    """True when the session (its tasks included) runs over more than one local date."""
+    zone = ZoneInfo(session.timezone)
+    end = max([session.known_end, *(t.known_end for t in session.tasks)])
+    return session.start.astimezone(zone).date() != end.astimezone(zone).date()
+
+
+def local_clock(dt: datetime, zone: ZoneInfo, *, dated: bool = False) -> str:
+    """A local clock time, with its weekday when the times around it cross midnight
+    ("Tue 23:41:05", "Wed 00:01:10")."""
+    return dt.astimezone(zone).strftime("%a %H:%M:%S" if dated else "%H:%M:%S")
 
 
 def _tick_step(width_px: float, minutes: float) -> int:
@@ -214,4 +274,4 @@ def _tick_step(width_px: float, minutes: float) -> int:
     return 240
 
 
-__all__ = ["DOMAIN_COLOURS", "Layout", "layout"]
+__all__ = ["DOMAIN_COLOURS", "Layout", "crosses_midnight", "layout", "local_clock"]

@@ -71,7 +71,9 @@ TERMS: dict[str, str] = {
     "parallel tasks is one interruption event and two suspensions.",
     "Groups and filters": "`study`, `site`, `profession`, `band`, `participant`, `observer` "
     "(`(self)` for self-report), `session` (its key; a filter also matches the source's own "
-    "session id), `mode`, `month` (of the session's start, in the site's time zone).",
+    "session id), `mode` (`shadowing`, `self-report` or `imported`: `--filter "
+    "mode=shadowing,imported` keeps observed sessions only, as the reports do), `month` (of "
+    "the session's start, in the site's time zone).",
     "Job-plan intervals": "each participant's weekly sessions laid over the observed dates in "
     "the site's time zone, so a 09:00 session stays at 09:00 local time across daylight-saving "
     "changes; contracted hours are their union. (When clocks go back, an ambiguous local time "

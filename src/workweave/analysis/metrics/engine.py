@@ -28,6 +28,7 @@ from workweave.analysis.metrics.registry import (
 )
 from workweave.analysis.metrics.tables import Tables, check_domains, to_pandas
 from workweave.domain.errors import ValidationError
+from workweave.domain.observation import MODES
 from workweave.domain.payscale import PayScale
 from workweave.domain.policy import BOOTSTRAP_REPLICATES, FLAG_BELOW, INTERVAL_METHOD
 from workweave.domain.template import Template
@@ -896,6 +897,8 @@ def _check_filter(filter: Mapping[str, Any] | None) -> dict[str, list[str]]:
             )
         values = [value] if isinstance(value, str | int | float) else list(value)
         out.setdefault(key, []).extend(str(v) for v in values)
+        if key == "mode" and (bad := [v for v in out[key] if v not in MODES]):
+            raise ValidationError(f"no session mode '{bad[0]}' (choose from: {', '.join(MODES)})")
     return out
 
 

@@ -4,11 +4,12 @@ and inter-observer reliability when sessions were co-observed.
     >>> from workweave.report import ReportOptions, study_report
     >>> study_report(store, study_id, ReportOptions(by=("site",))).write("reports/")
 
-Every metric shown comes from the registry's engine (`workweave.analysis.metrics`); the
-counts on the summary page come from the study summary service. The small-number rule: a
-figure or table never shows a group of fewer than `ReportOptions.suppress_below`
-participants. Each section is built by its own module: `summary`, `methods`, `figures`,
-`tables` and `reliability`.
+Every metric shown comes from the registry's engine (`workweave.analysis.metrics`), over the
+observed sessions only (shadowing, imported): self-reported days have their own section. The
+counts on the summary page come from the study summary service and the study's sessions. The
+small-number rule: a figure or table never shows a group of fewer than
+`ReportOptions.suppress_below` participants. Each section is built by its own module:
+`summary`, `methods`, `figures` (with the self-reported days), `tables` and `reliability`.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from datetime import UTC, datetime
 
 from workweave.analysis.coobservation import keep_counted
 from workweave.domain.errors import ValidationError
-from workweave.report.common import study_templates
+from workweave.report.common import OBSERVED_MODES, study_templates
 from workweave.report.document import Document, Figure, slug
 from workweave.report.estimates import Estimates, Progress
 from workweave.report.options import ReportOptions
@@ -67,8 +68,15 @@ def study_report(
         ),
     )
     report = Report(doc, stem=f"{slug(info.name)}-study-report", options=opts)
+    observed_only = {"mode": list(OBSERVED_MODES)}  # self-reports are shown apart
     with Estimates(
-        store, study_id, seed=opts.seed, B=opts.B, progress=say, observers=opts.observers
+        store,
+        study_id,
+        seed=opts.seed,
+        B=opts.B,
+        progress=say,
+        observers=opts.observers,
+        filter=observed_only,
     ) as est:
         ctx = StudyContext(
             store,
@@ -85,6 +93,7 @@ def study_report(
         methods.section(ctx)
         say("drawing a shadowed day")
         figures.day_section(ctx)
+        figures.self_report_section(ctx)
         say("drawing figures")
         figures.domain_section(ctx)
         figures.jobplan_section(ctx)

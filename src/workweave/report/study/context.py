@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 
 from workweave.domain.template import Template
+from workweave.report.common import observed, observed_frame, self_reported
 from workweave.report.document import Document
 from workweave.report.estimates import Estimates
 from workweave.report.options import ReportOptions
@@ -45,9 +46,22 @@ class StudyContext:
         return self.options.link(csv_name)
 
     def sessions(self) -> list[Any]:
+        """Every session of the study, whatever its mode."""
         if self._sessions is None:
             self._sessions = self.store.sessions.load(self.study_id)
         return self._sessions
+
+    def observed_sessions(self) -> list[Any]:
+        """The sessions that are observation (shadowing, imported): what the figures show."""
+        return observed(self.sessions())
+
+    def self_reported_sessions(self) -> list[Any]:
+        """The sessions participants logged themselves: shown apart, in their own section."""
+        return self_reported(self.sessions())
+
+    @property
+    def observed_frame(self) -> pd.DataFrame:
+        return observed_frame(self.frames["sessions"])
 
     def breakdowns(self) -> list[tuple[str, pd.DataFrame]]:
         """(label, computed table) for the whole study and each chosen breakdown."""
@@ -59,7 +73,9 @@ class StudyContext:
 
     @property
     def n_participants(self) -> int:
-        return int(self.frames["sessions"]["participant"].nunique())
+        """Participants with at least one observed session."""
+        frame = self.observed_frame
+        return int(frame["participant"].nunique()) if len(frame) else 0
 
 
 __all__ = ["StudyContext"]

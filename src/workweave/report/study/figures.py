@@ -13,14 +13,17 @@ from collections.abc import Sequence
 from workweave.domain.study import Participant
 from workweave.report import charts
 from workweave.report.common import (
+    OBSERVED_MODES,
     Item,
     colour_key,
+    day_counts,
     day_figure,
+    days_of,
     group_chart,
     illustrative_day,
     maps_domains,
 )
-from workweave.report.document import Figure, Note, Para, Section, md
+from workweave.report.document import Cell, Figure, Note, Para, Section, Table, md
 from workweave.report.estimates import BREAKDOWN_LABELS, fmt, key_label, value
 from workweave.report.palette import DOMAIN_STYLES, series_style
 from workweave.report.study.context import StudyContext
@@ -28,9 +31,9 @@ from workweave.report.study.context import StudyContext
 
 def day_section(ctx: StudyContext) -> None:
     s = ctx.doc.section("day", "A shadowed day")
-    picked = illustrative_day(ctx.sessions())
+    picked = illustrative_day(ctx.observed_sessions())
     if picked is None:
-        s.add(Note("the study has no sessions to draw yet.", "missing"))
+        s.add(Note("the study has no observed sessions to draw yet.", "missing"))
         return
     (code, day), sessions, dropped = picked
     people = {p.code: p for p in ctx.store.studies.participants(ctx.study_id)}
@@ -130,6 +133,52 @@ def _charts(
         if res.figure:
             section.add(res.figure)
         section.add(*res.notes)
+
+
+def self_report_section(ctx: StudyContext) -> None:
+    """Days participants logged themselves: counted and described here, never drawn or
+    counted with the observed days (a participant's own log is not observation)."""
+    mine = ctx.self_reported_sessions()
+    if not mine:
+        return
+    s = ctx.doc.section("self-report", "Self-reported days", new_page=False)
+    n_observed, n_self = day_counts(ctx.sessions())
+    people = len({x.participant for x in mine})
+    s.add(
+        Para(
+            f"Besides the {n_observed} observed participant-days, participants logged "
+            f"{n_self} day(s) themselves ({len(mine)} session(s), by {people} "
+            f"participant(s)). A participant's own log is not observation: it is "
+            f"recorded differently (from memory, or as they went), so it is kept out of every "
+            f"figure and table of this report, which use only observed sessions "
+            f"({', '.join(OBSERVED_MODES)})."
+        )
+    )
+    rows: list[list[Cell | str]] = []
+    by_source: dict[str, list] = {}
+    for x in mine:
+        by_source.setdefault(x.source or "capture", []).append(x)
+    for source, group in sorted(by_source.items()):
+        rows.append(
+            [
+                SOURCE_LABELS.get(source, source),
+                Cell(f"{len(days_of(group))}"),
+                Cell(f"{len(group)}"),
+                Cell(f"{sum(x.observed_seconds for x in group) / 3600:,.1f}"),
+                Cell(f"{sum(len(x.tasks) for x in group):,}"),
+            ]
+        )
+    s.add(
+        Table(
+            "table-self-report",
+            "Self-reported days by how they were logged",
+            ["Logged with", "Days", "Sessions", "Hours logged", "Tasks"],
+            rows,
+        )
+    )
+
+
+SOURCE_LABELS = {"diary": "end-of-day diary", "capture": "the capture app, as they went"}
 
 
 def domain_section(ctx: StudyContext) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from workweave.report.common import local_dates
+from workweave.report.common import MODES_STATEMENT, day_counts, days_phrase, local_dates
 from workweave.report.document import Cell, KeyFigures, Note, Para, Table
 from workweave.report.study.context import StudyContext
 
@@ -14,7 +14,7 @@ def section(ctx: StudyContext) -> None:
     s = ctx.doc.section("summary", "Summary", new_page=False)
     info = ctx.store.studies.get(ctx.study_id)
     tot = ctx.summary["total"]
-    sessions = ctx.frames["sessions"]
+    sessions = ctx.observed_frame
     dates = local_dates(sessions)
     span = "—"
     if dates:
@@ -35,15 +35,20 @@ def section(ctx: StudyContext) -> None:
                 "warning",
             )
         )
+    s.add(Para(MODES_STATEMENT))
+    seen = ctx.observed_sessions()
+    n_observed, n_self = day_counts(ctx.sessions())
     s.add(
         KeyFigures(
             [
                 ("participants observed", f"{ctx.n_participants}"),
                 ("sites", f"{n_sites}"),
-                ("sessions", f"{tot['sessions']:,}"),
-                ("observed hours", f"{tot['observed_hours']:,.1f}"),
-                ("tasks recorded", f"{tot['tasks']:,}"),
+                ("sessions observed", f"{len(seen):,}"),
+                ("observed hours", f"{sessions_hours(sessions):,.1f}"),
+                ("tasks recorded", f"{sum(len(x.tasks) for x in seen):,}"),
                 ("dates", span),
+                ("days observed", f"{n_observed:,}"),
+                ("days self-reported", f"{n_self:,}"),
             ]
         )
     )
@@ -61,6 +66,13 @@ def section(ctx: StudyContext) -> None:
                 f"{tot['co_observed_sessions']} sessions form {tot['co_observation_groups']} "
                 "co-observation groups (the same participant shadowed by several observers at "
                 f"once, for inter-observer reliability). {counted}"
+            )
+        )
+    if n_self:
+        s.add(
+            Para(
+                f"{days_phrase(n_observed, n_self)}: the self-reported days are described in "
+                "their own section and are not in the figures or tables."
             )
         )
     if tot["incomplete_sessions"]:
@@ -108,6 +120,12 @@ def section(ctx: StudyContext) -> None:
                     "suppressed",
                 )
             )
+
+
+def sessions_hours(sessions: pd.DataFrame) -> float:
+    if not len(sessions):
+        return 0.0
+    return float((sessions["known_end_ms"] - sessions["start_ms"]).sum() / 3_600_000.0)
 
 
 def _count_rows(
