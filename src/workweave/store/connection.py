@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine, make_url
 
 from workweave.store.accounts import AccountRepository
 from workweave.store.analytic import AnalyticTables
+from workweave.store.calibration import CalibrationRepository
 from workweave.store.capture import CaptureRepository
 from workweave.store.engine import (
     StoreError,
@@ -32,8 +33,9 @@ class Store:
     The handle owns the engine; each aggregate's reads and writes go through its repository:
     `studies` (set-up), `sessions` (observation sessions), `analytic` (tables for analysis),
     `qual` (documents, codebooks and codings), `accounts` (users, memberships, consent, web
-    settings), `capture` (action logs, capture sessions, corrections) and `listings` (read
-    models for lists and dashboards).
+    settings), `capture` (action logs, capture sessions, corrections), `listings` (read
+    models for lists and dashboards) and `calibration` (study calibration settings, passed
+    co-observer calibrations).
     """
 
     def __init__(self, engine: Engine, location: str) -> None:
@@ -46,6 +48,7 @@ class Store:
         self.accounts = AccountRepository(self)
         self.capture = CaptureRepository(self)
         self.listings = ListingRepository(self)
+        self.calibration = CalibrationRepository(self)
 
     @classmethod
     def create(cls, path_or_url: str | Path) -> Store:

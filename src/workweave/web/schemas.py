@@ -151,6 +151,9 @@ class StartIn(BaseModel):
     seq: int = 0
     mode: Literal["shadowing", "self-report"] = "shadowing"
     clock: int | None = None
+    calibration: bool = Field(
+        False, description="A calibration (training) session, allowed before a passed calibration."
+    )
 
 
 class CorrectionIn(BaseModel):
