@@ -5,7 +5,18 @@ from __future__ import annotations
 
 import typer
 
-from workweave.cli import demo, imports, metrics, qual, reliability, report, simulate, study, web
+from workweave.cli import (
+    calibration,
+    demo,
+    imports,
+    metrics,
+    qual,
+    reliability,
+    report,
+    simulate,
+    study,
+    web,
+)
 
 app = typer.Typer(
     help="workweave: capture, measure, check and show clinician-managers' intertwined "
@@ -27,6 +38,7 @@ web.register(app)
 qual.register(app)
 report.register(app)
 metrics.register(app)
+calibration.register(app)
 
 
 def main() -> None:
