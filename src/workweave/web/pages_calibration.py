@@ -163,9 +163,9 @@ def side_by_side(
             }
         )
     step = next((s for s in (1, 2, 5, 10, 15, 30, 60, 120) if s * scale >= 70), 240)
-    ticks = [(x(m * 60), clock(m * 60)[:5]) for m in range(0, int(minutes) + 1, step)]
+    ticks = [(x(m * 60), clock(m * 60)) for m in range(0, int(minutes) + 1, step)]
     return SideBySide(
-        width=round(LEFT + minutes * scale + 16, 2),
+        width=round(LEFT + minutes * scale + 56, 2),  # room for the last tick's label
         height=AXIS + 3 * (ROW_H + 8) + 8,
         rows=rows,
         differ=differ,
