@@ -147,14 +147,15 @@ def _tolerance(seconds: float) -> timedelta:
 def partners(store: Store, study_id: int, key: str, *, tolerance_seconds: float = 0) -> list[str]:
     """The keys of the sessions co-observed with session `key` (same participant, another
     observer, overlapping times widened by the tolerance), earliest first. Reads only the
-    session list, not the sessions' tasks."""
+    list of that participant's sessions, not their tasks."""
     tolerance = _tolerance(tolerance_seconds)
-    rows = store.listings.session_rows(study_id, limit=1_000_000)
-    own = next((r for r in rows if r.key == key), None)
-    if own is None:
+    found = store.sessions.load(study_id, keys=[key])
+    if not found:
         raise NotFoundError(f"no session '{key}' in this study")
+    own = found[0]
     if own.observer is None:
         return []
+    rows = store.listings.session_rows(study_id, participant_code=own.participant, limit=1_000_000)
     shells = []
     for r in rows:
         if r.participant != own.participant or r.observer is None:
