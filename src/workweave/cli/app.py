@@ -6,6 +6,7 @@ from __future__ import annotations
 import typer
 
 from workweave.cli import (
+    calibration,
     demo,
     imports,
     metrics,
@@ -39,6 +40,7 @@ qual.register(app)
 report.register(app)
 metrics.register(app)
 participants.register(app)
+calibration.register(app)
 
 
 def main() -> None:

@@ -14,7 +14,8 @@ same session once they have all arrived.
 
 Action types (payload fields in brackets):
 
-``session_start``  opens the session.
+``session_start``  [participant, mode, calibration?] opens the session (the server checks who
+                   may start it; the fold uses only its time).
 ``task_start``     [task, category, subcategory?, ends[], suspends[]] ends the tasks in
                    ``ends`` (switching), suspends those in ``suspends`` (an interruption), then
                    starts ``task``; every task still active then runs in parallel with it.

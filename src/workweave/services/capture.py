@@ -36,6 +36,7 @@ from workweave.domain.study import Observer
 from workweave.domain.time import now_ms as _now
 from workweave.domain.time import to_ms
 from workweave.services import accounts, setup
+from workweave.services import calibration as calibration_rule
 from workweave.store import Store
 from workweave.store.capture import CONCURRENT_DELIVERY, CaptureSession, payload_json
 
@@ -260,6 +261,9 @@ def _open_session(
         return "you may not shadow in this study"
     if not isinstance(participant, str) or not participant:
         return "the session start names no participant"
+    calibration = p.get("calibration", False)
+    if not isinstance(calibration, bool):
+        return "'calibration' must be true or false"
     found = store.capture.participant_site(study_id, participant, conn=conn)
     if found is None:
         return f"no participant '{participant}' in this study"
@@ -278,6 +282,15 @@ def _open_session(
     observer = None
     if mode == "shadowing":
         observer = actor.observer_code or actor.name
+        if refusal is None:
+            refusal = calibration_rule.start_refusal(
+                store,
+                study_id,
+                role=actor.role,
+                observer=observer,
+                calibration=calibration,
+                conn=conn,
+            )
         store.studies.add_observers(study_id, [Observer(observer)], conn)
     template = setup.study_template(store, study_id, conn)
     store.capture.open_session(

@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine, make_url
 
 from workweave.store.accounts import AccountRepository
 from workweave.store.analytic import AnalyticTables
+from workweave.store.calibration import CalibrationRepository
 from workweave.store.capture import CaptureRepository
 from workweave.store.engine import (
     StoreError,
@@ -34,7 +35,8 @@ class Store:
     `studies` (set-up), `sessions` (observation sessions), `analytic` (tables for analysis),
     `qual` (documents, codebooks and codings), `accounts` (users, memberships, consent, web
     settings), `capture` (action logs, capture sessions, corrections), `listings` (read
-    models for lists and dashboards) and `merges` (participants merged and unmerged).
+    models for lists and dashboards), `merges` (participants merged and unmerged) and
+    `calibration` (study calibration settings, passed co-observer calibrations).
     """
 
     def __init__(self, engine: Engine, location: str) -> None:
@@ -48,6 +50,7 @@ class Store:
         self.capture = CaptureRepository(self)
         self.listings = ListingRepository(self)
         self.merges = MergeRepository(self)
+        self.calibration = CalibrationRepository(self)
 
     @classmethod
     def create(cls, path_or_url: str | Path) -> Store:

@@ -1,6 +1,7 @@
 """Tables of the web app: accounts, study membership, consent, the capture action log and the
-audit trail of corrections. They live on the canonical tables' ``metadata`` (one schema, one
-migration history); migration ``0003`` creates them.
+audit trail of corrections, and the study settings and passed co-observer calibrations. They
+live on the canonical tables' ``metadata`` (one schema, one migration history); migration
+``0003`` creates them, ``0004`` adds the study settings and calibrations.
 
 The capture action log (``capture_actions``) is the raw record of what observers and
 participants did on their devices. The canonical tables (sessions, tasks, ...) hold its
@@ -13,6 +14,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -139,12 +141,50 @@ web_settings = Table(
     Column("value", Text, nullable=False),
 )
 
+# -- co-observer calibration (migration 0004) ------------------------------------------------
+
+study_settings = Table(
+    "study_settings",
+    metadata,
+    Column("study_id", ForeignKey("studies.id", ondelete="CASCADE"), primary_key=True),
+    Column("key", String(64), primary_key=True),  # e.g. calibration_threshold
+    Column("value", Text, nullable=False),  # JSON
+    Column("set_ms", BigInteger, nullable=False),
+    Column("set_by", ForeignKey("users.id", ondelete="SET NULL")),
+)
+
+calibrations = Table(
+    "calibrations",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("study_id", ForeignKey("studies.id", ondelete="CASCADE"), nullable=False),
+    Column("observer_code", String(64), nullable=False),  # who passed
+    Column("partner_code", String(64), nullable=False),  # with whom
+    Column("session_key", String(200), nullable=False),  # the observer's session
+    Column("partner_session_key", String(200), nullable=False),
+    Column("measure", String(64), nullable=False),  # the measure compared: time_sliced_kappa
+    Column("kappa", Float, nullable=False),
+    Column("threshold", Float, nullable=False),  # the study's threshold when it was recorded
+    Column("recorded_ms", BigInteger, nullable=False),
+    Column("recorded_by", ForeignKey("users.id", ondelete="SET NULL")),
+    UniqueConstraint(
+        "study_id",
+        "observer_code",
+        "session_key",
+        "partner_session_key",
+        name="uq_calibrations_pair",
+    ),
+    Index("ix_calibrations_study_observer", "study_id", "observer_code"),
+)
+
 __all__ = [
+    "calibrations",
     "capture_actions",
     "capture_sessions",
     "consents",
     "edits",
     "study_members",
+    "study_settings",
     "study_templates",
     "users",
     "web_settings",

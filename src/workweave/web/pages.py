@@ -18,6 +18,7 @@ from workweave.domain.study import BANDS, PROFESSIONS, WEEKDAYS
 from workweave.domain.template import DOMAINS, JOB_PLAN_CATEGORIES
 from workweave.io.templates import parse_template
 from workweave.services import accounts, setup
+from workweave.services import calibration as calibration_service
 from workweave.services import capture as capture_service
 from workweave.web import headline, pages_qual
 from workweave.web.auth import (
@@ -694,6 +695,11 @@ def session_page(
         raise AuthError(403, "participants see only their own sessions")
     tpl = setup.template_of(store, s)
     captured = capture_service.capture_session(store, who.study_id, key) is not None
+    # co-observed sessions, for the link to the calibration page (observers: their sessions)
+    mine = who.role in ("admin", "researcher") or (
+        who.role == "observer" and s.observer == (who.observer_code or who.user.name)
+    )
+    co_observed = calibration_service.partners(store, who.study_id, key) if mine else []
     return render(
         request,
         "session.html",
@@ -706,6 +712,7 @@ def session_page(
         can_correct=captured and who.role in ("admin", "researcher"),
         can_set_role=who.role in ("admin", "researcher") and s.observer is not None,
         roles=OBSERVER_ROLES,
+        co_observed=co_observed,
         labels={c.code: c.label for c in tpl.categories} if tpl else {},
         # -- the codes applied to the session's field notes (qualitative coding) --
         coded_notes=(

@@ -364,14 +364,19 @@ def capture_config(
 def capture_start(
     request: Request, study: str, body: StartIn, who: Annotated[InStudy, Depends(STUDY_ANYONE)]
 ) -> Any:
-    """Start a session (its first action). Refused (409) for a participant without consent."""
+    """Start a session (its first action). Refused (409) for a participant without consent,
+    and for an observer without a passed calibration when the study requires one (unless the
+    session is a calibration session)."""
+    payload: dict[str, Any] = {"participant": body.participant, "mode": body.mode}
+    if body.calibration:
+        payload["calibration"] = True
     action = {
         "uuid": body.uuid,
         "session": body.session,
         "seq": body.seq,
         "type": "session_start",
         "t": body.t,
-        "payload": {"participant": body.participant, "mode": body.mode},
+        "payload": payload,
     }
     report = capture_service.ingest(
         store_of(request), who.study_id, who.actor(), [action], clock_ms=body.clock

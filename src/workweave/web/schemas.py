@@ -151,6 +151,9 @@ class StartIn(BaseModel):
     seq: int = 0
     mode: Literal["shadowing", "self-report"] = "shadowing"
     clock: int | None = None
+    calibration: bool = Field(
+        False, description="A calibration (training) session, allowed before a passed calibration."
+    )
 
 
 class CorrectionIn(BaseModel):
@@ -448,3 +451,83 @@ class SessionDetail(Out):
     events: list[EventOut]
     notes: list[NoteOut]
     timeline: TimelineOut
+
+
+# -- co-observer calibration -------------------------------------------------------------------
+
+
+class PieceOut(Out):
+    """Seconds [start, end) from the session's start with one foreground category."""
+
+    start: int
+    end: int
+    category: str | None
+
+
+class DisagreementOut(Out):
+    """Seconds [start, end) in which the two records' foreground categories differ (None:
+    that observer recorded nothing)."""
+
+    start: int
+    end: int
+    a: str | None
+    b: str | None
+
+
+class CalibrationOut(Out):
+    """A co-observed pair compared (``services.calibration.evaluate``)."""
+
+    session_a: str
+    session_b: str
+    observer_a: str | None
+    observer_b: str | None
+    participant: str
+    start_a: str
+    start_b: str
+    calibration_a: bool = Field(description="Session A was started as a calibration session.")
+    calibration_b: bool
+    complete: bool = Field(description="Both sessions have ended.")
+    measure: str = Field(description="The measure compared with the threshold.")
+    kappa: Number | None = Field(description="Its value (None where undefined).")
+    threshold: Number
+    passed: bool
+    required: bool = Field(description="The study requires a passed calibration.")
+    measures: dict[str, Number | None] = Field(
+        description="The ten IORapp measures, time_sliced_kappa and time_sliced_agreement."
+    )
+    n_seconds: int
+    horizon: int
+    disagreement_seconds: int
+    disagreements: list[DisagreementOut]
+    track_a: list[PieceOut]
+    track_b: list[PieceOut]
+    recorded: list[str] = Field(description="Observers recorded as passed by this request.")
+    warnings: list[str]
+    partners: list[str] = Field(description="Every session co-observed with session A.")
+
+
+class CalibrationSettingsIn(BaseModel):
+    threshold: float | None = Field(None, description="Kappa to reach, above 0 and at most 1.")
+    required: bool | None = Field(
+        None, description="Require a passed calibration before an observer records real sessions."
+    )
+
+
+class PassedCalibrationOut(Out):
+    observer: str
+    partner: str
+    session_key: str
+    partner_session_key: str
+    measure: str
+    kappa: Number
+    threshold: Number
+    recorded_ms: int
+
+
+class CalibrationStatusOut(Out):
+    """The study's calibration rule and the passed calibrations (an observer sees their own)."""
+
+    measure: str
+    threshold: Number
+    required: bool
+    passed: list[PassedCalibrationOut]
