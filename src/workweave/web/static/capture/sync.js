@@ -81,6 +81,12 @@ export class Syncer {
           await this.report("synced");
           break;
         }
+        if (navigator.onLine === false) {
+          // the device knows it has no network: keep everything, send when it comes back
+          // (the "online" event); no request is even tried
+          await this.report("offline", "Offline.");
+          break;
+        }
         await this.report("syncing");
         let res = await this.post(batch);
         if (res.status === 403 || res.status === 401) {
