@@ -207,6 +207,8 @@ def test_offline_stretch_with_a_reload_arrives_complete_and_exactly_once(
             page.click(".chip.event[data-event='demand'][data-subtype='add-on']")
     page.fill("#note", "written with no network")
     page.click("#save-note")
+    # a tap is shown (and counted) once it is stored on the device: wait for the last one
+    page.wait_for_function("() => document.body.dataset.queued === '0'")
     page.wait_for_selector("#sync-state[data-state='waiting']")
     waiting = int(page.get_attribute("#sync-state", "data-waiting") or 0)
     assert waiting >= 20

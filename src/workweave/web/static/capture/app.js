@@ -4,6 +4,11 @@
 // The screen is a fold of the session's actions (fold.js); each action is written to IndexedDB
 // (db.js) and then synced in order (sync.js). Nothing here needs the network except the first
 // load of a study's configuration and the sync itself.
+//
+// Taps go through one queue, in order: a tap is decided against the state left by every tap
+// before it, stored, and shown only once IndexedDB has committed it (durable before visible).
+// A repeat of the same button within GUARD_MS (by the events' own time stamps) is dropped, and a
+// tap on the category already in the foreground changes nothing (see docs/web.md).
 
 import { openDb } from "./db.js";
 import { appendable, fold, orderKey } from "./fold.js";
@@ -21,6 +26,7 @@ const DOMAINS = ["clinical", "managerial", "professional", "personal", "other"];
 const SCALES = [60, 40, 30, 20, 15, 10]; // px per minute: the largest that fits, down to 10
 const LANE_H = 30;
 const DIMENSIONS_SHOWN = ["with_whom", "how", "where", "initiated_by", "mintzberg_role"];
+const GUARD_MS = 300; // a second tap on the same button this soon is a fumble, not an intent
 
 const boot = JSON.parse(document.getElementById("boot").textContent);
 const root = document.getElementById("app");
@@ -31,7 +37,8 @@ const app = {
   session: null, actions: [], last: null, state: null,
   selected: null, arm: null, noteT: null, confirmEnd: false,
   cats: new Map(), ui: {}, bars: new Map(), marks: new Map(), ticks: 0,
-  syncState: { phase: "idle", waiting: 0, refused: 0, message: "" },
+  syncState: { phase: "idle", waiting: null, others: 0, refused: 0, message: "" },
+  queue: Promise.resolve(), queued: 0, lastTap: null,
 };
 window.__workweave = app;
 
@@ -132,7 +139,11 @@ async function refreshToken() {
 }
 
 async function main() {
-  app.db = await openDb();
+  app.db = await openDb({
+    onBlocked: () => root.replaceChildren(h("p", { class: "flash warn" },
+      "workweave is open in another tab with an older version: close that tab to go on.")),
+    onVersionChange: () => showBanner("workweave was updated in another tab: reload this page."),
+  });
   const tokenInput = document.querySelector('input[name="csrf_token"]');
   app.csrf = tokenInput ? tokenInput.value : "";
   registerWorker();
@@ -150,6 +161,7 @@ async function main() {
     db: app.db, study: boot.study, csrf: app.csrf,
     onState: (s) => { app.syncState = s; renderSync(); },
     onRefused: onRefused,
+    session: () => (app.session ? app.session.uuid : null),
   });
   refreshToken();
   const sessions = await app.db.sessions(boot.study);
@@ -173,14 +185,14 @@ async function renderStart(message) {
   const choose = selfReport
     ? h("div", { class: "cap-start-self" },
         people.length && people[0].consent
-          ? h("button", { class: "cap-big primary", id: "start-self", onclick: () => startSession(people[0].code) }, "Start logging my day")
+          ? h("button", { class: "cap-big primary", id: "start-self", onclick: onTap("start", () => startSession(people[0].code)) }, "Start logging my day")
           : h("p", { class: "flash warn" }, "Your consent is not recorded yet, so logging cannot start. Please contact the research team."))
     : h("div", { class: "cap-people" },
         people.length ? null : h("p", { class: "muted" }, "No participants in this study yet."),
         people.map((p) =>
           h("button", {
             class: "cap-person", disabled: !p.consent, dataset: { participant: p.code },
-            onclick: () => startSession(p.code),
+            onclick: onTap(`start:${p.code}`, () => startSession(p.code)),
             title: p.consent ? `Start shadowing ${p.code}` : "No consent recorded: observation cannot start",
           },
           h("strong", {}, p.code),
@@ -203,12 +215,14 @@ async function renderStart(message) {
                   : s.status === "open" ? h("span", { class: "badge" }, "open")
                   : h("span", { class: "muted" }, "ended")))))
         : null,
-      h("p", { class: "muted small" }, h("a", { href: boot.home }, selfReport ? "My sessions and diary" : "Back to the study")))
+      h("p", { class: "muted small cap-back" }, h("a", { href: boot.home }, selfReport ? "My sessions and diary" : "Back to the study")))
   );
+  if (app.syncer) app.syncer.recount();
   renderSync();
 }
 
 async function startSession(code) {
+  if (app.session) return; // a second start, queued behind the first
   const now = Date.now();
   const s = {
     uuid: uuid(), study: boot.study, user: boot.user, mode: boot.mode, participant: code,
@@ -260,6 +274,7 @@ async function enterSession(s) {
   app.ticks = 0;
   app.ppm = null;
   buildRecorder();
+  if (app.syncer) app.syncer.recount();
   app.tlFollow = true;
   measureTimeline();
   app.tlFollow = true;
@@ -288,11 +303,54 @@ function onRefused(rejected, batch) {
 
 // -- recording ----------------------------------------------------------------------------------
 
-function record(type, payload, t = Date.now()) {
-  const s = app.session;
-  const a = {
-    uuid: uuid(), session: s.uuid, study: boot.study, seq: s.nextSeq++, type, t, payload, pending: 1,
+// A click handler for a control: a tap that repeats the tap just before it on the same control
+// (`key`) within GUARD_MS, measured by the events' own time stamps, is dropped (a double tap);
+// otherwise `job(t, e)` runs in the tap queue with t, the device's time of the tap. Only `click`
+// is handled (a touch, a pen and a mouse each give one), so nothing fires twice for one tap.
+function onTap(key, job) {
+  return (e) => {
+    const ts = e && typeof e.timeStamp === "number" && e.timeStamp > 0 ? e.timeStamp : performance.now();
+    const prev = app.lastTap;
+    if (prev && prev.key === key && ts >= prev.ts && ts - prev.ts < GUARD_MS) return;
+    app.lastTap = { key, ts };
+    const t = Date.now();
+    enqueue(() => job(t, e));
   };
+}
+
+// Run a tap's work after every earlier tap's work, in order, one at a time.
+function enqueue(job) {
+  app.queued++;
+  document.body.dataset.queued = String(app.queued);
+  const run = app.queue
+    .then(job)
+    .catch((err) => {
+      console.error(err);
+      showBanner(`This tap was not recorded: ${err}`);
+    })
+    .finally(() => {
+      app.queued--;
+      document.body.dataset.queued = String(app.queued);
+    });
+  app.queue = run;
+  return run;
+}
+
+// Store an action on the device and only then show it. Returns the action, or null when it
+// could not be stored (the screen then stays as it was, with a warning).
+async function record(type, payload, t = Date.now()) {
+  const s = app.session;
+  if (!s || s.status === "ended") return null;
+  const seq = s.nextSeq;
+  const a = { uuid: uuid(), session: s.uuid, study: boot.study, seq, type, t, payload, pending: 1 };
+  s.nextSeq = seq + 1;
+  try {
+    await app.db.putAction(a, { ...s });
+  } catch (err) {
+    s.nextSeq = seq;
+    showBanner(`Could not save on this device, so this tap was not recorded: ${err}`);
+    return null;
+  }
   app.actions.push(a);
   if (appendable(app.last, a)) {
     app.state.apply(a);
@@ -301,29 +359,58 @@ function record(type, payload, t = Date.now()) {
   }
   app.last = a;
   update();
-  // the device's own record first; the sync follows once it is safely written
-  app.lastWrite = app.db.putAction(a, { ...s }).then(
-    () => app.syncer.soon(),
-    (err) => showBanner(`Could not save on this device: ${err}`)
-  );
+  app.syncer.soon();
+  await app.syncer.recount(); // the badge counts it before the next tap is taken
   return a;
 }
 
-function tapCategory(code) {
+async function tapCategory(code, t) {
+  const fg = app.state.foreground();
+  if (app.arm !== "parallel" && fg && fg.category === code) {
+    // already in the foreground: nothing to record (a second task needs "+ In parallel")
+    alreadyRecording(code);
+    return;
+  }
   const key = uuid();
   let ends = [];
   let suspends = [];
-  const active = app.state.active();
   if (app.arm === "interrupt") {
-    const fg = app.state.foreground();
     if (fg) suspends = [fg.key];
   } else if (app.arm !== "parallel") {
-    ends = active.map((t) => t.key);
+    ends = app.state.active().map((x) => x.key);
   }
+  const before = { arm: app.arm, selected: app.selected };
   app.arm = null;
   app.selected = key;
-  record("task_start", { task: key, category: code, ends, suspends });
+  if (!(await record("task_start", { task: key, category: code, ends, suspends }, t))) {
+    Object.assign(app, before);
+    return;
+  }
   showNow();
+}
+
+function alreadyRecording(code) {
+  const c = category(code);
+  const b = c._button;
+  if (b) {
+    b.classList.remove("pulse");
+    void b.offsetWidth; // restart the animation
+    b.classList.add("pulse");
+  }
+  say(`Already recording ${c.label}. For a second one at the same time, use + In parallel.`);
+}
+
+// A short message for everyone, read out by screen readers (the status line under the modes).
+function say(text) {
+  const el = app.ui.status;
+  if (!el) return;
+  el.textContent = text;
+  el.hidden = false;
+  clearTimeout(app.sayTimer);
+  app.sayTimer = setTimeout(() => {
+    el.textContent = "";
+    el.hidden = true;
+  }, 4000);
 }
 
 function showNow() {
@@ -331,23 +418,24 @@ function showNow() {
   if (right && right.scrollTop > 0 && getComputedStyle(right).position === "sticky") right.scrollTop = 0;
 }
 
-function endTask(key) {
-  record("task_end", { task: key });
+function endTask(key, t) {
+  return record("task_end", { task: key }, t);
 }
 
-function resumeTask(key) {
+async function resumeTask(key, t) {
   // the interruption, and whatever followed it, ends; tasks that were already running
   // alongside before the interruption carry on
   const task = app.state.tasks.get(key);
   const since = task && task.susp.length ? task.susp[task.susp.length - 1][0] : 0;
-  const ends = app.state.active().filter((t) => t.key !== key && t.start >= since).map((t) => t.key);
+  const ends = app.state.active().filter((x) => x.key !== key && x.start >= since).map((x) => x.key);
+  const before = app.selected;
   app.selected = key;
-  record("resume", { task: key, ends });
+  if (!(await record("resume", { task: key, ends }, t))) app.selected = before;
 }
 
-function toggleDim(dim, value) {
-  const task = app.state.tasks.get(app.selected);
-  if (!task) return;
+function toggleDim(taskKey, dim, value, t) {
+  const task = app.state.tasks.get(taskKey);
+  if (!task) return null;
   const current = task.dims[dim.key] || [];
   let next;
   if (dim.multi) {
@@ -355,31 +443,37 @@ function toggleDim(dim, value) {
   } else {
     next = current.length === 1 && current[0] === value ? [] : [value];
   }
-  record("dims", { task: task.key, dimension: dim.key, values: next });
+  return record("dims", { task: task.key, dimension: dim.key, values: next }, t);
 }
 
-function pointEvent(kind, subtype) {
-  record("event", { key: uuid(), kind, subtype });
+function pointEvent(kind, subtype, t) {
+  return record("event", { key: uuid(), kind, subtype }, t);
 }
 
-function saveNote() {
+// The note's text and time are taken when Save is tapped; the box is cleared once it is stored.
+function onSaveNote(e) {
   const box = app.ui.note;
   const text = box.value.trim();
   if (!text) return;
-  record("note", { key: uuid(), text }, app.noteT || Date.now());
-  box.value = "";
-  app.noteT = null;
-  app.ui.noteStamp.textContent = "";
+  const at = app.noteT || Date.now();
+  onTap("note", async () => {
+    if (!(await record("note", { key: uuid(), text }, at))) return;
+    if (box.value.trim() === text) {
+      box.value = "";
+      app.noteT = null;
+      app.ui.noteStamp.textContent = "";
+    }
+  })(e);
 }
 
-function undo() {
+async function undo(t) {
   const undone = app.state.undone;
   const target = [...app.actions]
     .sort(orderKey)
     .reverse()
     .find((a) => a.type !== "undo" && a.type !== "session_start" && !undone.has(a.uuid));
   if (!target) return;
-  record("undo", { target: target.uuid });
+  if (!(await record("undo", { target: target.uuid }, t))) return;
   if (app.selected && !app.state.tasks.has(app.selected)) {
     const fg = app.state.foreground();
     app.selected = fg ? fg.key : null;
@@ -387,11 +481,12 @@ function undo() {
   }
 }
 
-async function endSession() {
-  const a = record("session_end", {});
+async function endSession(t) {
+  if (!app.session || app.session.status === "ended") return;
+  const a = await record("session_end", {}, t);
+  if (!a) return;
   app.session.status = "ended";
   app.session.ended = a.t;
-  await app.lastWrite;
   await app.db.putSession({ ...app.session });
   // online, deliver the end at once, so that the session is complete on the server before
   // the device moves on (offline, it waits in IndexedDB like everything else)
@@ -411,12 +506,12 @@ function buildRecorder() {
   const ui = (app.ui = {});
   ui.clock = h("span", { class: "cap-clock", "aria-label": "Session time" }, "0:00");
   ui.sync = syncBadge();
-  ui.undo = h("button", { class: "cap-tool", id: "undo", onclick: undo, title: "Undo the last action" }, "↶ Undo");
+  ui.undo = h("button", { class: "cap-tool", id: "undo", onclick: onTap("undo", undo), title: "Undo the last action" }, "↶ Undo");
   ui.end = h("button", { class: "cap-tool danger", id: "end-session", onclick: () => { app.confirmEnd = true; update(); } },
     selfReport ? "End my day" : "End session");
   ui.confirm = h("div", { class: "cap-confirm", hidden: true, role: "alertdialog", "aria-label": "End the session?" },
     h("span", {}, selfReport ? "End your day's log now?" : "End this session now? Running tasks end now."),
-    h("button", { class: "danger", id: "confirm-end", onclick: endSession }, "Yes, end"),
+    h("button", { class: "danger", id: "confirm-end", onclick: onTap("end-session", endSession) }, "Yes, end"),
     h("button", { onclick: () => { app.confirmEnd = false; update(); } }, "Cancel"));
   ui.banner = h("p", { class: "flash error", hidden: true, role: "alert", id: "banner" });
 
@@ -428,19 +523,26 @@ function buildRecorder() {
       h("h2", {}, d),
       h("div", { class: "cap-cats" }, cats.map((c) => {
         const b = h("button", {
-          class: "cap-cat", dataset: { category: c.code, domain: d },
-          onclick: () => tapCategory(c.code), title: c.examples || c.label,
-        }, h("span", { class: "cap-cat-label" }, c.label));
+          class: "cap-cat", dataset: { category: c.code, domain: d }, "aria-pressed": "false",
+          onclick: onTap(`cat:${c.code}`, (t) => tapCategory(c.code, t)), title: c.examples || c.label,
+        },
+        h("span", { class: "cap-cat-label" }, c.label),
+        h("span", { class: "cap-cat-state" }));
         c._button = b;
         return b;
       })));
   });
 
+  const arm = (mode) => onTap(`arm:${mode}`, () => {
+    app.arm = app.arm === mode ? null : mode;
+    update();
+  });
   ui.parallel = h("button", { class: "cap-mode", id: "arm-parallel", "aria-pressed": "false",
-    onclick: () => { app.arm = app.arm === "parallel" ? null : "parallel"; update(); } }, "+ In parallel");
+    onclick: arm("parallel") }, "+ In parallel");
   ui.interrupt = selfReport ? null : h("button", { class: "cap-mode", id: "arm-interrupt", "aria-pressed": "false",
-    onclick: () => { app.arm = app.arm === "interrupt" ? null : "interrupt"; update(); } }, "⚡ Interrupt");
+    onclick: arm("interrupt") }, "⚡ Interrupt");
   ui.armHint = h("p", { class: "cap-hint", id: "arm-hint" });
+  ui.status = h("p", { class: "cap-status", id: "cap-status", role: "status", "aria-live": "polite", hidden: true });
   ui.cards = h("div", { class: "cap-cards", id: "running" });
   ui.dims = h("div", { class: "cap-dims", id: "dims" });
 
@@ -450,7 +552,7 @@ function buildRecorder() {
         h("h3", {}, pe.label),
         h("div", { class: "cap-chips" }, (pe.subtypes.length ? pe.subtypes : [null]).map((st) =>
           h("button", { class: `chip event ${pe.key}`, dataset: { event: pe.key, subtype: st || "" },
-            onclick: () => pointEvent(pe.key, st) }, st || pe.label))))));
+            onclick: onTap(`event:${pe.key}:${st || ""}`, (t) => pointEvent(pe.key, st, t)) }, st || pe.label))))));
 
   ui.note = h("textarea", { id: "note", rows: 2, placeholder: "Field note (time is stamped when you start typing)", "aria-label": "Field note" });
   ui.note.addEventListener("input", () => {
@@ -464,7 +566,7 @@ function buildRecorder() {
   });
   ui.noteStamp = h("span", { class: "cap-stamp" });
   const noteBox = h("section", { class: "cap-note" }, ui.note,
-    h("div", { class: "row" }, ui.noteStamp, h("button", { id: "save-note", onclick: saveNote }, "Save note")));
+    h("div", { class: "row" }, ui.noteStamp, h("button", { id: "save-note", onclick: onSaveNote }, "Save note")));
 
   ui.tl = h("div", { class: "cap-tl", id: "timeline", role: "img", "aria-label": "Timeline of this session" });
   ui.tlAxis = h("div", { class: "cap-tl-axis" });
@@ -496,17 +598,37 @@ function buildRecorder() {
             h("span", { class: "key" }, h("span", { class: "swatch hatch" }), "suspended"),
             h("span", { class: "key" }, h("span", { class: "tl-key interruption" }), "interruption"),
             h("span", { class: "key" }, h("span", { class: "tl-key demand" }), "demand"),
-            h("span", { class: "key" }, h("span", { class: "tl-key note" }), "note")))),
+            h("span", { class: "key" }, h("span", { class: "tl-key note" }), "note"))),
+        h("details", { class: "cap-logbox", open: true }, h("summary", {}, "What was recorded"), ui.log)),
       (ui.right = h("div", { class: "cap-right" },
-        h("section", { class: "cap-now" },
+        // pinned: what is running now and the modes stay in view whatever else is scrolled
+        (ui.now = h("section", { class: "cap-now", id: "now", "aria-label": "Now" },
           h("div", { class: "cap-modes" }, ui.parallel, ui.interrupt),
           ui.armHint,
-          ui.cards),
+          ui.status,
+          ui.cards)),
         ui.dims,
         events,
-        noteBox))),
-    h("details", { class: "cap-logbox", open: true }, h("summary", {}, "What was recorded"), ui.log)
+        noteBox)))
   );
+  watchPinned();
+}
+
+// The pinned bar's and panel's heights, as CSS variables: the panel sits under the bar, and
+// whatever the page scrolls into view lands below both.
+function watchPinned() {
+  if (!("ResizeObserver" in window)) return;
+  if (app.pinObserver) app.pinObserver.disconnect();
+  const rootStyle = document.documentElement.style;
+  app.pinObserver = new ResizeObserver(() => {
+    const bar = root.querySelector(".cap-bar");
+    if (bar) rootStyle.setProperty("--cap-bar-h", `${Math.ceil(bar.getBoundingClientRect().height)}px`);
+    const now = app.ui.now;
+    const pinnedOnPage = now && getComputedStyle(now).position === "sticky" && getComputedStyle(app.ui.right).display === "contents";
+    rootStyle.setProperty("--cap-now-h", pinnedOnPage ? `${Math.ceil(now.getBoundingClientRect().height)}px` : "0px");
+  });
+  app.pinObserver.observe(root.querySelector(".cap-bar"));
+  app.pinObserver.observe(app.ui.now);
 }
 
 function update() {
@@ -518,11 +640,23 @@ function update() {
   ui.confirm.hidden = !app.confirmEnd;
   ui.undo.disabled = !app.actions.some((a) => a.type !== "session_start" && a.type !== "undo" && !st.undone.has(a.uuid));
 
-  // which categories are running
-  const runningCats = new Set(st.running().map((t) => t.category));
+  // which categories are running: active ones and suspended ones look different (a filled
+  // button with a dot; a dashed, hatched one with a pause sign), never by colour alone
+  const activeCats = new Set(st.active().map((t) => t.category));
+  const suspendedCats = new Set(st.running().filter((t) => st.isSuspended(t)).map((t) => t.category));
+  const fg = st.foreground();
   for (const c of app.config.template.categories) {
     const b = c._button;
-    if (b) b.classList.toggle("running", runningCats.has(c.code));
+    if (!b) continue;
+    const state = activeCats.has(c.code) ? "active" : suspendedCats.has(c.code) ? "suspended" : "";
+    if ((b.dataset.state || "") === state && b.classList.contains("foreground") === (fg?.category === c.code)) continue;
+    b.classList.toggle("running", !!state);
+    b.classList.toggle("foreground", fg?.category === c.code);
+    if (state) b.dataset.state = state;
+    else delete b.dataset.state;
+    b.setAttribute("aria-pressed", String(state === "active"));
+    const mark = b.querySelector(".cap-cat-state");
+    mark.textContent = state === "active" ? "● now" : state === "suspended" ? "⏸ suspended" : "";
   }
 
   // modes
@@ -544,24 +678,37 @@ function update() {
   renderLog();
 }
 
+// The running tasks, in the order they matter: the foreground task, the other active ones
+// (latest first), then the suspended ones (latest suspended first).
+function nowOrder(st) {
+  const running = st.running();
+  const active = running.filter((t) => !st.isSuspended(t)).sort((a, b) => b.start - a.start || b.seq - a.seq);
+  const lastSusp = (t) => t.susp[t.susp.length - 1][0];
+  const suspended = running.filter((t) => st.isSuspended(t)).sort((a, b) => lastSusp(b) - lastSusp(a) || b.seq - a.seq);
+  return [...active, ...suspended];
+}
+
 function renderCards() {
   const st = app.state;
-  const running = st.running();
-  const cards = running.map((t) => {
+  const cards = nowOrder(st).map((t) => {
     const c = category(t.category);
     const suspended = st.isSuspended(t);
+    const stop = (job) => (e) => {
+      e.stopPropagation();
+      job(e);
+    };
     return h("div", {
       class: `cap-card${suspended ? " suspended" : ""}${t.key === app.selected ? " selected" : ""}`,
-      dataset: { task: t.key, category: t.category },
+      dataset: { task: t.key, category: t.category, state: suspended ? "suspended" : "active" },
       style: `--dc:${COLOURS[c.domain] || COLOURS.other}`,
-      onclick: () => { app.selected = t.key; update(); },
+      onclick: onTap(`select:${t.key}`, () => { app.selected = t.key; update(); }),
     },
     h("div", { class: "cap-card-title" }, h("strong", {}, c.label), h("span", { class: "cap-card-time", dataset: { start: t.start } }, duration(Date.now() - t.start))),
     h("div", { class: "cap-card-actions" },
       suspended
-        ? h("button", { class: "primary resume", onclick: (e) => { e.stopPropagation(); resumeTask(t.key); } }, "▶ Resume")
+        ? h("button", { class: "primary resume", onclick: stop(onTap(`resume:${t.key}`, (at) => resumeTask(t.key, at))) }, "▶ Resume")
         : null,
-      h("button", { class: "end", onclick: (e) => { e.stopPropagation(); endTask(t.key); } }, "■ End")),
+      h("button", { class: "end", onclick: stop(onTap(`end:${t.key}`, (at) => endTask(t.key, at))) }, "■ End")),
     h("div", { class: "cap-card-dims" }, Object.entries(t.dims).map(([k, v]) => h("span", { class: "chip static small" }, v.join(", ")))));
   });
   if (!cards.length) cards.push(h("p", { class: "muted cap-idle" }, "Nothing running."));
@@ -586,7 +733,7 @@ function renderDims() {
       h("div", { class: "cap-chips" }, d.options.map((o) =>
         h("button", {
           class: `chip${chosen.includes(o) ? " on" : ""}`, "aria-pressed": String(chosen.includes(o)),
-          dataset: { value: o }, onclick: () => toggleDim(d, o),
+          dataset: { value: o }, onclick: onTap(`dim:${task.key}:${d.key}:${o}`, (t) => toggleDim(task.key, d, o, t)),
         }, o))));
   };
   const main = dims.filter((d) => ["with_whom", "how", "where"].includes(d.key));
@@ -765,9 +912,13 @@ function renderLog() {
 
 // -- sync state --------------------------------------------------------------------------------
 
+// The sync badge: in a session, how many of this session's actions wait on this device (those
+// of other sessions are added as "+N other"); on the start screen, all of the study's. It is
+// never empty: until the first count it says so.
 function syncBadge() {
   const el = h("button", { class: "cap-sync", id: "sync-state", "aria-live": "polite", onclick: () => app.syncer && app.syncer.soon(0) });
   app.syncEl = el;
+  renderSync();
   return el;
 }
 
@@ -775,27 +926,28 @@ function renderSync() {
   const el = app.syncEl;
   if (!el) return;
   const s = app.syncState;
+  const others = s.others ? ` · +${s.others} other` : "";
   let text;
   let kind;
-  if (s.refused) {
+  if (s.waiting === null || s.waiting === undefined) {
+    text = "Checking the device…";
+    kind = "waiting";
+  } else if (s.refused) {
     text = `${s.refused} refused`;
     kind = "error";
   } else if (s.phase === "error" || s.phase === "signin") {
-    text = s.phase === "signin" ? `Sign in to sync · ${s.waiting} waiting` : `Sync error · ${s.waiting} waiting`;
+    text = (s.phase === "signin" ? "Sign in to sync" : "Sync error") + ` · ${s.waiting} waiting${others}`;
     kind = "error";
   } else if (s.waiting) {
-    text = s.phase === "offline" ? `Offline · ${s.waiting} waiting` : `${s.waiting} waiting`;
+    text = (s.phase === "offline" ? `Offline · ${s.waiting} waiting` : `${s.waiting} waiting`) + others;
     kind = "waiting";
-  } else if (s.phase === "offline") {
-    text = "Offline · all synced";
-    kind = "ok";
   } else {
-    text = "All synced";
-    kind = "ok";
+    text = (s.phase === "offline" ? "Offline · all sent" : "All sent") + others;
+    kind = s.others ? "waiting" : "ok";
   }
   el.textContent = text;
   el.dataset.state = kind;
-  el.dataset.waiting = String(s.waiting);
+  el.dataset.waiting = String(s.waiting ?? "");
   el.title = s.message || "Tap to sync now";
 }
 

@@ -5,9 +5,14 @@
 //             pending: 1 = waiting to be synced, 0 = stored by the server, 2 = refused
 //   sessions  {uuid, study, user, mode, participant, started, ended, nextSeq, status, refusal}
 //   kv        {k, v}  cached study configuration and other small things
+//
+// A tap is shown as recorded only once the transaction that stores it has committed
+// (putAction resolves on `oncomplete`, with strict durability where the browser offers it),
+// so that a reload, a crash or a closed tab after the confirmation loses nothing.
 
 const DB_NAME = "workweave-capture";
-const DB_VERSION = 1;
+const DB_VERSION = 2; // 2: index of waiting actions by session
+const WRITE = { durability: "strict" };
 
 function req(r) {
   return new Promise((resolve, reject) => {
@@ -24,18 +29,39 @@ function done(tx) {
   });
 }
 
-export async function openDb() {
+export async function openDb({ onBlocked, onVersionChange } = {}) {
   const r = indexedDB.open(DB_NAME, DB_VERSION);
-  r.onupgradeneeded = () => {
+  r.onupgradeneeded = (e) => {
     const db = r.result;
-    const actions = db.createObjectStore("actions", { keyPath: "uuid" });
-    actions.createIndex("session", ["session", "seq"]);
-    actions.createIndex("pending", ["study", "pending"]);
-    const sessions = db.createObjectStore("sessions", { keyPath: "uuid" });
-    sessions.createIndex("study", "study");
-    db.createObjectStore("kv", { keyPath: "k" });
+    let actions;
+    if (e.oldVersion < 1) {
+      actions = db.createObjectStore("actions", { keyPath: "uuid" });
+      actions.createIndex("session", ["session", "seq"]);
+      actions.createIndex("pending", ["study", "pending"]);
+      const sessions = db.createObjectStore("sessions", { keyPath: "uuid" });
+      sessions.createIndex("study", "study");
+      db.createObjectStore("kv", { keyPath: "k" });
+    } else {
+      actions = r.transaction.objectStore("actions");
+    }
+    if (e.oldVersion < 2) actions.createIndex("sessionPending", ["session", "pending"]);
   };
-  return new Db(await req(r));
+  // another tab still holds an older version open: it is asked to let go (below)
+  if (onBlocked) r.onblocked = onBlocked;
+  const db = await req(r);
+  db.onversionchange = () => {
+    db.close();
+    if (onVersionChange) onVersionChange();
+  };
+  return new Db(db);
+}
+
+function writeTx(db, stores) {
+  try {
+    return db.transaction(stores, "readwrite", WRITE);
+  } catch (e) {
+    return db.transaction(stores, "readwrite"); // a browser without the durability option
+  }
 }
 
 export class Db {
@@ -43,16 +69,17 @@ export class Db {
     this.db = db;
   }
 
-  // Write an action and its session's next sequence number in one transaction.
+  // Write an action and its session's next sequence number in one transaction; resolves once
+  // the transaction has committed.
   putAction(action, session) {
-    const tx = this.db.transaction(["actions", "sessions"], "readwrite");
+    const tx = writeTx(this.db, ["actions", "sessions"]);
     tx.objectStore("actions").put(action);
     if (session) tx.objectStore("sessions").put(session);
     return done(tx);
   }
 
   putSession(session) {
-    const tx = this.db.transaction("sessions", "readwrite");
+    const tx = writeTx(this.db, "sessions");
     tx.objectStore("sessions").put(session);
     return done(tx);
   }
@@ -77,14 +104,19 @@ export class Db {
     return all.slice(0, limit);
   }
 
-  async countPending(study) {
+  // Actions waiting on this device: for one session (`waiting`, when a session is given; else
+  // for the whole study), for the study's other sessions (`others`), and refused ones.
+  async countPending(study, session = null) {
     const tx = this.db.transaction("actions");
-    const idx = tx.objectStore("actions").index("pending");
-    const [waiting, refused] = await Promise.all([
+    const store = tx.objectStore("actions");
+    const idx = store.index("pending");
+    const [total, refused, own] = await Promise.all([
       req(idx.count([study, 1])),
       req(idx.count([study, 2])),
+      session ? req(store.index("sessionPending").count([session, 1])) : Promise.resolve(null),
     ]);
-    return { waiting, refused };
+    const waiting = own === null ? total : own;
+    return { waiting, others: total - waiting, refused };
   }
 
   // Mark actions as stored (0) or refused (2, with the reason).

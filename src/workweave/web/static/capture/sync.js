@@ -7,9 +7,10 @@
 const BATCH = 500;
 
 export class Syncer {
-  constructor({ db, study, csrf, onState, onRefused }) {
+  constructor({ db, study, csrf, onState, onRefused, session }) {
     this.db = db;
     this.study = study;
+    this.session = session || (() => null); // the session on screen: the badge counts its actions
     this.csrf = csrf;
     this.onState = onState || (() => {});
     this.onRefused = onRefused || (() => {});
@@ -34,8 +35,13 @@ export class Syncer {
   async report(phase, message = "") {
     this.phase = phase;
     this.message = message;
-    const counts = await this.db.countPending(this.study);
-    this.onState({ phase, message, ...counts });
+    const counts = await this.db.countPending(this.study, this.session());
+    this.onState({ phase: this.phase, message: this.message, ...counts });
+  }
+
+  // Count again (after an action was stored, or another session was opened), keeping the phase.
+  recount() {
+    return this.report(this.phase, this.message);
   }
 
   async refreshToken() {
@@ -73,6 +79,12 @@ export class Syncer {
         const batch = await this.db.pending(this.study, BATCH);
         if (!batch.length) {
           await this.report("synced");
+          break;
+        }
+        if (navigator.onLine === false) {
+          // the device knows it has no network: keep everything, send when it comes back
+          // (the "online" event); no request is even tried
+          await this.report("offline", "Offline.");
           break;
         }
         await this.report("syncing");
