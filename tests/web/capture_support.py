@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from tests.test_web_support import LiveServer, sign_in, wait_until
+from tests.web.support import LiveServer, sign_in, wait_until
 from workweave.domain.observation import Session
 from workweave.store import schema_web as W
 

@@ -22,8 +22,6 @@ from typing import Any
 
 import pytest
 
-from tests.test_web_support import LiveServer, launch_browser, live_server, store_location
-from tests.test_web_support import wait_until as wait
 from tests.web.capture_support import (
     PHONE,
     PHONE_LANDSCAPE,
@@ -40,6 +38,8 @@ from tests.web.capture_support import (
     stored_session,
     tap,
 )
+from tests.web.support import LiveServer, launch_browser, live_server, store_location
+from tests.web.support import wait_until as wait
 
 
 @pytest.fixture(scope="module")

@@ -19,14 +19,6 @@ from typing import Any
 
 import pytest
 
-from tests.test_web_support import (
-    LiveServer,
-    launch_browser,
-    live_server,
-    sign_in,
-    store_location,
-    wait_until,
-)
 from tests.web.capture_support import (
     TABLET,
     collect_errors,
@@ -34,6 +26,14 @@ from tests.web.capture_support import (
     settle,
     stored_action_uuids,
     stored_session,
+)
+from tests.web.support import (
+    LiveServer,
+    launch_browser,
+    live_server,
+    sign_in,
+    store_location,
+    wait_until,
 )
 from workweave.domain.time import to_ms
 
