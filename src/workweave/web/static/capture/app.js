@@ -188,6 +188,16 @@ async function renderStart(message) {
           ? h("button", { class: "cap-big primary", id: "start-self", onclick: onTap("start", () => startSession(people[0].code)) }, "Start logging my day")
           : h("p", { class: "flash warn" }, "Your consent is not recorded yet, so logging cannot start. Please contact the research team."))
     : h("div", { class: "cap-people" },
+        h("button", {
+          class: "cap-mode", id: "calibration-toggle", type: "button",
+          "aria-pressed": app.calibration ? "true" : "false",
+          title: "A training session beside another observer, compared afterwards on the calibration page",
+          onclick: onTap("calibration", () => {
+            app.calibration = !app.calibration;
+            const b = document.getElementById("calibration-toggle");
+            if (b) b.setAttribute("aria-pressed", app.calibration ? "true" : "false");
+          }),
+        }, "Calibration session (training with a co-observer)"),
         people.length ? null : h("p", { class: "muted" }, "No participants in this study yet."),
         people.map((p) =>
           h("button", {
@@ -228,15 +238,19 @@ async function startSession(code) {
     uuid: uuid(), study: boot.study, user: boot.user, mode: boot.mode, participant: code,
     started: now, ended: null, nextSeq: 1, status: "open",
   };
+  const calibration = !selfReport && Boolean(app.calibration);
+  const payload = { participant: code, mode: boot.mode };
+  if (calibration) payload.calibration = true;
   const a = {
     uuid: uuid(), session: s.uuid, study: boot.study, seq: 0, type: "session_start", t: now,
-    payload: { participant: code, mode: boot.mode }, pending: 1,
+    payload, pending: 1,
   };
   // Online, the server checks consent before anything is recorded; offline, the session
   // starts and the server checks when the device syncs.
   try {
     const body = JSON.stringify({
       uuid: a.uuid, session: s.uuid, participant: code, t: now, seq: 0, mode: boot.mode, clock: Date.now(),
+      calibration,
     });
     const post = () => fetch(`/api/studies/${enc(boot.study)}/capture/start`, {
       method: "POST", credentials: "same-origin", cache: "no-store",
