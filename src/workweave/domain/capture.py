@@ -1,7 +1,7 @@
 """From the capture action log to a canonical session: a pure, deterministic fold.
 
 This is the reference fold. The capture client's ``static/capture/fold.js`` mirrors it in the
-browser; both run the same action-log cases (``tests/capture/fold_cases/``).
+browser; both run the same action-log cases (``tests/domain/capture/fold_cases/``).
 
 A capture device records what the observer (or participant) did as a log of small actions,
 each with a device-made UUID, the device's clock time ``t`` (ms since the epoch, UTC) and a

@@ -1,7 +1,7 @@
 // The capture state as a fold over the session's action log.
 // It mirrors workweave/domain/capture.py, which is the reference: the server projects the same
 // log into the canonical tables. Actions are folded in (seq, t, uuid) order; undone actions
-// are left out. Both folds run the cases in tests/capture/fold_cases/ (see its README for the
+// are left out. Both folds run the cases in tests/domain/capture/fold_cases/ (see its README for the
 // fields they are compared on).
 
 export function orderKey(a, b) {
