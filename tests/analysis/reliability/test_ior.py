@@ -660,7 +660,7 @@ def naive_measures(a: Session, b: Session) -> dict[str, float | None]:
                 do += sum(x != y for x, y in zip(xa, xb, strict=True)) / n
                 ca, cb = Counter(xa), Counter(xb)
                 de += 1 - sum(ca[k] / n * cb[k] / n for k in ca)
-            out["pKm"] = 1 - do / de
+            out["pKm"] = 1 - do / de if de else None  # undefined without expected disagreement
     # Observer order: numeric ids.
     ta, tb = tables
     if int(b.observer or 0) < int(a.observer or 0):
