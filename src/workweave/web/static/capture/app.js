@@ -670,7 +670,7 @@ function update() {
     else delete b.dataset.state;
     b.setAttribute("aria-pressed", String(state === "active"));
     const mark = b.querySelector(".cap-cat-state");
-    mark.textContent = state === "active" ? "● now" : state === "suspended" ? "⏸ suspended" : "";
+    mark.textContent = state === "active" ? "● now" : state === "suspended" ? "‖ suspended" : "";
   }
 
   // modes
