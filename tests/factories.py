@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import io
+import uuid
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
@@ -310,3 +311,39 @@ def wombat_edit(row: str, column: str, value: str) -> str:
     buf = io.StringIO()
     csv.writer(buf, lineterminator="").writerow(cells)
     return buf.getvalue()
+
+
+# -- capture action logs ---------------------------------------------------------------------
+
+
+def switch_log(
+    spec: Sequence[tuple[str, int, int]],
+    t0_ms: int,
+    *,
+    participant: str = "P1",
+    end: bool = True,
+    **start: Any,
+) -> list[dict[str, Any]]:
+    """A capture action log of one session: its start (with `start` in the payload), one task
+    per `(category, start s, end s)` each switching from the one before, and (with `end`) the
+    session's end at the latest end; seconds count from `t0_ms`."""
+    session = str(uuid.uuid4())
+
+    def act(seq: int, type_: str, at: int, **payload: Any) -> dict[str, Any]:
+        return {
+            "uuid": str(uuid.uuid4()),
+            "session": session,
+            "seq": seq,
+            "type": type_,
+            "t": t0_ms + at * 1000,
+            "payload": payload,
+        }
+
+    actions = [act(0, "session_start", 0, participant=participant, **start)]
+    prev: list[str] = []
+    for i, (cat, a, _) in enumerate(spec, start=1):
+        actions.append(act(i, "task_start", a, task=f"t{i}", category=cat, ends=prev, suspends=[]))
+        prev = [f"t{i}"]
+    if end:
+        actions.append(act(len(spec) + 1, "session_end", max(b for _, _, b in spec)))
+    return actions

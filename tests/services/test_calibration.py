@@ -5,7 +5,6 @@ co-observed partner, recording passes, the study settings and the rule at a sess
 from __future__ import annotations
 
 import math
-import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -13,6 +12,7 @@ from typing import Any
 import pytest
 
 from tests.factories import seed_users_study as seed
+from tests.factories import switch_log
 from workweave.domain.calibration import DEFAULT_THRESHOLD, CalibrationSettings
 from workweave.domain.capture import Actor
 from workweave.domain.errors import ValidationError
@@ -139,26 +139,7 @@ def record(
     **start: Any,
 ) -> capture.SyncReport:
     """Capture a session as `who`: consecutive tasks (switches), then the end."""
-    s = str(uuid.uuid4())
-    t = T0 + offset * 1000
-
-    def act(seq: int, type_: str, at: int, **payload: Any) -> dict[str, Any]:
-        return {
-            "uuid": str(uuid.uuid4()),
-            "session": s,
-            "seq": seq,
-            "type": type_,
-            "t": t + at * 1000,
-            "payload": payload,
-        }
-
-    actions = [act(0, "session_start", 0, participant=participant, **start)]
-    prev: list[str] = []
-    for i, (cat, a, _) in enumerate(spec, start=1):
-        actions.append(act(i, "task_start", a, task=f"t{i}", category=cat, ends=prev, suspends=[]))
-        prev = [f"t{i}"]
-    if end:
-        actions.append(act(len(spec) + 1, "session_end", max(b for _, _, b in spec)))
+    actions = switch_log(spec, T0 + offset * 1000, participant=participant, end=end, **start)
     return capture.ingest(store, store.studies.id("s1"), actor(store, who), actions)
 
 

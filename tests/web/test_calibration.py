@@ -12,6 +12,7 @@ from urllib.parse import quote
 import httpx
 import pytest
 
+from tests.factories import switch_log
 from tests.web.support import LiveServer, live_server, store_location
 
 T0 = 1_795_000_000_000
@@ -38,25 +39,8 @@ def record(
     **start: Any,
 ) -> dict[str, Any]:
     """Sync a whole session (start, switches, end); the answer of /api/sync."""
-    s = str(uuid.uuid4())
     t = T0 + offset * 1000
-
-    def act(seq: int, type_: str, at: int, **payload: Any) -> dict[str, Any]:
-        return {
-            "uuid": str(uuid.uuid4()),
-            "session": s,
-            "seq": seq,
-            "type": type_,
-            "t": t + at * 1000,
-            "payload": payload,
-        }
-
-    actions = [act(0, "session_start", 0, participant=participant, **start)]
-    prev: list[str] = []
-    for i, (cat, a, _) in enumerate(spec, start=1):
-        actions.append(act(i, "task_start", a, task=f"t{i}", category=cat, ends=prev, suspends=[]))
-        prev = [f"t{i}"]
-    actions.append(act(len(spec) + 1, "session_end", spec[-1][2]))
+    actions = switch_log(spec, t, participant=participant, **start)
     r = c.post("/api/sync", json={"study": "s1", "clock": t, "actions": actions})
     assert r.status_code == 200, r.text
     return dict(r.json())
