@@ -6,7 +6,6 @@ once; two observers at the same time."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
@@ -15,10 +14,7 @@ from sqlalchemy import select
 
 from tests.web.support import (
     LiveServer,
-    launch_browser,
-    live_server,
     sign_in,
-    store_location,
     wait_until,
 )
 from workweave.domain.observation import Session
@@ -29,26 +25,6 @@ pytestmark = pytest.mark.slow  # a browser and a live server per backend
 
 TABLET = {"width": 1024, "height": 768}
 PHONE = {"width": 390, "height": 844}
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    pw, b = launch_browser()
-    try:
-        yield b
-    finally:
-        b.close()
-        pw.stop()
-
-
-@pytest.fixture(
-    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
-)
-def server(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[LiveServer]:
-    location = store_location(request.param, tmp_path_factory.mktemp("browser"))
-    yield from live_server(location)
 
 
 def open_capture(browser: Any, server: LiveServer, user: str, viewport: dict[str, int]) -> Any:

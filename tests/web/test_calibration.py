@@ -5,7 +5,6 @@ and a study that requires a passed calibration before real sessions."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
 
@@ -13,21 +12,11 @@ import httpx
 import pytest
 
 from tests.factories import switch_log
-from tests.web.support import LiveServer, live_server, store_location
+from tests.web.support import LiveServer
 
 T0 = 1_795_000_000_000
 DAY = [("ADMIN", 0, 600), ("DCC", 600, 1500), ("MEET", 1500, 2100), ("ADMIN", 2100, 2400)]
 RECODED = [("ADMIN", 0, 600), ("MEET", 600, 1500), ("MEET", 1500, 2100), ("ADMIN", 2100, 2400)]
-
-
-@pytest.fixture(
-    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
-)
-def server(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[LiveServer]:
-    location = store_location(request.param, tmp_path_factory.mktemp("calibration"))
-    yield from live_server(location)
 
 
 def record(

@@ -38,27 +38,8 @@ from tests.web.capture_support import (
     stored_session,
     tap,
 )
-from tests.web.support import LiveServer, launch_browser, live_server, store_location
+from tests.web.support import LiveServer
 from tests.web.support import wait_until as wait
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    pw, b = launch_browser()
-    try:
-        yield b
-    finally:
-        b.close()
-        pw.stop()
-
-
-@pytest.fixture(
-    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
-)
-def server(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[LiveServer]:
-    yield from live_server(store_location(request.param, tmp_path_factory.mktemp("capture")))
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ import copy
 import random
 import time
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,10 +28,7 @@ from tests.web.capture_support import (
 )
 from tests.web.support import (
     LiveServer,
-    launch_browser,
-    live_server,
     sign_in,
-    store_location,
     wait_until,
 )
 from workweave.domain.time import to_ms
@@ -63,25 +59,6 @@ EVENTS = [
     ("demand", "did-not-attend"),
 ]
 MULTI = {"with_whom": True, "how": True, "where": False}
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    pw, b = launch_browser()
-    try:
-        yield b
-    finally:
-        b.close()
-        pw.stop()
-
-
-@pytest.fixture(
-    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
-)
-def server(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[LiveServer]:
-    yield from live_server(store_location(request.param, tmp_path_factory.mktemp("day")))
 
 
 @dataclass

@@ -13,23 +13,12 @@ import pytest
 from tests.web.support import (
     LiveServer,
     captured_session,
-    launch_browser,
     live_server,
     sign_in,
     store_location,
 )
 
 PHONE = {"width": 360, "height": 740}
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    pw, b = launch_browser()
-    try:
-        yield b
-    finally:
-        b.close()
-        pw.stop()
 
 
 @pytest.fixture(scope="module")

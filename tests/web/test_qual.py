@@ -16,7 +16,6 @@ import pytest
 
 from tests.web.support import (
     LiveServer,
-    launch_browser,
     live_server,
     sign_in,
     store_location,
@@ -279,16 +278,6 @@ def test_field_notes_link_to_their_session(server: LiveServer) -> None:
 
 
 # -- in a real browser ---------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    pw, b = launch_browser()
-    try:
-        yield b
-    finally:
-        b.close()
-        pw.stop()
 
 
 SELECT_JS = """([needle]) => {

@@ -5,13 +5,12 @@ privacy rules (observers see only their studies, participants only their own dat
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.web.support import LiveServer, captured_session, live_server, store_location
+from tests.web.support import LiveServer, captured_session
 from workweave.domain.study import Study
 from workweave.services import accounts
 from workweave.web.auth import route_roles
@@ -28,16 +27,6 @@ PUBLIC = {
     ("GET", "/sw.js"),
     ("GET", "/healthz"),
 }
-
-
-@pytest.fixture(
-    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
-)
-def server(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[LiveServer]:
-    location = store_location(request.param, tmp_path_factory.mktemp("roles"))
-    yield from live_server(location)
 
 
 def fill(path: str, key: str) -> str:
