@@ -194,11 +194,10 @@ def open_study(
     path_or_url: str | Path, study: str | None = None, *, backend: Backend = "pandas"
 ) -> StudyData:
     """Open a study in a store (a workspace folder, a SQLite file or a PostgreSQL URL)."""
-    target = Path(path_or_url) if "://" not in str(path_or_url) else None
-    if target is not None and target.is_dir():
-        from workweave.workspace import Workspace
+    from workweave.workspace import named_workspace
 
-        ws = Workspace.load(target)
+    ws = named_workspace(path_or_url)
+    if ws is not None:
         store = Store.open(ws.store)
         return StudyData(store, store.studies.id(study or ws.study), backend)
     store = Store.open(path_or_url)

@@ -28,6 +28,11 @@ class Workspace:
     @classmethod
     def load(cls, folder: Path) -> Workspace:
         path = folder / SETTINGS_FILE
+        if not path.is_file():
+            raise NotFoundError(
+                f"{folder} is a folder but not a workspace (no {SETTINGS_FILE}; make one with "
+                "'workweave init' there, or name the store file inside it)"
+            )
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as exc:
@@ -69,10 +74,24 @@ def _toml(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+def named_workspace(path_or_url: str | os.PathLike[str]) -> Workspace | None:
+    """The workspace a store argument names when it is a folder (None for a file or a URL)."""
+    text = os.fspath(path_or_url)
+    if "://" in text:
+        return None
+    folder = Path(text).expanduser()
+    return Workspace.load(folder.resolve()) if folder.is_dir() else None
+
+
 def resolve_store(store: str | None) -> tuple[str, str | None, str]:
-    """(store location, default study name, default time zone) for a command."""
-    ws = find_workspace()
+    """(store location, default study name, default time zone) for a command: ``store`` (or
+    WORKWEAVE_STORE) may name a workspace folder, a SQLite file or a PostgreSQL URL; without
+    it, the workspace of the current folder or its parents."""
     explicit = store or os.environ.get("WORKWEAVE_STORE")
+    named = named_workspace(explicit) if explicit else None
+    if named is not None:
+        return named.store, named.study, named.timezone
+    ws = find_workspace()
     if explicit:
         return (
             explicit,

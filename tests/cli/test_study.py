@@ -123,6 +123,12 @@ def test_store_option_and_environment(
     monkeypatch.setenv("WORKWEAVE_STORE", store)
     code, out = ww("summary", "--json")
     assert code == 0 and json.loads(out)["total"]["sessions"] == 0
+    monkeypatch.delenv("WORKWEAVE_STORE")
+    # the workspace folder itself, as workweave.open takes it (with its default study)
+    code, out = ww("summary", "--json", "--store", str(workspace))
+    assert code == 0 and json.loads(out)["study"] == "test"
+    code, out = ww("summary", "--store", str(elsewhere))
+    assert code == 2 and "not a workspace" in out
 
 
 def test_ior_commands(workspace: Path) -> None:

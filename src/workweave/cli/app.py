@@ -3,6 +3,8 @@ Entry points only translate arguments into service calls."""
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
 from workweave.cli import (
@@ -26,6 +28,33 @@ app = typer.Typer(
     add_completion=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+
+def _version(value: bool) -> None:
+    if value:
+        from workweave import __version__
+
+        typer.echo(f"workweave {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            "-V",
+            callback=_version,
+            is_eager=True,
+            help="Print the version and exit.",
+        ),
+    ] = False,
+) -> None:
+    """workweave: capture, measure, check and show clinician-managers' intertwined clinical and
+    managerial work."""
+
+
 app.add_typer(imports.import_app, name="import")
 app.add_typer(study.template_app, name="template")
 

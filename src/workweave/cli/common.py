@@ -1,27 +1,28 @@
 """What every part of the `workweave` command shares: the consoles, the --store and --study
-options, opening a study, turning errors into messages, and a progress bar."""
+options, opening a study, turning errors into messages, and progress.
+
+Start-up stays fast: this module and every command module import only typer, rich and the
+standard library at module level; the store, services, analysis and report modules (and the
+libraries they bring: SQLAlchemy, DuckDB, pandas, SciPy) are imported inside the commands
+that use them (tests/cli/test_startup.py checks it)."""
 
 from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Callable
-from typing import Annotated, Any, TypeVar
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar, overload
 
 import typer
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-)
 
 from workweave.domain.errors import NotFoundError, ValidationError, WorkweaveError
-from workweave.store import Store
-from workweave.workspace import resolve_store
+
+if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
+
+    from workweave.store import Store
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -30,8 +31,8 @@ StoreOpt = Annotated[
     str | None,
     typer.Option(
         "--store",
-        help="Store to use: a SQLite file or a PostgreSQL URL (default: this workspace's; "
-        "also WORKWEAVE_STORE).",
+        help="Store to use: a workspace folder, a SQLite file or a PostgreSQL URL (default: "
+        "this workspace's; also WORKWEAVE_STORE).",
         show_default=False,
     ),
 ]
@@ -52,22 +53,33 @@ ObserversOpt = Annotated[
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def friendly(fn: F) -> F:
-    """Turn workweave errors into a clear message and exit code 2, never a traceback."""
+@overload
+def friendly(fn: F, *, changes: bool = True) -> F: ...
+@overload
+def friendly(fn: None = None, *, changes: bool = True) -> Callable[[F], F]: ...
+def friendly(fn: F | None = None, *, changes: bool = True) -> F | Callable[[F], F]:
+    """Turn workweave errors into a clear message and exit code 2, never a traceback.
+
+    ``changes`` says whether the command changes the store: only then do its error messages
+    add "nothing was changed" (a failed change leaves the store as it was). Commands that only
+    read use ``@reads``."""
+    if fn is None:
+        return functools.partial(friendly, changes=changes)  # type: ignore[return-value]
+    unchanged = "; nothing was changed" if changes else ""
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
         except ValidationError as exc:
-            err.print(f"[bold red]error:[/] {len(exc.problems)} problem(s); nothing was changed")
+            err.print(f"[bold red]error:[/] {len(exc.problems)} problem(s){unchanged}")
             err.print(exc.describe(), markup=False, highlight=False)
             raise typer.Exit(2) from None
         except (NotFoundError, WorkweaveError) as exc:
             err.print(f"[bold red]error:[/] {exc}", highlight=False)
             raise typer.Exit(2) from None
         except KeyboardInterrupt:
-            err.print("[yellow]interrupted; nothing was changed[/]")
+            err.print(f"[yellow]interrupted{unchanged}[/]")
             raise typer.Exit(130) from None
         except (typer.Exit, typer.Abort, SystemExit):
             raise
@@ -85,21 +97,61 @@ def friendly(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def reads(fn: F) -> F:
+    """``friendly`` for a command that only reads the store."""
+    return friendly(fn, changes=False)
+
+
 def open_study(store: str | None, study: str | None) -> tuple[Store, int, str]:
+    from workweave.store import Store
+    from workweave.workspace import resolve_store
+
     location, default_study, timezone = resolve_store(store)
     st = Store.open(location)
-    return st, st.studies.id(study or default_study), timezone
+    try:
+        return st, st.studies.id(study or default_study), timezone
+    except BaseException:
+        st.close()
+        raise
+
+
+def open_store(store: str | None) -> tuple[Store, str | None, str]:
+    """The store a command names (or this workspace's), its default study and time zone."""
+    from workweave.store import Store
+    from workweave.workspace import resolve_store
+
+    location, default_study, timezone = resolve_store(store)
+    return Store.open(location), default_study, timezone
+
+
+@contextmanager
+def working(message: str) -> Iterator[Callable[[str], None]]:
+    """A spinner with elapsed time on standard error while a long step runs (only on a
+    terminal); yields a function that changes its message as the work moves on."""
+    if not err.is_terminal:
+        yield lambda _text: None
+        return
+    with err.status(message) as status:
+        yield lambda text: status.update(text)
 
 
 class TaskProgress:
     """A rich progress bar counting tasks, usable as a callback."""
 
-    def __init__(self, label: str, total: int | None = None) -> None:
-        self.p = Progress(
+    def __init__(self, label: str, total: int | None = None, unit: str = "tasks") -> None:
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+
+        self.p: Progress = Progress(
             TextColumn(f"{label}"),
             BarColumn(),
             MofNCompleteColumn(),
-            TextColumn("tasks"),
+            TextColumn(unit),
             TimeElapsedColumn(),
             console=err,
             transient=True,
@@ -114,6 +166,12 @@ class TaskProgress:
 
     def __call__(self, n: int) -> None:
         self.p.advance(self.task, n)  # type: ignore[arg-type]
+
+    def update(self, *, total: int | None = None, description: str | None = None) -> None:
+        if total is not None:
+            self.p.update(self.task, total=total)  # type: ignore[arg-type]
+        if description is not None:
+            self.p.update(self.task, description=description)  # type: ignore[arg-type]
 
     def __exit__(self, *exc: object) -> None:
         self.p.stop()

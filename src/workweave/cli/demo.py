@@ -11,7 +11,6 @@ from workweave.cli.common import TaskProgress, err, friendly, out
 from workweave.cli.study import print_summary
 from workweave.cli.web import demo_users, run_server
 from workweave.domain.policy import DASHBOARD_BOOTSTRAP_REPLICATES
-from workweave.services import studies as svc
 
 
 @friendly
@@ -30,6 +29,8 @@ def demo(
     port: Annotated[int, typer.Option(help="Port to serve on.")] = 8000,
 ) -> None:
     """Build the SYNTHETIC four-site demo study (with sign-ins and report) and serve it."""
+    from workweave.services import studies as svc
+
     folder = folder.resolve()
     with TaskProgress("simulating the demo study") as bar:
         st, sid, counts = svc.create_demo_workspace(folder, seed=seed, progress=bar)

@@ -9,7 +9,6 @@ import typer
 from rich.table import Table
 
 from workweave.cli.common import StoreOpt, StudyOpt, err, friendly, open_study, out
-from workweave.services import studies as svc
 
 import_app = typer.Typer(help="Import data from other tools.", no_args_is_help=True)
 
@@ -58,6 +57,8 @@ def import_wombat(
     study: StudyOpt = None,
 ) -> None:
     """Import WOMBAT 2 CSV exports (all files or none). Re-importing changes nothing."""
+    from workweave.services import studies as svc
+
     st, sid, default_tz = open_study(store, study)
     res = svc.import_wombat(
         st,
@@ -104,6 +105,8 @@ def import_jobplan(
     study: StudyOpt = None,
 ) -> None:
     """Import job plans (weekly sessions); each participant's rows replace their plan."""
+    from workweave.services import studies as svc
+
     st, sid, _ = open_study(store, study)
     hours = svc.import_job_plans(st, sid, file)
     t = Table("participant", "contracted hours / week")

@@ -13,20 +13,19 @@ import json
 import math
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import pandas as pd
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from workweave.analysis import metrics as M
-from workweave.analysis.coobservation import check_observers
+if TYPE_CHECKING:
+    import pandas as pd
+
 from workweave.cli.common import ObserversOpt, StoreOpt, StudyOpt, err, friendly, open_study
 from workweave.domain.errors import ValidationError
 from workweave.domain.policy import INTERVAL_METHOD
-from workweave.services import metrics as metrics_service
 
 FORMATS = ("table", "json", "csv", "parquet", "markdown")
 
@@ -133,6 +132,10 @@ def metrics(
 ) -> None:
     """Compute metrics of the registry (ratio-of-sums estimates, 95 % CIs clustered on
     participants, n participants, n sessions and observed hours beside each)."""
+    from workweave.analysis import metrics as M
+    from workweave.analysis.coobservation import check_observers
+    from workweave.services import metrics as metrics_service
+
     if fmt not in FORMATS:
         raise ValidationError(f"unknown format '{fmt}' (choose from: {', '.join(FORMATS)})")
     if list_:
@@ -192,6 +195,8 @@ def metrics(
 
 
 def _spec(text: str) -> dict[str, list[str]]:
+    from workweave.analysis import metrics as M
+
     return M.parse_assignments([p for p in text.split(";") if p.strip()], "compare")
 
 
@@ -455,6 +460,9 @@ def _footer(df: pd.DataFrame) -> None:
 
 
 def _emit_list(fmt: str, out_file: Path | None) -> None:
+    from workweave.analysis import metrics as M
+    from workweave.services import metrics as metrics_service
+
     if fmt == "markdown":
         text = metrics_service.registry_markdown()
     elif fmt == "json":

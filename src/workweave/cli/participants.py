@@ -16,7 +16,6 @@ from rich.table import Table
 
 from workweave.cli.common import StoreOpt, StudyOpt, err, friendly, open_study, out
 from workweave.domain.errors import ValidationError
-from workweave.services import participants as svc
 
 participants_app = typer.Typer(
     help="Participants: list them, find likely duplicate codes, merge and unmerge.",
@@ -39,6 +38,8 @@ def participants_list(
     """Participants with their sessions, observed hours and sites; flags codes that are
     likely one person typed two ways (same site, same code once case, punctuation and
     leading zeros are set aside)."""
+    from workweave.services import participants as svc
+
     if fmt not in ("table", "json", "csv"):
         raise ValidationError(f"unknown format '{fmt[:40]}' (table, json or csv)")
     st, sid, _ = open_study(store, study)
@@ -116,6 +117,8 @@ def participants_merge(
 ) -> None:
     """A absorbs B: B's sessions move to A (A's code and site); recorded, and reversed
     exactly by 'workweave participants unmerge B'."""
+    from workweave.services import participants as svc
+
     st, sid, _ = open_study(store, study)
     who = by if by is not None else _user()
     rec = svc.merge(st, sid, into, merged, by=who, note=note)
@@ -133,6 +136,8 @@ def participants_unmerge(
     study: StudyOpt = None,
 ) -> None:
     """Reverse the merge of B: its sessions return to B as they were."""
+    from workweave.services import participants as svc
+
     st, sid, _ = open_study(store, study)
     rec = svc.unmerge(st, sid, merged)
     out.print(

@@ -7,9 +7,6 @@ from typing import Annotated
 import typer
 
 from workweave.cli.common import StoreOpt, TaskProgress, friendly, out
-from workweave.services import studies as svc
-from workweave.store import Store
-from workweave.workspace import resolve_store
 
 
 @friendly
@@ -23,6 +20,10 @@ def simulate(
     store: StoreOpt = None,
 ) -> None:
     """Simulate a realistic SYNTHETIC four-site study into the store, as a new study."""
+    from workweave.services import studies as svc
+    from workweave.store import Store
+    from workweave.workspace import resolve_store
+
     location, _, _ = resolve_store(store)
     st = Store.open(location)
     with TaskProgress("simulating", total=tasks) as bar:

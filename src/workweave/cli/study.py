@@ -11,14 +11,9 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from workweave.analysis.coobservation import check_observers
 from workweave.cli.common import ObserversOpt, StoreOpt, StudyOpt, friendly, open_study, out
 from workweave.domain.errors import NotFoundError, ValidationError
 from workweave.domain.policy import DEFAULT_TIMEZONE
-from workweave.io.templates import builtin_template, builtin_template_names, read_template
-from workweave.services import studies as svc
-from workweave.store import Store
-from workweave.workspace import resolve_store
 
 template_app = typer.Typer(help="Observation templates.", no_args_is_help=True)
 
@@ -41,6 +36,8 @@ def init(
     ] = DEFAULT_TIMEZONE,
 ) -> None:
     """Make a workspace in the current folder: settings, the store and a study."""
+    from workweave.services import studies as svc
+
     st, sid = svc.init_workspace(
         Path.cwd(), study=study, title=title, store=store, timezone=timezone
     )
@@ -58,6 +55,10 @@ def init(
 @friendly
 def template_list(store: StoreOpt = None) -> None:
     """List built-in templates and the templates stored in the workspace."""
+    from workweave.io.templates import builtin_template, builtin_template_names
+    from workweave.store import Store
+    from workweave.workspace import resolve_store
+
     t = Table("name", "version", "where", "categories", "dimensions")
     for name in builtin_template_names():
         tp = builtin_template(name)
@@ -84,6 +85,10 @@ def template_show(
     """Print a template (from the store, else built-in) as YAML or JSON."""
     import yaml
 
+    from workweave.io.templates import builtin_template
+    from workweave.store import Store
+    from workweave.workspace import resolve_store
+
     try:
         location, _, _ = resolve_store(store)
         tp = Store.open(location).studies.template(name, version)
@@ -105,6 +110,10 @@ def template_load(
     store: StoreOpt = None,
 ) -> None:
     """Validate a template file and store it (a changed template needs a new version)."""
+    from workweave.io.templates import read_template
+    from workweave.store import Store
+    from workweave.workspace import resolve_store
+
     tp = read_template(file)
     location, _, _ = resolve_store(store)
     Store.open(location).studies.save_template(tp)
@@ -129,6 +138,9 @@ def summary(
     study: StudyOpt = None,
 ) -> None:
     """Sessions, tasks, observed hours and interruptions, overall and by group."""
+    from workweave.analysis.coobservation import check_observers
+    from workweave.services import studies as svc
+
     check_observers(observers)
     st, sid, _ = open_study(store, study)
     data = svc.summary(st, sid, observers=observers)

@@ -5,19 +5,22 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from types import ModuleType
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
 
+if TYPE_CHECKING:
+    from workweave.store import Store
+
 from workweave.cli.common import StoreOpt, err, friendly, out
-from workweave.store import Store
-from workweave.workspace import resolve_store
 
 user_app = typer.Typer(help="Accounts of the web app.", no_args_is_help=True)
 
 
 def _open(store: str | None) -> tuple[str, str | None]:
+    from workweave.workspace import resolve_store
+
     location, study, _ = resolve_store(store)
     return location, study
 
