@@ -64,7 +64,7 @@ def friendly(fn: F | None = None, *, changes: bool = True) -> F | Callable[[F], 
     add "nothing was changed" (a failed change leaves the store as it was). Commands that only
     read use ``@reads``."""
     if fn is None:
-        return functools.partial(friendly, changes=changes)  # type: ignore[return-value]
+        return functools.partial(friendly, changes=changes)
     unchanged = "; nothing was changed" if changes else ""
 
     @functools.wraps(fn)
@@ -94,7 +94,7 @@ def friendly(fn: F | None = None, *, changes: bool = True) -> F | Callable[[F], 
             )
             raise typer.Exit(3) from None
 
-    return wrapper  # type: ignore[return-value]
+    return wrapper
 
 
 def reads(fn: F) -> F:
