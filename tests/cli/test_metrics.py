@@ -19,8 +19,8 @@ from workweave.cli import app
 runner = CliRunner()
 
 
-def ww(*args: str) -> tuple[int, str]:
-    result = runner.invoke(app, list(args))
+def ww(*args: str, columns: int = 160) -> tuple[int, str]:
+    result = runner.invoke(app, list(args), env={"COLUMNS": str(columns)})
     assert "Traceback" not in result.output, result.output
     return result.exit_code, result.output
 
@@ -78,7 +78,7 @@ def test_table_csv_parquet_and_filters(paper: str, tmp_path: Path):
         "metrics", "--store", paper, "--metric", "tasks_per_hour", "--metric", "leakage",
         "--filter", "session=paper:1,paper:2", "--boot", "0",
     )  # fmt: skip
-    assert code == 0 and "tasks_per_hour" in out and "leakage[outside_contracted]" in out
+    assert code == 0 and "tasks_per_hour" in out and "leakage [outside_contracted]" in out
     code, out = ww(
         "metrics", "--store", paper, "--metric", "tasks_per_hour", "--by", "participant",
         "--format", "csv", "--boot", "0",
@@ -146,3 +146,52 @@ def test_python_api(paper: str):
     with workweave.open(paper, backend="polars") as study:
         pl_df = study.metrics(metric="tasks_per_hour", B=0)
         assert pl_df.height == 1
+
+
+def test_table_shows_headline_metrics_as_percent_and_json_stays_numeric(paper: str):
+    from workweave.analysis.metrics.headline import HEADLINE_METRICS
+
+    code, out = ww("metrics", "--store", paper, "--boot", "0")
+    assert code == 0
+    shown = {m for m in M.REGISTRY if f"│ {m} " in out}
+    assert shown == set(HEADLINE_METRICS)
+    assert "headline metrics shown; --all for all" in out
+    # domain shares as % in the table (the dashboard's form), numbers in JSON
+    assert (
+        "domain_share_observed [managerial]" in out and "domain_share_observed [other]" not in out
+    )
+    code, full = ww("metrics", "--store", paper, "--boot", "0", "--all")
+    assert code == 0 and "│ leakage " in full and "headline metrics shown" not in full
+    code, js = ww("metrics", "--store", paper, "--boot", "0", "--format", "json")
+    share = json.loads(js)["groups"][0]["metrics"]["share_observed"]["ADMIN"]
+    assert 0 < share["estimate"] < 1 and share["unit"] == "proportion"
+    assert (
+        f"{share['estimate'] * 100:.1f} %"
+        in ww("metrics", "--store", paper, "--boot", "0", "--metric", "share_observed")[1]
+    )
+
+
+def test_a_narrow_terminal_never_breaks_an_id(paper: str):
+    code, out = ww("metrics", "--store", paper, "--boot", "0", "--all", columns=60)
+    assert code == 0
+    for m in M.METRICS:
+        assert m.id in out  # whole, on one line
+    code, out = ww("metrics", "--store", paper, "--boot", "0", "--by", "session", columns=100)
+    assert code == 0 and "management_in_fragments_pct" in out
+
+
+def test_values_and_ids_that_match_nothing_are_errors_that_say_what_exists(paper: str):
+    code, out = ww("metrics", "--store", paper, "--filter", "participant=NOPE", "--boot", "0")
+    assert code == 2 and "no participant 'NOPE'; the study has: P1" in out
+    assert "nothing was changed" not in out  # metrics changes nothing
+    code, out = ww("metrics", "--store", paper, "--filter", "session=PAPER:2", "--boot", "0")
+    assert code == 2 and "did you mean 'paper:2'?" in out
+    code, out = ww("metrics", "--store", paper, "--metric", "leakag", "--boot", "0")
+    assert code == 2 and "no metric 'leakag' (did you mean 'leakage'?)" in out
+    code, out = ww("metrics", "--store", paper, "--by", "sight", "--boot", "0")
+    assert code == 2 and "did you mean 'site'?" in out
+    code, out = ww(
+        "metrics", "--store", paper, "--compare", "session=paper:1", "--compare",
+        "session=paper:9", "--boot", "0",
+    )  # fmt: skip
+    assert code == 2 and "no session 'paper:9'" in out

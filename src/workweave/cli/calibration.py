@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from workweave.cli.common import StoreOpt, StudyOpt, err, friendly, open_study, out
+from workweave.cli.common import StoreOpt, StudyOpt, err, friendly, open_study, out, reads
 
 calibration_app = typer.Typer(
     help="Co-observer calibration: compare two observers' records of the same person.",
@@ -26,7 +26,7 @@ def register(app: typer.Typer) -> None:
 
 
 @calibration_app.command("pair")
-@friendly
+@reads
 def pair(
     a: Annotated[str, typer.Argument(help="A session (its key, or the source's session id).")],
     b: Annotated[str, typer.Argument(help="The co-observed session.")],

@@ -135,6 +135,21 @@ def working(message: str) -> Iterator[Callable[[str], None]]:
         yield lambda text: status.update(text)
 
 
+class Spinner:
+    """``working`` without a ``with`` block: a spinner on standard error (only on a terminal)
+    from creation until ``stop()``."""
+
+    def __init__(self, message: str) -> None:
+        self.status = err.status(message) if err.is_terminal else None
+        if self.status is not None:
+            self.status.start()
+
+    def stop(self) -> None:
+        if self.status is not None:
+            self.status.stop()
+            self.status = None
+
+
 class TaskProgress:
     """A rich progress bar counting tasks, usable as a callback."""
 

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from workweave.cli.common import StoreOpt, StudyOpt, err, friendly, open_study, out
+from workweave.cli.common import StoreOpt, StudyOpt, err, friendly, open_study, out, working
 
 import_app = typer.Typer(help="Import data from other tools.", no_args_is_help=True)
 
@@ -60,17 +60,18 @@ def import_wombat(
     from workweave.services import studies as svc
 
     st, sid, default_tz = open_study(store, study)
-    res = svc.import_wombat(
-        st,
-        sid,
-        files,
-        timezone=timezone or default_tz,
-        replace=replace,
-        profession=profession,
-        template_name=template_name,
-        primary_observer=primary_observer,
-        roles=roles,
-    )
+    with working(f"importing {len(files)} WOMBAT file(s)"):
+        res = svc.import_wombat(
+            st,
+            sid,
+            files,
+            timezone=timezone or default_tz,
+            replace=replace,
+            profession=profession,
+            template_name=template_name,
+            primary_observer=primary_observer,
+            roles=roles,
+        )
     c = res.counts
     out.print(
         f"read {res.files} file(s): {res.sessions_in_files} sessions, {res.tasks_in_files} tasks; "

@@ -23,7 +23,7 @@ from rich.table import Table
 if TYPE_CHECKING:
     import pandas as pd
 
-from workweave.cli.common import ObserversOpt, StoreOpt, StudyOpt, err, friendly, open_study
+from workweave.cli.common import ObserversOpt, Spinner, StoreOpt, StudyOpt, err, open_study, reads
 from workweave.domain.errors import ValidationError
 from workweave.domain.policy import INTERVAL_METHOD
 
@@ -49,7 +49,11 @@ FilterOpt = Annotated[
 ]
 MetricOpt = Annotated[
     list[str] | None,
-    typer.Option("--metric", help="Metric id (repeatable; default: all).", show_default=False),
+    typer.Option(
+        "--metric",
+        help="Metric id (repeatable; default: the headline metrics, or all with --all).",
+        show_default=False,
+    ),
 ]
 
 
@@ -58,7 +62,7 @@ def register(app: typer.Typer) -> None:
     app.command("metrics")(metrics)
 
 
-@friendly
+@reads
 def metrics(
     by: ByOpt = None,
     filter: FilterOpt = None,
@@ -126,12 +130,21 @@ def metrics(
         ),
     ] = "sum",
     list_: Annotated[bool, typer.Option("--list", help="List the metric registry.")] = False,
+    all_: Annotated[
+        bool,
+        typer.Option(
+            "--all",
+            help="Every metric of the registry (default in a table: the headline metrics; "
+            "JSON, CSV and Parquet always hold every metric).",
+        ),
+    ] = False,
     observers: ObserversOpt = "primary",
     store: StoreOpt = None,
     study: StudyOpt = None,
 ) -> None:
     """Compute metrics of the registry (ratio-of-sums estimates, 95 % CIs clustered on
-    participants, n participants, n sessions and observed hours beside each)."""
+    participants, n participants, n sessions and observed hours beside each). A table shows
+    the headline metrics unless --all or --metric is given."""
     from workweave.analysis import metrics as M
     from workweave.analysis.coobservation import check_observers
     from workweave.services import metrics as metrics_service
@@ -153,7 +166,17 @@ def metrics(
             f"unknown --overlap '{overlap}' (choose from: {', '.join(M.OVERLAP)})"
         )
     check_observers(observers)
+    for m in metric or []:
+        for one in m.split(","):
+            if one.strip():
+                M.get(one.strip())  # an unknown id is an error naming the closest
+    headline_only = fmt == "table" and not all_ and not metric and not compare
+    if headline_only:
+        from workweave.analysis.metrics.headline import HEADLINE_METRICS
+
+        metric = list(HEADLINE_METRICS)
     st, sid, _ = open_study(store, study)
+    spinner = Spinner("computing metrics" + (f" (bootstrap B={boot})" if boot else ""))
     try:
         engine = metrics_service.prepare(
             st, study_id=sid, filter=filters, params=params, domains=domains, observers=observers
@@ -187,11 +210,33 @@ def metrics(
         finally:
             engine.close()
     finally:
+        spinner.stop()
         st.close()
     if time_budget:
         _emit_budget(budget, fmt, out_file)
         return
+    if headline_only:
+        df = _headline_rows(df)
     _emit(df, fmt, out_file, compared=bool(compare))
+    if headline_only and out_file is None:
+        err.print(
+            f"headline metrics shown; --all for all {len(M.METRICS)} metric families, "
+            "--metric ID for one (workweave metrics --list)",
+            highlight=False,
+        )
+
+
+def _headline_rows(df: pd.DataFrame) -> pd.DataFrame:
+    """Of keyed headline metrics, only the keys the dashboard shows."""
+    from workweave.analysis.metrics.headline import SHOWN_KEYS
+
+    keep = [
+        r.metric not in SHOWN_KEYS or str(r.key) in SHOWN_KEYS[r.metric]
+        for r in df[["metric", "key"]].itertuples(index=False)
+    ]
+    out = df[keep].reset_index(drop=True)
+    out.attrs = df.attrs
+    return out
 
 
 def _spec(text: str) -> dict[str, list[str]]:
@@ -261,8 +306,13 @@ def _compare_json(df: pd.DataFrame) -> dict[str, Any]:
 
 
 def _fmt(v: Any, unit: str) -> str:
+    """A value for a table: proportions as % (JSON, CSV and Parquet keep the number)."""
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return "—"
+    if unit == "proportion":
+        return f"{v * 100:.1f} %"
+    if unit == "%":
+        return f"{v:.1f} %"
     if unit == "£ per FTE-year":
         return f"£{v:,.0f}"
     if unit in ("hours per FTE-year",):
@@ -272,6 +322,21 @@ def _fmt(v: Any, unit: str) -> str:
     return f"{v:.3g}" if abs(v) < 1 else f"{v:.2f}"
 
 
+_UNITS = {
+    "proportion": "%",
+    "per hour": "/h",
+    "minutes": "min",
+    "hours per FTE-year": "h/FTE-yr",
+    "hours per 8 contracted hours": "h/8 h",
+    "£ per FTE-year": "£/FTE-yr",
+}
+
+
+def _unit(unit: str) -> str:
+    """A unit, short enough for a table column (JSON/CSV keep the full name)."""
+    return _UNITS.get(unit, unit)
+
+
 def _short_flag(flag: str) -> str:
     return flag.replace("fewer than ", "n < ").replace(" participants", "")
 
@@ -279,6 +344,8 @@ def _short_flag(flag: str) -> str:
 def _ci(lo: Any, hi: Any, unit: str) -> str:
     if lo is None or (isinstance(lo, float) and math.isnan(lo)):
         return "—"
+    if unit in ("proportion", "%"):
+        return f"{_fmt(lo, unit).removesuffix(' %')} to {_fmt(hi, unit)}"
     return f"{_fmt(lo, unit)} to {_fmt(hi, unit)}"
 
 
@@ -286,47 +353,64 @@ def _name(row: dict[str, Any]) -> str:
     key = row["key"]
     if key is None or (isinstance(key, float) and math.isnan(key)):
         return str(row["metric"])
-    return escape(f"{row['metric']}[{key}]")
+    return escape(f"{row['metric']} [{key}]")
+
+
+_NUMERIC = {"estimate", "people", "sessions", "hours", "a", "b", "a − b", "n a/b"}
+
+
+def _grid(headers: list[str], rows: list[list[str]], title: str | None = None) -> Table:
+    """A table that wraps to the terminal only at spaces: each column is at least as wide as
+    its longest word (so ids, codes and numbers are never broken), and a keyed metric id
+    wraps before its key."""
+    t = Table(title=title, title_justify="left")
+    for i, h in enumerate(headers):
+        words = [w for row in rows for w in row[i].split(" ")] + h.split(" ")
+        t.add_column(
+            h,
+            min_width=max((len(w) for w in words), default=1),
+            overflow="fold",
+            justify="right" if h in _NUMERIC else "left",
+        )
+    for row in rows:
+        t.add_row(*row)
+    return t
 
 
 def _table(df: pd.DataFrame, compared: bool) -> Table:
     by: list[str] = list(df.attrs.get("by") or [])
     conf = df.attrs.get("bootstrap", {}).get("confidence", 0.95)
     ci = f"{conf:.0%} CI"
+    rows: list[list[str]] = []
     if compared:
-        t = Table()
-        for c in ("metric", "unit", "a", "b", "a − b", ci, "n a/b", "flag"):
-            t.add_column(c, overflow="fold")
         for r in df.to_dict("records"):
             u = r["unit"]
-            t.add_row(
-                _name(r),
-                u,
-                _fmt(r["estimate_a"], u),
-                _fmt(r["estimate_b"], u),
-                _fmt(r["difference"], u),
-                _ci(r["ci_low"], r["ci_high"], u),
-                f"{r['n_participants_a']}/{r['n_participants_b']}",
-                _short_flag(r["flag"]),
+            rows.append(
+                [
+                    _name(r),
+                    _unit(u),
+                    _fmt(r["estimate_a"], u),
+                    _fmt(r["estimate_b"], u),
+                    _fmt(r["difference"], u),
+                    _ci(r["ci_low"], r["ci_high"], u),
+                    f"{r['n_participants_a']}/{r['n_participants_b']}",
+                    _short_flag(r["flag"]),
+                ]
             )
-        return t
+        return _grid(["metric", "unit", "a", "b", "a − b", ci, "n a/b", "flag"], rows)
     poisson = "poisson_low" in df.columns
-    cols = [*by, "metric", "unit", "estimate", ci]
+    title = None
+    if by == ["study"]:  # one group: the study, named above the table rather than on each row
+        title = escape(str(df.attrs.get("study") or (df["study"].iloc[0] if len(df) else "")))
+        by = []
+    headers = [*by, "metric", "unit", "estimate", ci]
     if poisson:
-        cols.append("Poisson CI")
-    cols += ["participants", "sessions", "hours", "flag"]
-    t = Table()
-    for c in cols:
-        t.add_column(c, overflow="fold")
+        headers.append("Poisson CI")
+    headers += ["people", "sessions", "hours", "flag"]
     for r in df.to_dict("records"):
         u = r["unit"]
         cells = [escape(str(r[k])) for k in by]
-        cells += [
-            _name(r),
-            u,
-            _fmt(r["estimate"], u),
-            _ci(r["ci_low"], r["ci_high"], u),
-        ]
+        cells += [_name(r), _unit(u), _fmt(r["estimate"], u), _ci(r["ci_low"], r["ci_high"], u)]
         if poisson:
             cells.append(_ci(r["poisson_low"], r["poisson_high"], u))
         cells += [
@@ -335,8 +419,41 @@ def _table(df: pd.DataFrame, compared: bool) -> Table:
             f"{r['observed_hours']:.1f}",
             _short_flag(r["flag"]),
         ]
-        t.add_row(*cells)
-    return t
+        rows.append(cells)
+    return _grid(headers, rows, title)
+
+
+def _fits(table: Table, width: int) -> bool:
+    """Whether the table fits the width without cropping (every line keeps its right border)."""
+    import io
+
+    buffer = io.StringIO()
+    Console(file=buffer, width=width, color_system=None).print(table)
+    lines = [line for line in buffer.getvalue().splitlines() if line.strip()]
+    title = 1 if table.title else 0
+    return all(line.rstrip()[-1:] in "┓┃┩│┘" for line in lines[title:])
+
+
+def _records(table: Table) -> list[str]:
+    """The rows of a table too wide for the terminal, one block per row: `header: value`."""
+    heads = [str(c.header) for c in table.columns]
+    cells = [list(map(str, c.cells)) for c in table.columns]
+    lines = []
+    for i in range(table.row_count):
+        values = [(h, col[i]) for h, col in zip(heads, cells, strict=True) if col[i]]
+        lines.append("  ".join(f"[dim]{h}:[/] {v}" for h, v in values))
+    return lines
+
+
+def _show(table: Table) -> None:
+    console = Console()
+    if _fits(table, console.width):
+        console.print(table)
+        return
+    if table.title:
+        console.print(table.title, highlight=False)
+    for line in _records(table):
+        console.print(line, highlight=False)
 
 
 def _emit(df: pd.DataFrame, fmt: str, out_file: Path | None, *, compared: bool) -> None:
@@ -356,9 +473,7 @@ def _emit(df: pd.DataFrame, fmt: str, out_file: Path | None, *, compared: bool) 
         text = json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n"
     else:
         if out_file is None:
-            console = Console()
-            console.width = max(console.width, 140)
-            console.print(_table(df, compared))
+            _show(_table(df, compared))
             _footer(df)
             return
         with out_file.open("w", encoding="utf-8") as fh:
@@ -446,8 +561,13 @@ def _footer(df: pd.DataFrame) -> None:
     boot = df.attrs.get("bootstrap", {})
     pay = df.attrs.get("payscale", {})
     seed = boot.get("seed")
+    method = (
+        "cluster-robust t over participants"
+        if boot.get("interval") == "t"
+        else "percentile cluster bootstrap over participants"
+    )
     err.print(
-        f"intervals: cluster bootstrap over participants, B={boot.get('B')}"
+        f"intervals: {method}, B={boot.get('B')}"
         + (f", seed {seed}" if seed is not None else " (no --seed: intervals vary run to run)")
         + f"; pay scale: {pay.get('title', '')}"
         + (

@@ -14,7 +14,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from workweave.cli.common import StoreOpt, StudyOpt, err, friendly, open_study, out
+from workweave.cli.common import StoreOpt, StudyOpt, err, friendly, open_study, out, reads
 from workweave.domain.errors import ValidationError
 
 participants_app = typer.Typer(
@@ -29,7 +29,7 @@ def register(app: typer.Typer) -> None:
 
 
 @participants_app.command("list")
-@friendly
+@reads
 def participants_list(
     fmt: Annotated[str, typer.Option("--format", help="table, json or csv.")] = "table",
     store: StoreOpt = None,

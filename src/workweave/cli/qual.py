@@ -432,21 +432,21 @@ def quotes_export(
 def register(app: typer.Typer) -> None:
     """Add the qualitative commands to the main ``workweave`` command."""
 
-    def cmd(target: typer.Typer, name: str, fn: Callable[..., Any]) -> None:
-        target.command(name)(friendly(fn))
+    def cmd(target: typer.Typer, name: str, fn: Callable[..., Any], changes: bool = True) -> None:
+        target.command(name)(friendly(fn, changes=changes))
 
     cmd(codebook_app, "load", codebook_load)
-    cmd(codebook_app, "export", codebook_export)
-    cmd(codebook_app, "list", codebook_list)
-    cmd(codebook_app, "show", codebook_show)
+    cmd(codebook_app, "export", codebook_export, changes=False)
+    cmd(codebook_app, "list", codebook_list, changes=False)
+    cmd(codebook_app, "show", codebook_show, changes=False)
     cmd(document_app, "add", document_add)
-    cmd(document_app, "list", document_list)
-    cmd(qdpx_app, "export", qdpx_export)
+    cmd(document_app, "list", document_list, changes=False)
+    cmd(qdpx_app, "export", qdpx_export, changes=False)
     cmd(qdpx_app, "import", qdpx_import)
-    cmd(codes_app, "report", codes_report)
-    cmd(quotes_app, "export", quotes_export)
+    cmd(codes_app, "report", codes_report, changes=False)
+    cmd(quotes_app, "export", quotes_export, changes=False)
     cmd(app, "notes-to-documents", notes_to_documents)
-    cmd(app, "agreement", agreement_command)
+    cmd(app, "agreement", agreement_command, changes=False)
     app.add_typer(codebook_app, name="codebook")
     app.add_typer(document_app, name="document")
     app.add_typer(qdpx_app, name="qdpx")

@@ -10,13 +10,13 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from workweave.cli.common import StoreOpt, StudyOpt, err, friendly, open_study, out
+from workweave.cli.common import StoreOpt, StudyOpt, err, open_study, out, reads
 from workweave.domain.errors import ValidationError
 
 MEASURE_HEADERS = ("pK1", "pAg1", "pK2", "pAg2", "pKm", "NK", "NAg", "DCCCr", "DCCCcb", "NW")
 
 
-@friendly
+@reads
 def ior(
     pair: Annotated[
         tuple[str, str] | None,

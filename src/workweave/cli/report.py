@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.console import Console
 
-from workweave.cli.common import ObserversOpt, StoreOpt, StudyOpt, friendly, open_study
+from workweave.cli.common import ObserversOpt, StoreOpt, StudyOpt, open_study, reads
 from workweave.domain.errors import ValidationError
 
 if TYPE_CHECKING:
@@ -53,7 +53,7 @@ def register(app: typer.Typer) -> None:
 
 
 @report_app.command("study")
-@friendly
+@reads
 def report_study(
     out_dir: OutOpt,
     pdf: PdfOpt = False,
@@ -99,7 +99,7 @@ def report_study(
 
 
 @report_app.command("participant")
-@friendly
+@reads
 def report_participant(
     code: Annotated[str, typer.Argument(help="The participant's pseudonymous code.")],
     out_dir: OutOpt,

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from workweave.cli.common import ObserversOpt, StoreOpt, StudyOpt, friendly, open_study, out
+from workweave.cli.common import ObserversOpt, StoreOpt, StudyOpt, friendly, open_study, out, reads
 from workweave.domain.errors import NotFoundError, ValidationError
 from workweave.domain.policy import DEFAULT_TIMEZONE
 
@@ -52,7 +52,7 @@ def init(
 
 
 @template_app.command("list")
-@friendly
+@reads
 def template_list(store: StoreOpt = None) -> None:
     """List built-in templates and the templates stored in the workspace."""
     from workweave.io.templates import builtin_template, builtin_template_names
@@ -75,7 +75,7 @@ def template_list(store: StoreOpt = None) -> None:
 
 
 @template_app.command("show")
-@friendly
+@reads
 def template_show(
     name: Annotated[str, typer.Argument(help="Template name, e.g. ahp-clinician-manager.")],
     version: Annotated[str | None, typer.Option(help="Version (default: latest).")] = None,
@@ -126,7 +126,7 @@ def template_load(
 # -- summary -----------------------------------------------------------------------------------
 
 
-@friendly
+@reads
 def summary(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     by: Annotated[

@@ -189,7 +189,7 @@ def register(app: typer.Typer) -> None:
     app.command("serve")(friendly(serve_command))
     user_app.command("add")(friendly(user_add))
     user_app.command("grant")(friendly(user_grant))
-    user_app.command("list")(friendly(user_list))
+    user_app.command("list")(friendly(user_list, changes=False))
     user_app.command("password")(friendly(user_password))
     app.add_typer(user_app, name="user")
 

@@ -13,22 +13,11 @@ import math
 import threading
 from typing import Any
 
+from workweave.analysis.metrics.headline import HEADLINE_METRICS, SHOWN_KEYS
 from workweave.domain.errors import NotFoundError
 from workweave.services.setup import data_version
 from workweave.services.studies import summary
 from workweave.store import TABLES, Store
-
-HEADLINE_METRICS: tuple[str, ...] = (
-    "domain_share_observed",
-    "mixed_domain_pct",
-    "domain_switches_per_hour",
-    "management_in_fragments_pct",
-    "compartmentalisation",
-    "interruptions_per_hour",
-    "multitasking_pct",
-    "tasks_per_hour",
-)
-SHOWN_KEYS = {"domain_share_observed": ("managerial", "clinical")}
 
 _cache: dict[tuple[Any, ...], dict[str, Any]] = {}
 _lock = threading.Lock()

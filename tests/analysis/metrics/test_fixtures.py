@@ -42,6 +42,7 @@ from tests.analysis.metrics.paper import (
 from tests.factories import TEMPLATE, at, drawn_study, plan, session, task
 from workweave.analysis import metrics as M
 from workweave.domain import Participant, Site
+from workweave.domain.errors import ValidationError
 from workweave.io.payscales import load_payscale
 from workweave.services.metrics import compute
 
@@ -268,8 +269,11 @@ def test_filters_and_source_session_ids(paper_store):
     assert value(by_key, "tasks_per_hour") == pytest.approx(2.6)
     by_month = compute(store, study_id=sid, by="month", metrics="tasks_per_hour", B=0)
     assert list(by_month["month"]) == ["2025-01"]  # paper:2 starts on 31 January
-    none = compute(store, study_id=sid, filter={"participant": "nobody"}, B=0)
-    assert none.empty
+    # a value no session has is an error naming the values that exist, not an empty result
+    with pytest.raises(ValidationError, match=r"no participant 'nobody'; the study has: "):
+        compute(store, study_id=sid, filter={"participant": "nobody"}, B=0)
+    with pytest.raises(ValidationError, match=r"did you mean 'paper:1'"):
+        compute(store, study_id=sid, filter={"session": "Paper:1"}, B=0)
 
 
 def test_sessions_without_a_store_agree(by_session):

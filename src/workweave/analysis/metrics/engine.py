@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from workweave.analysis import coobservation
-from workweave.analysis.metrics import blocks, budget, stats
+from workweave.analysis.metrics import blocks, budget, choices, stats
 from workweave.analysis.metrics.registry import (
     METRICS,
     PARAMETERS,
@@ -254,9 +254,28 @@ class Metrics:
         )
 
     def _apply_filter(self) -> None:
+        self._check_values(self.filter)
         cond = _conditions(self.filter)
         if cond:
             self.con.execute(f"DELETE FROM S WHERE NOT ({cond})")
+
+    def _check_values(self, filter: Mapping[str, Sequence[str]]) -> None:
+        """Refuse a filter value that no session has (an empty result would look like one),
+        naming the values that exist."""
+        for key, values in filter.items():
+            if key in ("study", "mode"):  # modes are checked against the known ones
+                continue
+            if key == "session":
+                rows = self.con.execute(
+                    "SELECT DISTINCT CAST(session AS VARCHAR) FROM S UNION "
+                    "SELECT DISTINCT CAST(source_id AS VARCHAR) FROM S"
+                ).fetchall()
+            else:
+                rows = self.con.execute(f"SELECT DISTINCT CAST({key} AS VARCHAR) FROM S").fetchall()
+            present = [r[0] for r in rows if r[0] is not None]
+            for value in values:
+                if value not in present:
+                    raise ValidationError(choices.unknown(key, value, present))
 
     def _one_record_per_group(self) -> None:
         """With observers='primary', keep one record of each co-observation group among the
@@ -319,7 +338,9 @@ class Metrics:
         """Groups given by filters (a session may fall in several)."""
         parts = []
         for g, f in enumerate(filters):
-            cond = _conditions(_check_filter(f)) or "TRUE"
+            checked = _check_filter(f)
+            self._check_values(checked)
+            cond = _conditions(checked) or "TRUE"
             parts.append(
                 f"SELECT session_id, obs_ms, participant, {g}::BIGINT AS gid FROM S WHERE {cond}"
             )
@@ -881,11 +902,17 @@ def _check_by(by: Sequence[str] | str | None) -> tuple[str, ...]:
                 continue
             if k not in GROUP_KEYS:
                 raise ValidationError(
-                    f"cannot group by '{k}' (choose from: {', '.join(GROUP_KEYS)})"
+                    f"cannot group by '{k}'{_hint(k, GROUP_KEYS)} "
+                    f"(choose from: {', '.join(GROUP_KEYS)})"
                 )
             if k not in out:
                 out.append(k)
     return tuple(out) or ("study",)
+
+
+def _hint(value: str, names: Sequence[str]) -> str:
+    close = choices.did_you_mean(value, names)
+    return f"; did you mean '{close}'?" if close else ""
 
 
 def _check_filter(filter: Mapping[str, Any] | None) -> dict[str, list[str]]:
@@ -893,7 +920,8 @@ def _check_filter(filter: Mapping[str, Any] | None) -> dict[str, list[str]]:
     for key, value in (filter or {}).items():
         if key not in GROUP_KEYS:
             raise ValidationError(
-                f"cannot filter on '{key}' (choose from: {', '.join(GROUP_KEYS)})"
+                f"cannot filter on '{key}'{_hint(key, GROUP_KEYS)} "
+                f"(choose from: {', '.join(GROUP_KEYS)})"
             )
         values = [value] if isinstance(value, str | int | float) else list(value)
         out.setdefault(key, []).extend(str(v) for v in values)

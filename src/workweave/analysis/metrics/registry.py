@@ -932,8 +932,13 @@ def get(metric_id: str) -> Metric:
     try:
         return REGISTRY[base]
     except KeyError:
+        from workweave.analysis.metrics.choices import did_you_mean
+
+        hint = did_you_mean(base, REGISTRY)
         raise ValidationError(
-            f"no metric '{metric_id}' (run 'workweave metrics --list' to see them all)"
+            f"no metric '{metric_id}'"
+            + (f" (did you mean '{hint}'?)" if hint else "")
+            + "; run 'workweave metrics --list' to see them all"
         ) from None
 
 

@@ -1,0 +1,46 @@
+"""Refusing a name or value that matches nothing, with the ones that exist and the closest.
+
+A filter such as ``site=NOPE`` that keeps no session would otherwise give an empty table and
+look like a result; a mistyped metric id would give nothing at all. Both are errors that say
+what exists ("did you mean ...?" for a close miss)."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Sequence
+
+SHOWN = 12
+"""How many existing values an error lists before it says how many more there are."""
+
+
+def did_you_mean(value: str, choices: Iterable[str]) -> str | None:
+    """The closest of ``choices`` to ``value`` (case-insensitive), if any is close."""
+    pool = [str(c) for c in choices]
+    lowered = {c.lower(): c for c in pool}
+    if value.lower() in lowered:
+        return lowered[value.lower()]
+    close = difflib.get_close_matches(value.lower(), list(lowered), n=1, cutoff=0.6)
+    return lowered[close[0]] if close else None
+
+
+def listing(choices: Sequence[str]) -> str:
+    """``a, b, c`` (and how many more when there are many)."""
+    shown = ", ".join(choices[:SHOWN])
+    more = len(choices) - SHOWN
+    return shown + (f" and {more} more" if more > 0 else "")
+
+
+def unknown(what: str, value: str, choices: Sequence[str]) -> str:
+    """The message for a value that matches nothing: what exists, and the closest."""
+    choices = sorted({str(c) for c in choices}, key=_natural)
+    if not choices:
+        return f"no {what} '{value}': the study has none"
+    hint = did_you_mean(value, choices)
+    head = f"no {what} '{value}'" + (f" (did you mean '{hint}'?)" if hint else "")
+    return f"{head}; the study has: {listing(choices)}"
+
+
+def _natural(text: str) -> tuple[object, ...]:
+    import re
+
+    return tuple(int(p) if p.isdigit() else p.lower() for p in re.split(r"(\d+)", text))
