@@ -63,7 +63,7 @@ def main(project_path: str, out_path: str) -> None:
             cfg.START_TIME: Decimal("0.000"),
             cfg.END_TIME: Decimal("0.000"),
         }
-        ok, msg = project_functions.check_state_events_obs(obs_id, ethogram, obs)
+        ok, _msg = project_functions.check_state_events_obs(obs_id, ethogram, obs)
         if not ok:
             budgets[obs_id] = {"error": "unpaired state events"}
             continue

@@ -6,8 +6,10 @@ from __future__ import annotations
 import typer
 
 from workweave.cli import (
+    boris,
     calibration,
     demo,
+    export,
     imports,
     metrics,
     participants,
@@ -41,6 +43,8 @@ report.register(app)
 metrics.register(app)
 participants.register(app)
 calibration.register(app)
+boris.register(app)
+app.add_typer(export.export_app, name="export")
 
 
 def main() -> None:
