@@ -96,18 +96,21 @@ def time_budget(
         total_ms = sum(o.length_ms - o.start_ms for o in block)
         subjects = sorted({s for o in block for s in o.subjects})
         for subj in subjects:
-            durations: dict[str, list[int]] = {}
+            durations: dict[str, list[float]] = {}
             counts: Counter[str] = Counter()
             for o in block:
                 for b in o.bouts.get(subj, []):
                     if o.start_ms <= b.start_ms and b.stop_ms <= o.length_ms:
-                        durations.setdefault(b.behaviour, []).append(b.stop_ms - b.start_ms)
+                        # BORIS subtracts the two times as floats, then rounds
+                        durations.setdefault(b.behaviour, []).append(
+                            b.stop_ms / 1000 - b.start_ms / 1000
+                        )
                 for p in o.points.get(subj, []):
                     if o.start_ms <= p.at_ms <= o.length_ms:
                         counts[p.behaviour] += 1
             for beh in sorted(set(durations) | set(counts)):
                 if beh in durations:
-                    d = [x / 1000 for x in durations[beh]]
+                    d = durations[beh]
                     total = round(sum(d), 3)
                     pct = (
                         round(total / (total_ms / 1000) * 100, 1) if total and total_ms > 0 else 0.0
