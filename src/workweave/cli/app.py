@@ -8,8 +8,10 @@ from typing import Annotated
 import typer
 
 from workweave.cli import (
+    boris,
     calibration,
     demo,
+    export,
     imports,
     metrics,
     participants,
@@ -70,6 +72,8 @@ report.register(app)
 metrics.register(app)
 participants.register(app)
 calibration.register(app)
+boris.register(app)
+app.add_typer(export.export_app, name="export")
 
 
 def main() -> None:

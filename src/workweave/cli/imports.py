@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from workweave.cli.common import StoreOpt, StudyOpt, err, friendly, open_study, out, working
@@ -114,6 +115,96 @@ def import_jobplan(
     for code, h in sorted(hours.items()):
         t.add_row(code, f"{h:.2f}")
     out.print(t)
+
+
+@import_app.command("boris")
+@friendly
+def import_boris(
+    file: Annotated[Path, typer.Argument(help="BORIS project (.boris or .boris.gz).")],
+    timezone: Annotated[
+        str | None,
+        typer.Option(
+            help="Time zone of the observations' dates (IANA name; default: the workspace's). "
+            "A 'timezone' independent variable wins."
+        ),
+    ] = None,
+    site: Annotated[
+        str, typer.Option(help="Site of the subjects (a 'site' independent variable wins).")
+    ] = "boris",
+    session_start: Annotated[
+        str | None,
+        typer.Option(
+            "--session-start",
+            help="Clock time of every observation's time 0, e.g. 2024-03-01T09:30:00 (local) "
+            "(default: each observation's date). For media observations: when the media "
+            "position 0 plus the time offset was.",
+            show_default=False,
+        ),
+    ] = None,
+    observer_variable: Annotated[
+        str | None,
+        typer.Option(
+            "--observer-variable",
+            help="Independent variable naming the observer (default: 'observer' or "
+            "'observer id', if present).",
+            show_default=False,
+        ),
+    ] = None,
+    skip_bad: Annotated[
+        bool,
+        typer.Option(
+            "--skip-bad",
+            help="Import the observations without problems and report the others "
+            "(default: any problem refuses the whole file).",
+        ),
+    ] = False,
+    replace: Annotated[
+        bool, typer.Option(help="Overwrite sessions already imported with different content.")
+    ] = False,
+    store: StoreOpt = None,
+    study: StudyOpt = None,
+) -> None:
+    """Import a BORIS project: one session per observation and subject. Re-importing changes
+    nothing."""
+    from datetime import datetime
+
+    from workweave.domain.errors import ValidationError
+    from workweave.services import boris as boris_svc
+
+    start = None
+    if session_start is not None:
+        try:
+            start = datetime.fromisoformat(session_start.strip())
+        except ValueError:
+            raise ValidationError(
+                f"--session-start '{session_start[:40]}' is not a date and time "
+                "(e.g. 2024-03-01T09:30:00)"
+            ) from None
+    st, sid, default_tz = open_study(store, study)
+    res = boris_svc.import_boris(
+        st,
+        sid,
+        file,
+        timezone=timezone or default_tz,
+        site=site,
+        session_start=start,
+        observer_variable=observer_variable,
+        skip_bad=skip_bad,
+        replace=replace,
+    )
+    c = res.counts
+    out.print(
+        f"read {res.observations} observation(s), {res.events} events: "
+        f"{res.sessions_in_file} sessions, {res.tasks_in_file} tasks; stored "
+        f"{c.sessions_added} new sessions ({c.tasks_added} tasks), {c.sessions_unchanged} "
+        f"unchanged, {c.sessions_replaced} replaced",
+        highlight=False,
+    )
+    out.print(f"template: {res.template}", highlight=False, markup=False)
+    for p in res.skipped[:50]:
+        err.print(f"[yellow]skipped:[/] {escape(p)}", highlight=False)
+    for w in res.warnings[:20]:
+        err.print(f"[yellow]warning:[/] {escape(w)}", highlight=False)
 
 
 __all__ = ["import_app"]

@@ -19,7 +19,9 @@ OBSERVER_ROLES: tuple[str, ...] = ("primary", "second")
 """An observer's role in a session: ``primary`` (the record rates and shares count when
 several observers watched the same person at once) or ``second`` (an extra observer, for
 reliability). None: not recorded."""
-POINT_EVENT_KINDS: tuple[str, ...] = ("interruption", "demand")
+POINT_EVENT_KINDS: tuple[str, ...] = ("interruption", "demand", "behaviour")
+"""``behaviour``: a point behaviour of an imported ethogram (BORIS), its code in ``subtype``;
+no metric of ours counts it."""
 
 
 def utc(dt: datetime) -> datetime:
