@@ -44,7 +44,8 @@ try:
 except SystemExit:
     pass
 heavy = %r
-print(json.dumps(sorted(m for m in sys.modules if any(m == h or m.startswith(h + ".") for h in heavy))), file=sys.stderr)
+loaded = [m for m in sys.modules if any(m == h or m.startswith(h + ".") for h in heavy)]
+print(json.dumps(sorted(loaded)), file=sys.stderr)
 """
 
 

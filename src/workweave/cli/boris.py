@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from workweave.cli.common import StoreOpt, StudyOpt, friendly, open_study, out
+from workweave.cli.common import StoreOpt, StudyOpt, open_study, out, reads
 
 boris_app = typer.Typer(
     help="BORIS-compatible time budget and Cohen's kappa (BORIS's definitions, docs/boris.md).",
@@ -30,7 +30,7 @@ def _num(v: float | None, digits: int = 3) -> str:
 
 
 @boris_app.command("budget")
-@friendly
+@reads
 def budget(
     sessions: Annotated[
         list[str] | None,
@@ -95,7 +95,7 @@ def budget(
 
 
 @boris_app.command("kappa")
-@friendly
+@reads
 def kappa(
     a: Annotated[str, typer.Argument(help="A session (its key, or the source's session id).")],
     b: Annotated[str, typer.Argument(help="The other session.")],
