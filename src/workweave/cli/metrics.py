@@ -128,6 +128,14 @@ def metrics(
     ] = "sum",
     list_: Annotated[bool, typer.Option("--list", help="List the metric registry.")] = False,
     observers: ObserversOpt = "primary",
+    plan: Annotated[
+        str,
+        typer.Option(
+            "--plan",
+            help="The plan of the planned-versus-actual metrics: jobplan (weekly job plans) "
+            "or calendar (imported calendars, `import calendar`).",
+        ),
+    ] = "jobplan",
     store: StoreOpt = None,
     study: StudyOpt = None,
 ) -> None:
@@ -153,7 +161,13 @@ def metrics(
     st, sid, _ = open_study(store, study)
     try:
         engine = metrics_service.prepare(
-            st, study_id=sid, filter=filters, params=params, domains=domains, observers=observers
+            st,
+            study_id=sid,
+            filter=filters,
+            params=params,
+            domains=domains,
+            observers=observers,
+            plan=plan,
         )
         try:
             if time_budget:
@@ -188,6 +202,7 @@ def metrics(
     if time_budget:
         _emit_budget(budget, fmt, out_file)
         return
+    df.attrs["plan"] = plan
     _emit(df, fmt, out_file, compared=bool(compare))
 
 
@@ -229,6 +244,7 @@ def to_json(df: pd.DataFrame) -> dict[str, Any]:
         "by": by,
         "filter": df.attrs.get("filter", {}),
         "observers": df.attrs.get("observers"),
+        "plan": df.attrs.get("plan", "jobplan"),
         "parameters": df.attrs.get("parameters", {}),
         "payscale": df.attrs.get("payscale", {}),
         "bootstrap": df.attrs.get("bootstrap", {}),
@@ -449,6 +465,11 @@ def _footer(df: pd.DataFrame) -> None:
             "; co-observed sessions counted once (--observers all: every record)"
             if df.attrs.get("observers") == "primary"
             else "; every record of co-observed sessions counted"
+        )
+        + (
+            "; plan: calendars (planned activity)"
+            if df.attrs.get("plan") == "calendar"
+            else "; plan: job plans"
         ),
         highlight=False,
     )
