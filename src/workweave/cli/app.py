@@ -8,6 +8,7 @@ import typer
 from workweave.cli import (
     calibration,
     demo,
+    export,
     imports,
     metrics,
     participants,
@@ -28,6 +29,7 @@ app = typer.Typer(
 )
 app.add_typer(imports.import_app, name="import")
 app.add_typer(study.template_app, name="template")
+app.add_typer(export.export_app, name="export")
 
 # in the order `workweave --help` lists them: these commands first, then the command groups
 app.command()(study.init)
