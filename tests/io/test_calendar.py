@@ -125,7 +125,7 @@ def test_mapping_yaml_and_csv(tmp_path: Path) -> None:
     assert m.classify("  fracture   CLINIC ", ()) == "DCC"
     assert m.classify("MDT Tuesday", ()) == "management"
     assert m.classify("Lecture", ("Teaching",)) == "SPA"
-    assert m.classify("Lunch", ()) == "ignore"
+    assert m.classify("Lunch", ()) is None and m.default == "ignore"
     c = tmp_path / "m.csv"
     c.write_text("match,pattern,category\nregex,clinic,DCC\ndefault,,error\n")
     m = read_mapping(c)

@@ -104,7 +104,8 @@ class Mapping:
     default: str = IGNORE
 
     def classify(self, title: str, categories: tuple[str, ...]) -> str | None:
-        """The job-plan category of an event, 'ignore', or None when no rule matches."""
+        """The job-plan category of an event, 'ignore', or None when no rule matches (the
+        caller applies `default`)."""
         for r in self.rules:
             if r.matches(title, categories):
                 return r.target
@@ -112,7 +113,7 @@ class Mapping:
             for c in categories:
                 if _norm(c) in _TARGET and _TARGET[_norm(c)] != IGNORE:
                     return _TARGET[_norm(c)]
-        return None if self.default == "error" else self.default
+        return None
 
 
 def _norm(text: str) -> str:

@@ -87,6 +87,8 @@ def import_calendar(
     hours: dict[str, float] = {}
     for inst in cal.instances:
         target = rules.classify(inst.title, inst.categories)
+        if target is None and rules.default not in ("error", IGNORE):
+            target = rules.default
         if target is None:
             if rules.default == "error":
                 problems.append(
