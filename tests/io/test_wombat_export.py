@@ -74,7 +74,7 @@ def test_native_sessions_and_what_cannot_be_written(tmp_path: Path) -> None:
     assert res.subsecond == 1
     back = read_wombat(tmp_path / "n.csv", timezone="UTC").sessions[0]
     assert back.participant == "S1:P1" and back.source_id == "cap:1"
-    assert [t.end for t in back.tasks][0] == datetime(2024, 3, 19, 0, 30, tzinfo=UTC)
+    assert back.tasks[0].end == datetime(2024, 3, 19, 0, 30, tzinfo=UTC)
     assert set(dict(back.tasks[1].dimensions)["with"]) == {"team", "manager"}
     long = session("cap:2", "P1", t0, t0 + timedelta(hours=25), [], timezone="UTC")
     with pytest.raises(ValidationError, match="session cap:2"):
