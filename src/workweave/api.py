@@ -99,7 +99,8 @@ class StudyData:
         ``workweave.analysis.metrics.REGISTRY``). seed, B: the cluster bootstrap. observers:
         'primary' (default: sessions several observers recorded at once count once, see
         ``workweave.analysis.coobservation``) or 'all' (every record). Other
-        options (poisson, confidence, interval, params, domains, flag_below, payscale) go to
+        options (poisson, confidence, interval, params, domains, flag_below, payscale, plan:
+        'jobplan' or 'calendar', see docs/calendar.md) go to
         ``workweave.services.metrics.compute``.
         """
         from workweave.services.metrics import compute

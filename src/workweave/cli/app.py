@@ -59,6 +59,7 @@ def _root(
 
 app.add_typer(imports.import_app, name="import")
 app.add_typer(study.template_app, name="template")
+app.add_typer(export.export_app, name="export")
 
 # in the order `workweave --help` lists them: these commands first, then the command groups
 app.command()(study.init)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -205,6 +206,87 @@ def import_boris(
         err.print(f"[yellow]skipped:[/] {escape(p)}", highlight=False)
     for w in res.warnings[:20]:
         err.print(f"[yellow]warning:[/] {escape(w)}", highlight=False)
+
+
+@import_app.command("calendar")
+@friendly
+def import_calendar(
+    file: Annotated[Path, typer.Argument(help="iCalendar file (.ics, RFC 5545).")],
+    participant: Annotated[
+        str, typer.Option("--participant", help="Participant code whose calendar this is.")
+    ],
+    mapping: Annotated[
+        Path | None,
+        typer.Option(
+            "--mapping",
+            help="YAML or CSV mapping event titles (exact or regex) and calendar categories "
+            "to job-plan categories (DCC, SPA, ANR, ED, management) or ignore.",
+            show_default=False,
+        ),
+    ] = None,
+    date_from: Annotated[
+        str | None,
+        typer.Option("--from", help="First day (YYYY-MM-DD, site time).", show_default=False),
+    ] = None,
+    date_to: Annotated[
+        str | None,
+        typer.Option("--to", help="Last day (YYYY-MM-DD, site time).", show_default=False),
+    ] = None,
+    store: StoreOpt = None,
+    study: StudyOpt = None,
+) -> None:
+    """Import a participant's calendar as planned activity (recurring events expanded in their
+    own time zone; all-day events left out). Re-importing the same calendar changes nothing;
+    `workweave metrics --plan calendar` then uses it as the plan."""
+    from datetime import date
+
+    from workweave.domain.errors import ValidationError
+    from workweave.io.calendar import summarise
+    from workweave.services.calendar import import_calendar as run
+
+    days = []
+    for name, text in (("--from", date_from), ("--to", date_to)):
+        try:
+            days.append(date.fromisoformat(text) if text else None)
+        except ValueError:
+            raise ValidationError(f"{name} '{text}' is not a date YYYY-MM-DD") from None
+    st, sid, _ = open_study(store, study)
+    try:
+        res = run(st, sid, file, participant, mapping=mapping, date_from=days[0], date_to=days[1])
+    finally:
+        st.close()
+    a, b = res.period
+    out.print(
+        f"{res.participant}: {res.events} event(s), {res.instances} timed instance(s) from "
+        f"{a:%Y-%m-%d} to {b - timedelta(seconds=1):%Y-%m-%d} ({a.tzinfo}); "
+        f"{res.blocks} planned block(s)",
+        highlight=False,
+    )
+    t = Table("category", "planned hours")
+    for cat, h in res.hours_by_category.items():
+        t.add_row(cat, f"{h:.2f}")
+    out.print(t)
+    if res.unchanged:
+        out.print("unchanged: this calendar was already imported for this period")
+    else:
+        out.print(f"stored {res.added} block(s), replacing {res.removed}")
+    left = []
+    if res.all_day:
+        left.append(f"{res.all_day} all-day event(s)")
+    if res.cancelled:
+        left.append(f"{res.cancelled} cancelled")
+    if res.no_duration:
+        left.append(f"{res.no_duration} without duration")
+    if res.ignored:
+        left.append(f"{len(res.ignored)} mapped to ignore")
+    if left:
+        out.print("left out: " + ", ".join(left), highlight=False)
+    if res.unmatched:
+        err.print(
+            f"[yellow]warning:[/] {len(res.unmatched)} instance(s) matched no rule and were "
+            f"left out: {summarise(res.unmatched)}",
+            highlight=False,
+        )
 
 
 __all__ = ["import_app"]

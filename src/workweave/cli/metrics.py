@@ -139,6 +139,14 @@ def metrics(
         ),
     ] = False,
     observers: ObserversOpt = "primary",
+    plan: Annotated[
+        str,
+        typer.Option(
+            "--plan",
+            help="The plan of the planned-versus-actual metrics: jobplan (weekly job plans) "
+            "or calendar (imported calendars, `import calendar`).",
+        ),
+    ] = "jobplan",
     store: StoreOpt = None,
     study: StudyOpt = None,
 ) -> None:
@@ -179,7 +187,13 @@ def metrics(
     spinner = Spinner("computing metrics" + (f" (bootstrap B={boot})" if boot else ""))
     try:
         engine = metrics_service.prepare(
-            st, study_id=sid, filter=filters, params=params, domains=domains, observers=observers
+            st,
+            study_id=sid,
+            filter=filters,
+            params=params,
+            domains=domains,
+            observers=observers,
+            plan=plan,
         )
         try:
             if time_budget:
@@ -215,6 +229,7 @@ def metrics(
     if time_budget:
         _emit_budget(budget, fmt, out_file)
         return
+    df.attrs["plan"] = plan
     if headline_only:
         df = _headline_rows(df)
     _emit(df, fmt, out_file, compared=bool(compare))
@@ -279,6 +294,7 @@ def to_json(df: pd.DataFrame) -> dict[str, Any]:
         "by": by,
         "filter": df.attrs.get("filter", {}),
         "observers": df.attrs.get("observers"),
+        "plan": df.attrs.get("plan", "jobplan"),
         "parameters": df.attrs.get("parameters", {}),
         "payscale": df.attrs.get("payscale", {}),
         "bootstrap": df.attrs.get("bootstrap", {}),
@@ -574,6 +590,11 @@ def _footer(df: pd.DataFrame) -> None:
             "; co-observed sessions counted once (--observers all: every record)"
             if df.attrs.get("observers") == "primary"
             else "; every record of co-observed sessions counted"
+        )
+        + (
+            "; plan: calendars (planned activity)"
+            if df.attrs.get("plan") == "calendar"
+            else "; plan: job plans"
         ),
         highlight=False,
     )

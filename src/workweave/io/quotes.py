@@ -11,6 +11,7 @@ from pathlib import Path
 
 from workweave.domain.errors import ValidationError
 from workweave.domain.qualitative import Quote
+from workweave.io.cells import neutralise_row
 
 QUOTE_FORMATS: tuple[str, ...] = ("csv", "docx", "html")
 
@@ -45,7 +46,7 @@ def write_quotes(quotes: Sequence[Quote], path: str | Path, fmt: str, *, title: 
             w.writerow(_COLUMNS)
             for q in quotes:
                 d = q.to_dict()
-                w.writerow(["" if d[c] is None else d[c] for c in _COLUMNS])
+                w.writerow(neutralise_row("" if d[c] is None else d[c] for c in _COLUMNS))
     elif fmt == "html":
         path.write_text(quotes_html(quotes, title), encoding="utf-8")
     else:

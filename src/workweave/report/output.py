@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from workweave.io.cells import neutralise_frame
 from workweave.report.document import Document, render_html
 from workweave.report.estimates import Progress
 from workweave.report.options import ReportOptions
@@ -62,7 +63,7 @@ class Report:
         try:
             say("writing files")
             for name, df in self.csv.items():
-                (work / name).write_text(df.to_csv(index=False), encoding="utf-8")
+                (work / name).write_text(neutralise_frame(df).to_csv(index=False), encoding="utf-8")
             html_path = work / f"{self.stem}.html"
             html_path.write_text(self.html(), encoding="utf-8")
             if pdf:

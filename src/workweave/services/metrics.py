@@ -16,6 +16,8 @@ import pandas as pd
 
 from workweave.analysis import metrics as engine
 from workweave.analysis.metrics import Metrics, resolve_parameters
+from workweave.analysis.metrics.tables import empty as empty_table
+from workweave.domain.errors import ValidationError
 from workweave.domain.payscale import PayScale
 from workweave.domain.policy import BOOTSTRAP_REPLICATES, FLAG_BELOW, INTERVAL_METHOD
 from workweave.domain.template import Template
@@ -26,6 +28,39 @@ from workweave.io.templates import DEFAULT_TEMPLATE, builtin_template
 def payscale_for(params: Mapping[str, Any] | None = None) -> PayScale:
     """The pay scale the metric parameters name (default: the registry's default scale)."""
     return load_payscale(resolve_parameters(params)["payscale"])
+
+
+PLANS: tuple[str, ...] = ("jobplan", "calendar")
+"""What the planned-versus-actual metrics read as the plan: the weekly job plans, or the
+planned activity imported from calendars (docs/calendar.md)."""
+
+
+def with_plan(
+    source: Any, plan: str = "jobplan", *, study_id: int | None = None, study: str | None = None
+) -> Any:
+    """The canonical tables of `source` with `plan` as the plan: 'jobplan' (the weekly job
+    plans, the default) or 'calendar' (the participants' imported calendars: dated blocks
+    and the periods they cover; job plans are then not read). A `Metrics` is returned as is
+    (its plan was chosen when it was prepared)."""
+    if plan not in PLANS:
+        raise ValidationError(f"unknown plan '{plan}' (choose from: {', '.join(PLANS)})")
+    if isinstance(source, Metrics):
+        return source
+    tables = engine.tables_of(source, study_id=study_id, study=study)
+    if plan == "jobplan":
+        tables.frames.pop("plan_blocks", None)
+        tables.frames.pop("plan_periods", None)
+        return tables
+    store = getattr(source, "store", None) or (source if hasattr(source, "analytic") else None)
+    if store is not None:
+        sid = getattr(source, "study_id", None)
+        if sid is None:
+            sid = study_id if study_id is not None else store.studies.id(study)
+        blocks = store.analytic.frame("planned_activity", sid)
+        tables.frames["plan_blocks"] = blocks[["participant", "start_ms", "end_ms", "category"]]
+        tables.frames["plan_periods"] = store.analytic.frame("plan_periods", sid)
+    tables.frames["job_plans"] = empty_table("job_plans")
+    return tables
 
 
 @functools.lru_cache(maxsize=1)
@@ -45,14 +80,16 @@ def prepare(
     payscale: PayScale | None = None,
     threads: int | None = None,
     observers: str | None = None,
+    plan: str = "jobplan",
 ) -> Metrics:
     """A study's tables loaded and prepared for several computations (``.compute``,
     ``.compare``; close it when done). ``source``: a Store (with ``study_id`` or ``study``),
     an opened study, a `Tables` or a mapping of DataFrames. ``payscale`` overrides the one
     the ``payscale`` parameter names. ``observers``: 'primary' (default: one record per
-    co-observation group) or 'all' (``workweave.analysis.coobservation``)."""
-    return Metrics(
-        engine.tables_of(source, study_id=study_id, study=study),
+    co-observation group) or 'all' (``workweave.analysis.coobservation``). ``plan``: what
+    planned-versus-actual metrics read as the plan, 'jobplan' or 'calendar' (`with_plan`)."""
+    m = Metrics(
+        with_plan(source, plan, study_id=study_id, study=study),
         payscale=payscale if payscale is not None else payscale_for(params),
         default_template=default_template(),
         filter=filter,
@@ -61,6 +98,8 @@ def prepare(
         threads=threads,
         observers=observers,
     )
+    m.plan = plan  # type: ignore[attr-defined]
+    return m
 
 
 def compute(
@@ -81,10 +120,13 @@ def compute(
     interval: str = INTERVAL_METHOD,
     payscale: PayScale | None = None,
     observers: str | None = None,
+    plan: str = "jobplan",
 ) -> pd.DataFrame:
     """Registry metrics of a study, grouped and filtered, with cluster-bootstrap intervals
     (see ``workweave.analysis.metrics.compute`` for the arguments; ``observers``: 'primary',
-    the default, counts one record per co-observation group, 'all' every record)."""
+    the default, counts one record per co-observation group, 'all' every record; ``plan``:
+    'jobplan', the default, or 'calendar', the plan of the planned-versus-actual metrics,
+    recorded in the result's ``attrs['plan']``)."""
     options: dict[str, Any] = {
         "by": by,
         "metrics": metrics,
@@ -96,11 +138,13 @@ def compute(
         "interval": interval,
     }
     if isinstance(source, Metrics):
-        return engine.compute(
+        out = engine.compute(
             source, filter=filter, params=params, domains=domains, observers=observers, **options
         )
-    return engine.compute(
-        source,
+        out.attrs["plan"] = getattr(source, "plan", "jobplan")
+        return out
+    out = engine.compute(
+        with_plan(source, plan, study_id=study_id, study=study),
         payscale=payscale if payscale is not None else payscale_for(params),
         default_template=default_template(),
         study_id=study_id,
@@ -111,6 +155,8 @@ def compute(
         observers=observers,
         **options,
     )
+    out.attrs["plan"] = plan
+    return out
 
 
 def compare(
@@ -130,9 +176,10 @@ def compare(
     interval: str = INTERVAL_METHOD,
     payscale: PayScale | None = None,
     observers: str | None = None,
+    plan: str = "jobplan",
 ) -> pd.DataFrame:
     """Metrics of group `a` minus group `b`, with a cluster-bootstrap interval of the
-    difference (see ``workweave.analysis.metrics.compare``)."""
+    difference (see ``workweave.analysis.metrics.compare``; ``plan`` as for `compute`)."""
     options: dict[str, Any] = {
         "metrics": metrics,
         "seed": seed,
@@ -144,7 +191,7 @@ def compare(
     if isinstance(source, Metrics):
         return engine.compare(source, a, b, **options)
     return engine.compare(
-        source,
+        with_plan(source, plan, study_id=study_id, study=study),
         a,
         b,
         payscale=payscale if payscale is not None else payscale_for(params),
@@ -187,6 +234,7 @@ def registry_markdown(payscale: PayScale | None = None) -> str:
 
 
 __all__ = [
+    "PLANS",
     "compare",
     "compute",
     "default_template",
@@ -194,4 +242,5 @@ __all__ = [
     "prepare",
     "registry_markdown",
     "time_budget",
+    "with_plan",
 ]

@@ -199,6 +199,31 @@ TABLES: dict[str, Callable[[int], Any]] = {
             S.participants.c.code, S.job_plan_sessions.c.weekday, S.job_plan_sessions.c.start_time
         )
     ),
+    "planned_activity": lambda sid: (
+        select(
+            S.participants.c.code.label("participant"),
+            S.planned_activity.c.start_ms,
+            S.planned_activity.c.end_ms,
+            S.planned_activity.c.category,
+            S.planned_activity.c.title,
+            S.planned_activity.c.uid,
+            S.planned_activity.c.recurrence_id,
+            S.planned_activity.c.source,
+        )
+        .join(S.participants, S.participants.c.id == S.planned_activity.c.participant_id)
+        .where(S.participants.c.study_id == sid)
+        .order_by(S.participants.c.code, S.planned_activity.c.start_ms)
+    ),
+    "plan_periods": lambda sid: (
+        select(
+            S.participants.c.code.label("participant"),
+            S.plan_periods.c.from_ms,
+            S.plan_periods.c.to_ms,
+        )
+        .join(S.participants, S.participants.c.id == S.plan_periods.c.participant_id)
+        .where(S.participants.c.study_id == sid)
+        .order_by(S.participants.c.code, S.plan_periods.c.from_ms)
+    ),
     "sites": lambda sid: select(
         S.sites.c.code.label("site"), S.sites.c.name, S.sites.c.timezone
     ).where(S.sites.c.study_id == sid),

@@ -23,6 +23,7 @@ from workweave.store.engine import (
 )
 from workweave.store.listings import ListingRepository
 from workweave.store.merges import MergeRepository
+from workweave.store.planned import PlannedActivityRepository
 from workweave.store.qualitative import QualitativeRepository
 from workweave.store.sessions import SessionRepository
 from workweave.store.studies import StudyRepository
@@ -51,6 +52,7 @@ class Store:
         self.listings = ListingRepository(self)
         self.merges = MergeRepository(self)
         self.calibration = CalibrationRepository(self)
+        self.planned = PlannedActivityRepository(self)  # calendar plans
 
     @classmethod
     def create(cls, path_or_url: str | Path) -> Store:

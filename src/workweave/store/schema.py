@@ -214,3 +214,30 @@ notes = Table(
     Column("text", Text, nullable=False),
     Index("ix_notes_session", "session_id"),
 )
+
+# Planned activity from a participant's calendar (iCalendar import): dated blocks, each an
+# expanded event instance in UTC milliseconds, and the periods a calendar import covers.
+planned_activity = Table(
+    "planned_activity",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("participant_id", ForeignKey("participants.id", ondelete="CASCADE"), nullable=False),
+    Column("start_ms", BigInteger, nullable=False),
+    Column("end_ms", BigInteger, nullable=False),
+    Column("category", String(16), nullable=False),  # a job-plan category (DCC ... management)
+    Column("title", Text, nullable=False, default=""),
+    Column("uid", Text, nullable=False, default=""),  # the event's UID
+    Column("recurrence_id", String(64), nullable=False, default=""),  # the instance's own start
+    Column("source", Text, nullable=False, default=""),  # the calendar file's name
+    Index("ix_planned_activity_participant", "participant_id", "start_ms"),
+)
+
+plan_periods = Table(
+    "plan_periods",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("participant_id", ForeignKey("participants.id", ondelete="CASCADE"), nullable=False),
+    Column("from_ms", BigInteger, nullable=False),
+    Column("to_ms", BigInteger, nullable=False),
+    Index("ix_plan_periods_participant", "participant_id"),
+)

@@ -1,7 +1,9 @@
 """Building blocks: the interval logic every metric reads, as set-based DuckDB SQL.
 
 Inputs (registered by the engine): ``sessions_in``, ``tasks_in``, ``susp_in``, ``dims_in``,
-``events_in``, ``plans_in`` (job-plan sessions with a numeric category code), ``cats_in``
+``events_in``, ``plans_in`` (job-plan sessions with a numeric category code),
+``plan_blocks_in`` and ``plan_sessions_in`` (a dated plan such as a calendar: blocks
+``[a, b)`` with a code, and the sessions such a plan covers), ``cats_in``
 (category -> domain and job-plan code per template), ``pay_in`` (hourly cost per participant)
 and ``fam_in`` (dimension names -> 'with' / 'how' / 'where'). Instants are epoch milliseconds,
 UTC. No step loops over tasks: every block is a join, an aggregate or a window.
@@ -22,7 +24,8 @@ Blocks, in order:
 ``PL``  planned job-plan intervals: each session's local dates (in the site's time zone)
         crossed with the participant's weekly sessions, local clock times turned into
         instants with ``timezone()`` (so sessions keep their local hours across daylight-
-        saving changes), clipped to the session window.
+        saving changes), clipped to the session window; and dated planned blocks
+        (``plan_blocks_in``) clipped to the window of the sessions their plan covers.
 ``W``   the timeline sweep: piece, plan and session boundaries as +/- events per session,
         ordered by time; one running sum (of the four counts packed into 16-bit fields of
         one integer) gives at every boundary the number of active tasks ``k``, of active
@@ -81,7 +84,7 @@ SELECT s.session_id::BIGINT AS session_id,
        (greatest(s.known_end_ms, s.start_ms) - s.start_ms)::DOUBLE AS obs_ms,
        s.timezone AS tz,
        coalesce(tp.tpl, 0) AS tpl,
-       jp.participant IS NOT NULL AS has_plan,
+       (jp.participant IS NOT NULL OR cal.session_id IS NOT NULL) AS has_plan,
        pay.hourly_cost
 FROM sessions_in s
 LEFT JOIN tpl_in tp
@@ -90,6 +93,7 @@ LEFT JOIN tpl_in tp
 LEFT JOIN (SELECT DISTINCT participant FROM plans_in) jp
   ON jp.participant = CAST(s.participant AS VARCHAR)
 LEFT JOIN pay_in pay ON pay.participant = CAST(s.participant AS VARCHAR)
+LEFT JOIN plan_sessions_in cal ON cal.session_id = s.session_id
 """
 
 TASKS = """
@@ -209,6 +213,10 @@ x AS (
 )
 SELECT session_id, greatest(pa, s0) AS a, least(pb, s1) AS b, code
 FROM x WHERE least(pb, s1) > greatest(pa, s0)
+UNION ALL  -- dated planned blocks (a calendar), already without overlaps
+SELECT S.session_id, greatest(c.a, S.s0), least(c.b, S.s1), c.code
+FROM S JOIN plan_blocks_in c ON c.participant = S.participant
+WHERE S.has_plan AND least(c.b, S.s1) > greatest(c.a, S.s0)
 """
 
 SWEEP = """

@@ -26,10 +26,11 @@ from workweave.analysis.metrics.registry import (
     get,
     resolve_parameters,
 )
-from workweave.analysis.metrics.tables import Tables, check_domains, to_pandas
+from workweave.analysis.metrics.tables import Tables, check_domains, empty, to_pandas
 from workweave.domain.errors import ValidationError
 from workweave.domain.observation import MODES
 from workweave.domain.payscale import PayScale
+from workweave.domain.planned import PlannedBlock, timeline
 from workweave.domain.policy import BOOTSTRAP_REPLICATES, FLAG_BELOW, INTERVAL_METHOD
 from workweave.domain.template import Template
 
@@ -133,6 +134,9 @@ class Metrics:
             "CAST(start_time AS TIME) AS start_time, CAST(end_time AS TIME) AS end_time, code "
             "FROM plans_raw"
         )
+        blocks_in, plan_sessions = self._dated_plan()
+        con.register("plan_blocks_in", blocks_in)
+        con.register("plan_sessions_in", plan_sessions)
         con.register("pay_in", self._pay())
         fam = [
             (name.lower(), family)
@@ -201,6 +205,38 @@ class Metrics:
             }
         )
         return out[out["code"] > 0]
+
+    def _dated_plan(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """A dated plan (``plan_blocks`` within ``plan_periods``, e.g. a calendar): its blocks
+        made one timeline per participant (`workweave.domain.planned.timeline`: the block
+        starting later wins an overlap) with numeric codes, and the sessions it covers (those
+        lying wholly within a covered period of their participant)."""
+        f = self.tables.frames
+        periods = to_pandas(f["plan_periods"]) if "plan_periods" in f else empty("plan_periods")
+        raw = to_pandas(f["plan_blocks"]) if "plan_blocks" in f else empty("plan_blocks")
+        rows: list[tuple[str, int, int, int]] = []
+        for code, g in raw.groupby("participant", sort=False):
+            pieces = timeline(
+                [
+                    PlannedBlock(int(r.start_ms), int(r.end_ms), str(r.category))
+                    for r in g.itertuples(index=False)
+                ]
+            )
+            rows.extend((str(code), a, b, blocks.PLAN_CODES[c]) for a, b, c in pieces)
+        plan = pd.DataFrame(rows, columns=["participant", "a", "b", "code"]).astype(
+            {"participant": object, "a": "int64", "b": "int64", "code": "int64"}
+        )
+        covered: list[int] = []
+        if len(periods):
+            sessions = to_pandas(self.tables["sessions"])
+            by_person: dict[str, list[tuple[int, int]]] = {}
+            for r in periods.itertuples(index=False):
+                by_person.setdefault(str(r.participant), []).append((int(r.from_ms), int(r.to_ms)))
+            for r in sessions.itertuples(index=False):
+                s0, s1 = int(r.start_ms), max(int(r.known_end_ms), int(r.start_ms))
+                if any(a <= s0 and s1 <= b for a, b in by_person.get(str(r.participant), ())):
+                    covered.append(int(r.session_id))
+        return plan, pd.DataFrame({"session_id": pd.Series(covered, dtype="int64")})
 
     def _pay(self) -> pd.DataFrame:
         people = to_pandas(self.tables["participants"])

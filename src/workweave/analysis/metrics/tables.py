@@ -66,6 +66,9 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     ),
     "job_plans": ("participant", "weekday", "start_time", "end_time", "category"),
     "categories": ("template", "template_version", "category", "domain", "job_plan"),
+    # a dated plan (a calendar) instead of the weekly job plans: blocks and covered periods
+    "plan_blocks": ("participant", "start_ms", "end_ms", "category"),
+    "plan_periods": ("participant", "from_ms", "to_ms"),
 }
 REQUIRED = ("sessions", "tasks")
 
