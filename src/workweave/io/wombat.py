@@ -239,9 +239,9 @@ class _Layout:
         missing = [c for c in REQUIRED if c not in index]
         if missing:
             near = [
-                f"'{h}' (did you mean '{m[0]}'?)"
+                f"'{h}' (did you mean '{close[0]}'?)"
                 for h in header
-                if (m := difflib.get_close_matches(_norm(h), missing, n=1, cutoff=0.8))
+                if (close := difflib.get_close_matches(_norm(h), missing, n=1, cutoff=0.8))
             ]
             problems.append(
                 Problem(
@@ -290,11 +290,11 @@ class _Layout:
                 continue
             if BRACKETED.match(h):
                 continue
-            n = _norm(h)
-            close = difflib.get_close_matches(n, KNOWN, n=1, cutoff=0.8)
-            if close or _GROUPISH.match(n) or not h:
+            low = _norm(h)
+            near = difflib.get_close_matches(low, KNOWN, n=1, cutoff=0.8)
+            if near or _GROUPISH.match(low) or not h:
                 unknown.append(
-                    f"'{h}'" + (f" (did you mean '{close[0]}'?)" if close else "")
+                    f"'{h}'" + (f" (did you mean '{near[0]}'?)" if near else "")
                     if h
                     else "an unnamed column"
                 )
@@ -671,12 +671,12 @@ class _Parser:
                             "int task id",
                             f"names interrupting task '{s.by}', which is not in session {sid}",
                         )
-                for p in t.parallel:
-                    if p.other not in keys:
+                for link in t.parallel:
+                    if link.other not in keys:
                         self.bad(
                             n,
                             "multi task id",
-                            f"names parallel task '{p.other}', which is not in session {sid}",
+                            f"names parallel task '{link.other}', which is not in session {sid}",
                         )
             try:
                 sessions.append(
