@@ -9,6 +9,7 @@ variable higher for a longer search, e.g. ``WORKWEAVE_FUZZ_EXAMPLES=2000``.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import tempfile
@@ -88,10 +89,8 @@ def _check(read: Callable[[Path], Any], data: bytes, name: str) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / name
         path.write_bytes(data)
-        try:
+        with contextlib.suppress(WorkweaveError):
             read(path)
-        except WorkweaveError:
-            pass
 
 
 # -- the seeds: one valid file per importer ------------------------------------------------------
@@ -103,8 +102,14 @@ def _wombat() -> bytes:
 
 PLAN = b"participant,weekday,start,end,category\nP1,Mon,09:00,12:00,DCC\nP1,Tue,13:00,17:00,SPA\n"
 ROLES = b"observer,session,role\n2,,primary\n,52,second\n"
-VTT = b"WEBVTT\n\n00:00:01.000 --> 00:00:04.000\n<v Ann>Hello there\n\n00:00:05.000 --> 00:00:09.500\nAnd the budget?\n"
-SRT = b"1\n00:00:01,000 --> 00:00:04,000\nHello\n\n2\n00:00:05,000 --> 00:00:09,500\n<i>The budget</i>\n"
+VTT = (
+    b"WEBVTT\n\n00:00:01.000 --> 00:00:04.000\n<v Ann>Hello there\n\n"
+    b"00:00:05.000 --> 00:00:09.500\nAnd the budget?\n"
+)
+SRT = (
+    b"1\n00:00:01,000 --> 00:00:04,000\nHello\n\n"
+    b"2\n00:00:05,000 --> 00:00:09,500\n<i>The budget</i>\n"
+)
 
 
 def _template() -> bytes:
