@@ -19,11 +19,12 @@ def _post(server: LiveServer, user: str, body: str):
 def test_non_finite_numbers_and_nul_in_the_body_are_refused(server: LiveServer) -> None:
     s = str(uuid.uuid4())
     for n, literal in enumerate(("Infinity", "NaN", "-Infinity", '"a\\u0000b"')):
-        body = (
-            '{"study": "s1", "actions": [{"uuid": "%s", "session": "%s", "seq": %d, '
-            '"type": "task_add", "t": %d, "payload": {"task": "k%d", "category": "ADMIN", '
-            '"start": %d, "end": %s}}]}' % (uuid.uuid4(), s, n + 1, T, n, T, literal)
+        action = (
+            f'{{"uuid": "{uuid.uuid4()}", "session": "{s}", "seq": {n + 1}, "type": "task_add", '
+            f'"t": {T}, "payload": {{"task": "k{n}", "category": "ADMIN", "start": {T}, '
+            f'"end": {literal}}}}}'
         )
+        body = f'{{"study": "s1", "actions": [{action}]}}'
         r = _post(server, "obs1", body)
         assert r.status_code == 200, r.text
         assert "'payload'" in r.json()["rejected"][0]["reason"]
