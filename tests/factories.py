@@ -347,3 +347,64 @@ def switch_log(
     if end:
         actions.append(act(len(spec) + 1, "session_end", max(b for _, _, b in spec)))
     return actions
+
+
+# -- hostile archives ------------------------------------------------------------------------------
+
+
+def zip_bomb(
+    path: Path,
+    member: str,
+    size: int,
+    *,
+    head: bytes = b"",
+    others: dict[str, bytes] | None = None,
+    chunk: bytes = b"<w:p/>",
+) -> Path:
+    """A zip archive whose `member` expands to `size` bytes (`head`, then `chunk` repeated),
+    written in a stream (never held in memory), with `others` as ordinary members."""
+    import zipfile
+
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as z:
+        for name, data in (others or {}).items():
+            z.writestr(name, data)
+        with z.open(member, "w", force_zip64=True) as fh:
+            fh.write(head)
+            block = chunk * (1024 * 1024 // len(chunk))
+            left = size - len(head)
+            while left > 0:
+                part = block[:left]
+                fh.write(part)
+                left -= len(part)
+    return path
+
+
+def docx_bomb(path: Path, size: int) -> Path:
+    """A .docx whose word/document.xml expands to `size` bytes of empty paragraphs."""
+    import zipfile
+
+    import docx
+
+    plain = path.with_suffix(".plain.docx")
+    docx.Document().save(str(plain))
+    with zipfile.ZipFile(plain) as z:
+        others = {n: z.read(n) for n in z.namelist() if n != "word/document.xml"}
+    plain.unlink()
+    head = (
+        b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        b'<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+        b"<w:body>"
+    )
+    return zip_bomb(path, "word/document.xml", size, head=head, others=others)
+
+
+def qdpx_bomb(path: Path, size: int) -> Path:
+    """A .qdpx whose one text source expands to `size` bytes."""
+    guid = "A1B2C3D4-0000-4000-8000-000000000001"
+    project = (
+        '<?xml version="1.0" encoding="utf-8"?>'
+        '<Project xmlns="urn:QDA-XML:project:1.0" name="bomb" origin="test">'
+        f'<Sources><TextSource guid="{guid}" name="big" plainTextPath="internal://{guid}.txt"/>'
+        "</Sources></Project>"
+    ).encode()
+    return zip_bomb(path, f"sources/{guid}.txt", size, others={"project.qde": project}, chunk=b"a")

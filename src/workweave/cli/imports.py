@@ -106,12 +106,18 @@ def import_jobplan(
     file: Annotated[Path, typer.Argument(help="CSV: participant, weekday, start, end, category.")],
     store: StoreOpt = None,
     study: StudyOpt = None,
+    replace: Annotated[
+        bool,
+        typer.Option("--replace", help="Replace participants' existing, different job plans."),
+    ] = False,
 ) -> None:
-    """Import job plans (weekly sessions); each participant's rows replace their plan."""
+    """Import job plans (weekly sessions). A participant's rows are their whole plan; an
+    existing, different plan is replaced only with --replace (the refusal lists the changes),
+    and a file whose last row has no line break (cut short) is refused."""
     from workweave.services import studies as svc
 
     st, sid, _ = open_study(store, study)
-    hours = svc.import_job_plans(st, sid, file)
+    hours = svc.import_job_plans(st, sid, file, replace=replace)
     t = Table("participant", "contracted hours / week")
     for code, h in sorted(hours.items()):
         t.add_row(code, f"{h:.2f}")

@@ -36,6 +36,7 @@ Action types (payload fields in brackets):
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -231,7 +232,7 @@ def _text(v: Any, limit: int = 200) -> str | None:
 
 
 def _ms(v: Any) -> int | None:
-    if isinstance(v, bool) or not isinstance(v, int | float):
+    if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
         return None
     v = int(v)
     return v if MIN_MS <= v <= MAX_MS else None

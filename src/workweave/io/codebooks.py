@@ -11,7 +11,7 @@ import yaml
 
 from workweave.domain.errors import NotFoundError, Problem, ValidationError
 from workweave.domain.qualitative import Codebook
-from workweave.io.datafiles import load_shipped, parse_yaml_or_json, shipped_names
+from workweave.io.datafiles import load_shipped, parse_yaml_or_json, read_text_file, shipped_names
 
 DEFAULT_CODEBOOK = "clinician-manager-themes"
 FORMATS: tuple[str, ...] = (".yaml", ".yml", ".json", ".qdc", ".qdpx", ".qde")
@@ -42,9 +42,7 @@ def read_codebook(path: str | Path) -> tuple[Codebook, list[str]]:
         raise ValidationError(
             Problem(f"unknown codebook format '{ext}' (use {', '.join(FORMATS)})", path.name)
         )
-    data = parse_yaml_or_json(
-        path.read_text(encoding="utf-8-sig"), str(path), json_only=ext == ".json"
-    )
+    data = parse_yaml_or_json(read_text_file(path), str(path), json_only=ext == ".json")
     return Codebook.from_dict(data, source=path.name), []
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -24,6 +25,31 @@ def parse_yaml_or_json(text: str, source: str, *, json_only: bool = False) -> An
         if isinstance(exc, json.JSONDecodeError):
             line = f" at line {exc.lineno}"
         raise ValidationError(Problem(f"not valid YAML/JSON{line}: {exc}", source)) from None
+
+
+MAX_DATA_FILE = 10 * 1024 * 1024
+
+
+def read_text_file(path: Path, source: str | None = None) -> str:
+    """A user's YAML/JSON/text file as text: UTF-8 (a byte-order mark is dropped), at most
+    ``MAX_DATA_FILE`` bytes, no NUL character; otherwise a clear error naming the file."""
+    name = source or str(path)
+    try:
+        if path.stat().st_size > MAX_DATA_FILE:
+            raise ValidationError(Problem(f"the file is over {MAX_DATA_FILE // 2**20} MiB", name))
+        text = path.read_bytes().decode("utf-8-sig")
+    except FileNotFoundError:
+        raise NotFoundError(f"{name}: no such file") from None
+    except (IsADirectoryError, PermissionError) as exc:
+        raise ValidationError(Problem(f"cannot be read ({exc.strerror})", name)) from None
+    except UnicodeDecodeError as exc:
+        raise ValidationError(
+            Problem(f"not UTF-8 text (byte {exc.start}): save the file as UTF-8", name)
+        ) from None
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
+        raise ValidationError(Problem(f"holds a NUL character (line {line})", name))
+    return text
 
 
 def shipped_names(folder: str, package: str = "workweave") -> list[str]:

@@ -9,6 +9,7 @@ plan as a whole.
 from __future__ import annotations
 
 import csv
+import io
 from datetime import time
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from workweave.domain.study import WEEKDAYS, JobPlan, JobPlanSession
 from workweave.domain.template import JOB_PLAN_CATEGORIES
 
 COLUMNS = ("participant", "weekday", "start", "end", "category")
+MAX_BYTES = 20 * 1024 * 1024
 _DAYS = (
     {d.lower(): i for i, d in enumerate(WEEKDAYS)}
     | {
@@ -34,14 +36,32 @@ def read_job_plans(path: str | Path) -> dict[str, JobPlan]:
     path = Path(path)
     src = path.name
     try:
-        with path.open(encoding="utf-8-sig", newline="") as fh:
-            rows = list(csv.reader(fh))
+        if path.stat().st_size > MAX_BYTES:
+            raise ValidationError(Problem(f"the file is over {MAX_BYTES // 2**20} MiB", src))
+        text = path.read_bytes().decode("utf-8-sig")
+        rows = list(csv.reader(io.StringIO(text, newline="")))
     except FileNotFoundError:
         raise ValidationError(Problem("no such file", str(path))) from None
+    except (IsADirectoryError, PermissionError) as exc:
+        raise ValidationError(Problem(f"cannot be read ({exc.strerror})", str(path))) from None
     except UnicodeDecodeError:
         raise ValidationError(Problem("not a UTF-8 text file", src)) from None
+    except csv.Error as exc:
+        raise ValidationError(Problem(f"not a readable CSV file: {exc}", src)) from None
     if not rows:
         raise ValidationError(Problem("the file is empty", src))
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n")
+        raise ValidationError(Problem("holds a NUL character: not a text file", src, line))
+    if text.strip() and not text.endswith(("\n", "\r")):
+        raise ValidationError(
+            Problem(
+                "the last row does not end with a line break: the file looks cut short "
+                "(nothing was imported)",
+                src,
+                len(rows) - 1,
+            )
+        )
     header = [h.strip().lower() for h in rows[0]]
     missing = [c for c in COLUMNS if c not in header]
     if missing:
@@ -62,6 +82,9 @@ def read_job_plans(path: str | Path) -> dict[str, JobPlan]:
         v = {c: row[i].strip() for c, i in col.items()}
         if not v["participant"]:
             problems.append(Problem("is empty", src, n, "participant"))
+            continue
+        if len(v["participant"]) > 64:
+            problems.append(Problem("is longer than 64 characters", src, n, "participant"))
             continue
         day = _DAYS.get(v["weekday"].lower())
         if day is None:

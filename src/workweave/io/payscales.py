@@ -14,7 +14,7 @@ from typing import Any
 
 from workweave.domain.errors import Problem, ValidationError
 from workweave.domain.payscale import PayScale
-from workweave.io.datafiles import load_shipped, parse_yaml_or_json, shipped_names
+from workweave.io.datafiles import load_shipped, parse_yaml_or_json, read_text_file, shipped_names
 
 DEFAULT_PAYSCALE = "england-2025-26"
 
@@ -27,7 +27,7 @@ def load_payscale(name_or_path: str | Path = DEFAULT_PAYSCALE) -> PayScale:
     """A shipped pay scale by name (``england-2025-26``) or a YAML file of the same shape."""
     path = Path(str(name_or_path))
     if path.suffix.lower() in (".yaml", ".yml") and path.is_file():
-        data = parse_yaml_or_json(path.read_text(encoding="utf-8"), str(path))
+        data = parse_yaml_or_json(read_text_file(path), str(path))
         return _parse(data, path.stem, str(path))
     return _shipped(str(name_or_path))
 

@@ -54,6 +54,8 @@ from workweave.domain.qualitative import (
     is_guid,
     normalise_guid,
 )
+from workweave.domain.text import MAX_DOCUMENT
+from workweave.io.safezip import MAX_MEMBER, SafeZip
 
 NS_PROJECT = "urn:QDA-XML:project:1.0"
 NS_CODEBOOK = "urn:QDA-XML:codebook:1.0"
@@ -578,16 +580,19 @@ def read_qdc(path: str | Path) -> tuple[Codebook, ImportReport]:
     path = Path(path)
     if not path.is_file():
         raise NotFoundError(f"{path}: no such file")
+    if path.stat().st_size > MAX_MEMBER:
+        raise ValidationError(Problem(f"the file is over {MAX_MEMBER // 2**20} MiB", path.name))
     return parse_codebook(path.read_bytes(), path.name)
 
 
 class _Archive:
-    """The files of a .qdpx archive, looked up as leniently as real tools need."""
+    """The files of a .qdpx archive, looked up as leniently as real tools need; every member
+    is read within the limits of `workweave.io.safezip`."""
 
-    def __init__(self, z: zipfile.ZipFile | None, report: ImportReport) -> None:
+    def __init__(self, z: SafeZip | None, report: ImportReport) -> None:
         self.z = z
         self.report = report
-        names = [n for n in (z.namelist() if z else []) if not n.endswith("/")]
+        names = z.names() if z else []
         self.names = names
         self.lower = {n.lower(): n for n in names}
 
@@ -619,26 +624,31 @@ class _Archive:
 
 def _open_archive(path: Path, report: ImportReport) -> tuple[bytes, str, _Archive]:
     if not zipfile.is_zipfile(path):
+        if path.stat().st_size > MAX_MEMBER:
+            raise ValidationError(
+                Problem(f"the project file is over {MAX_MEMBER // 2**20} MiB", path.name)
+            )
         report.adjust(f"{path.name} is a bare project file, not a .qdpx archive: no source files")
         return path.read_bytes(), path.name, _Archive(None, report)
+    z = SafeZip(path, path.name)
     try:
-        z = zipfile.ZipFile(path)
-    except zipfile.BadZipFile as exc:
+        archive = _Archive(z, report)
+        if "project.qde" in archive.names:
+            return z.read("project.qde"), "project.qde", archive
+        qdes = [n for n in archive.names if n.lower().endswith(".qde")]
+        if len(qdes) == 1:
+            report.adjust(f"project file is '{qdes[0]}', not 'project.qde'")
+            return z.read(qdes[0]), qdes[0], archive
+        if not qdes:
+            raise ValidationError(
+                Problem("the archive holds no project file (project.qde)", path.name)
+            )
         raise ValidationError(
-            Problem(f"not a readable .qdpx (zip) archive: {exc}", path.name)
-        ) from None
-    archive = _Archive(z, report)
-    if "project.qde" in archive.names:
-        return z.read("project.qde"), "project.qde", archive
-    qdes = [n for n in archive.names if n.lower().endswith(".qde")]
-    if len(qdes) == 1:
-        report.adjust(f"project file is '{qdes[0]}', not 'project.qde'")
-        return z.read(qdes[0]), qdes[0], archive
-    if not qdes:
-        raise ValidationError(Problem("the archive holds no project file (project.qde)", path.name))
-    raise ValidationError(
-        Problem(f"the archive holds several project files ({', '.join(qdes)})", path.name)
-    )
+            Problem(f"the archive holds several project files ({', '.join(qdes)})", path.name)
+        )
+    except BaseException:
+        z.close()
+        raise
 
 
 def read_qdpx(path: str | Path) -> tuple[QdaProject, ImportReport]:
@@ -666,7 +676,7 @@ def parse_project(
         for n, d in (sources or {}).items():
             z.writestr(n, d)
     buf.seek(0)
-    with zipfile.ZipFile(buf) as z:
+    with SafeZip(buf, name) as z:
         return _read_project(data, name, _Archive(z, report), report, Path(name).stem)
 
 
@@ -891,12 +901,25 @@ def _source_text(
         report.tally("byte-order mark removed", label)
     elif raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         report.tally("UTF-16 text read (not UTF-8)", label)
-        return raw.decode("utf-16", errors="replace")
+        text = raw.decode("utf-16", errors="replace")
+        if len(text) > MAX_DOCUMENT:
+            raise ValidationError(
+                Problem(f"source '{label}' is longer than {MAX_DOCUMENT:,} characters", report.file)
+            )
+        return text
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         text = raw.decode("cp1252", errors="replace")
         report.tally("not UTF-8: read as Windows-1252", label)
+    if len(text) > MAX_DOCUMENT:
+        raise ValidationError(
+            Problem(
+                f"source '{label}' holds {len(text):,} characters; at most {MAX_DOCUMENT:,} "
+                "are read (split it into several documents)",
+                report.file,
+            )
+        )
     if "\r\n" in text:
         report.tally("CRLF line breaks kept as they are (each counts as two characters)", label)
     return text

@@ -9,7 +9,7 @@ import yaml
 
 from workweave.domain.errors import NotFoundError, Problem, ValidationError
 from workweave.domain.template import Template
-from workweave.io.datafiles import load_shipped, parse_yaml_or_json, shipped_names
+from workweave.io.datafiles import load_shipped, parse_yaml_or_json, read_text_file, shipped_names
 
 DEFAULT_TEMPLATE = "ahp-clinician-manager"
 
@@ -35,9 +35,7 @@ def read_template(path: str | Path) -> Template:
     path = Path(path)
     if not path.is_file():
         raise NotFoundError(f"{path}: no such file")
-    return parse_template(
-        path.read_text(encoding="utf-8-sig"), str(path), json_only=path.suffix.lower() == ".json"
-    )
+    return parse_template(read_text_file(path), str(path), json_only=path.suffix.lower() == ".json")
 
 
 def write_template(template: Template, path: str | Path) -> None:

@@ -14,6 +14,7 @@ with the file, the line and the reason.
 from __future__ import annotations
 
 import html
+import io
 import re
 import zipfile
 from dataclasses import dataclass
@@ -21,6 +22,12 @@ from pathlib import Path
 
 from workweave.domain.errors import NotFoundError, Problem, ValidationError
 from workweave.domain.qualitative import DOCUMENT_KINDS, Cue, Document, new_guid
+from workweave.domain.text import MAX_DOCUMENT, MAX_PARAGRAPHS
+from workweave.io.safezip import safe_copy
+
+MAX_DOCUMENT_CHARS = MAX_DOCUMENT
+MAX_FILE_BYTES = 50 * 1024 * 1024
+"""The largest text or subtitle file read."""
 
 FORMATS: tuple[str, ...] = (".txt", ".md", ".text", ".docx", ".vtt", ".srt")
 
@@ -72,31 +79,69 @@ def read_text(data: bytes, name: str = "text") -> Transcript:
 
 
 def read_docx(path: Path) -> Transcript:
+    """The text of a Word file: read within the archive limits of `workweave.io.safezip`, and
+    refused when it holds more than `MAX_DOCUMENT_CHARS` characters or `MAX_PARAGRAPHS`
+    paragraphs."""
     import docx
     from docx.opc.exceptions import PackageNotFoundError
     from docx.table import Table
     from docx.text.paragraph import Paragraph
+    from lxml import etree
 
+    data = safe_copy(path, kind="Word .docx file")  # every member read within the limits first
     try:
-        d = docx.Document(str(path))
-    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
+        d = docx.Document(io.BytesIO(data))
+        parts: list[str] = []
+        size = 0
+        for block in d.iter_inner_content():
+            if isinstance(block, Paragraph):
+                t = block.text.strip()
+                if t:
+                    parts.append(t)
+                    size += len(t) + 2
+            elif isinstance(block, Table):
+                for row in block.rows:
+                    cells = [c.text.strip() for c in row.cells]
+                    # merged cells repeat their text across the row: keep each once
+                    uniq = [c for i, c in enumerate(cells) if c and (i == 0 or c != cells[i - 1])]
+                    if uniq:
+                        parts.append("\t".join(uniq))
+                        size += sum(map(len, uniq)) + len(uniq) + 1
+            if len(parts) > MAX_PARAGRAPHS or size > MAX_DOCUMENT_CHARS:
+                raise ValidationError(Problem(_too_long(len(parts), size), path.name))
+    except ValidationError:
+        raise
+    except (
+        PackageNotFoundError,
+        KeyError,
+        ValueError,
+        AttributeError,
+        TypeError,
+        IndexError,
+        zipfile.BadZipFile,
+        etree.LxmlError,
+        UnicodeError,
+    ) as exc:
         raise ValidationError(
-            Problem(f"not a readable Word .docx file ({exc})", path.name)
+            Problem(f"not a readable Word .docx file ({type(exc).__name__}: {exc})", path.name)
         ) from None
-    parts: list[str] = []
-    for block in d.iter_inner_content():
-        if isinstance(block, Paragraph):
-            t = block.text.strip()
-            if t:
-                parts.append(t)
-        elif isinstance(block, Table):
-            for row in block.rows:
-                cells = [c.text.strip() for c in row.cells]
-                # merged cells repeat their text across the row: keep each once
-                uniq = [c for i, c in enumerate(cells) if c and (i == 0 or c != cells[i - 1])]
-                if uniq:
-                    parts.append("\t".join(uniq))
     return Transcript("\n\n".join(parts), (), "docx")
+
+
+def _too_long(paragraphs: int, chars: int) -> str:
+    return (
+        f"the document is too long to read (over {MAX_DOCUMENT_CHARS:,} characters or "
+        f"{MAX_PARAGRAPHS:,} paragraphs; read so far: {chars:,} characters in {paragraphs:,} "
+        "paragraphs): split it into several documents"
+    )
+
+
+def check_size(t: Transcript, name: str) -> Transcript:
+    """Refuse a transcript longer than the limits every document page can show."""
+    paragraphs = t.text.count("\n\n") + 1
+    if len(t.text) > MAX_DOCUMENT_CHARS or paragraphs > MAX_PARAGRAPHS:
+        raise ValidationError(Problem(_too_long(paragraphs, len(t.text)), name))
+    return t
 
 
 # -- subtitles ---------------------------------------------------------------------------------
@@ -254,14 +299,22 @@ def read_transcript_file(path: str | Path) -> Transcript:
         raise NotFoundError(f"{path}: no such file")
     ext = path.suffix.lower()
     if ext == ".docx":
-        return read_docx(path)
+        return check_size(read_docx(path), path.name)
+    if ext not in (".vtt", ".srt", ".txt", ".md", ".text", ""):
+        raise ValidationError(
+            Problem(f"unknown transcript format '{ext}' (use {', '.join(FORMATS)})", path.name)
+        )
+    if path.stat().st_size > MAX_FILE_BYTES:
+        raise ValidationError(
+            Problem(f"the file is over {MAX_FILE_BYTES // 1024 // 1024} MiB; split it", path.name)
+        )
     data = path.read_bytes()
     if ext == ".vtt":
-        return read_vtt(data, path.name)
+        return check_size(read_vtt(data, path.name), path.name)
     if ext == ".srt":
-        return read_srt(data, path.name)
+        return check_size(read_srt(data, path.name), path.name)
     if ext in (".txt", ".md", ".text", ""):
-        return read_text(data, path.name)
+        return check_size(read_text(data, path.name), path.name)
     raise ValidationError(
         Problem(f"unknown transcript format '{ext}' (use {', '.join(FORMATS)})", path.name)
     )

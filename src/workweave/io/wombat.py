@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import difflib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -33,6 +34,7 @@ from workweave.domain.observation import ParallelLink, Session, Suspension, Task
 from workweave.domain.policy import DEFAULT_TIMEZONE
 from workweave.domain.study import PROFESSIONS, Observer, Participant, Site, check_timezone
 from workweave.domain.template import Category, Dimension, Template
+from workweave.domain.text import MAX_LINE, text_problem
 
 SOURCE = "wombat"
 
@@ -57,9 +59,27 @@ DERIVED = re.compile(
     r"^(multi with|num of multitask fragments|num of tasks in multi \d+|total overlapping time|"
     r"is interrupting task\?|interrupted by|num of interrupts|active \d+|inactive \d+)$"
 )
+ALIASES = {
+    "date": "session date",
+    "observer": "observer id",
+    "session": "session id",
+    "location": "location id",
+    "participant": "participant id",
+    "task id": "observer/session/task id",
+    "observer session task id": "observer/session/task id",
+    "session complete": "is session complete?",
+    "is session complete": "is session complete?",
+    "session complete?": "is session complete?",
+    "interrupting task?": "is interrupting task?",
+    "is interrupting task": "is interrupting task?",
+}
+"""Other spellings of WOMBAT's column names (compared in lower case, spaces collapsed)."""
+SUBCATEGORIES = " (subcategories)"
 MULTI = re.compile(r"^multi (task id|start|end) (\d+)$")
 INTERRUPT = re.compile(r"^int (task id|start|end) (\d+)$")
 BRACKETED = re.compile(r"^\[(.+?)\]\s*(.+)$")
+_GROUPISH = re.compile(r"^(multi|int|num of|active|inactive)\b")
+KNOWN = (*REQUIRED, "num of interrupts")
 FILENAME = re.compile(r"^(?P<name>.+?)_v\.?(?P<version>\d+(?:\.\d+)*)_from_", re.IGNORECASE)
 SESSION_FIELDS = (
     "session date",
@@ -155,15 +175,37 @@ def read_wombat(
         raise ValidationError(Problem(f"not a readable CSV file: {exc}", src)) from None
     if not rows:
         raise ValidationError(Problem("the file is empty", src))
-    header = [h.strip() for h in rows[0]]
+    header = canonical_header(rows[0])
     layout = _Layout.from_header(header, src)
     name, version = _template_id(path, template_name)
-    parser = _Parser(src, layout, zone, timezone, name, version, profession)
+    parser = _Parser(src, layout, zone, timezone, name, version, profession, header)
     for n, row in enumerate(rows[1:], start=1):
         if not any(cell.strip() for cell in row):
             continue
         parser.row(n, row)
     return parser.finish(str(path))
+
+
+def _norm(h: str) -> str:
+    return " ".join(h.strip().lower().split())
+
+
+def canonical_header(header: Sequence[str]) -> list[str]:
+    """Each column's canonical name: WOMBAT's own columns in its spelling (whatever the case,
+    spacing or a known alias), others (category, dimensions, attributes) as written."""
+    out = []
+    for h in header:
+        n = _norm(h)
+        n = ALIASES.get(n, n)
+        if n in KNOWN or DERIVED.match(n) or MULTI.match(n) or INTERRUPT.match(n):
+            out.append(n)
+        elif n.startswith("participant:"):
+            out.append("Participant:" + h.strip()[len("participant:") :])
+        elif n.endswith(SUBCATEGORIES):
+            out.append(h.strip()[: -len(SUBCATEGORIES)].strip() + SUBCATEGORIES)
+        else:
+            out.append(" ".join(h.split()))
+    return out
 
 
 def _template_id(path: Path, override: str | None) -> tuple[str, str]:
@@ -196,23 +238,74 @@ class _Layout:
             index[h] = i
         missing = [c for c in REQUIRED if c not in index]
         if missing:
+            near = [
+                f"'{h}' (did you mean '{close[0]}'?)"
+                for h in header
+                if (close := difflib.get_close_matches(_norm(h), missing, n=1, cutoff=0.8))
+            ]
             problems.append(
                 Problem(
                     "not a WOMBAT 2 export: missing column(s) "
-                    + ", ".join(f"'{c}'" for c in missing),
+                    + ", ".join(f"'{c}'" for c in missing)
+                    + ("; unknown column(s) " + ", ".join(near) if near else ""),
                     src,
                     0,
                 )
             )
             raise ValidationError(problems)
-        task_col = index["observer/session/task id"]
-        if task_col + 1 >= len(header) or header[task_col + 1] in REQUIRED:
-            raise ValidationError(
-                Problem("no category column after 'observer/session/task id'", src, 0)
+        # the main category is the column WOMBAT exports with its '(subcategories)' beside it
+        bases = {h[: -len(SUBCATEGORIES)] for h in header if h.endswith(SUBCATEGORIES)}
+        by_norm = {_norm(h): h for h in header if not h.endswith(SUBCATEGORIES)}
+        found_cats = [by_norm[_norm(b)] for b in bases if _norm(b) in by_norm]
+        orphan_subs = [b + SUBCATEGORIES for b in bases if _norm(b) not in by_norm]
+        if orphan_subs:
+            problems.append(
+                Problem(
+                    "unknown column(s) "
+                    + ", ".join(f"'{c}'" for c in sorted(orphan_subs))
+                    + ": no main category column of that name",
+                    src,
+                    0,
+                )
             )
-        category = header[task_col + 1]
-        sub = f"{category} (subcategories)"
-        subcategory = sub if sub in index else None
+        if len(found_cats) != 1:
+            problems.append(
+                Problem(
+                    "not a known WOMBAT 2 layout: expected one main category column 'NAME' "
+                    "with its 'NAME (subcategories)' column"
+                    + (f"; found {', '.join(sorted(found_cats))}" if found_cats else ""),
+                    src,
+                    0,
+                )
+            )
+            raise ValidationError(problems)
+        category = found_cats[0]
+        sub = f"{category}{SUBCATEGORIES}"
+        subcategory = next((h for h in header if _norm(h) == _norm(sub)), None)
+        unknown = []
+        for h in header:
+            if h in index and (h in KNOWN or DERIVED.match(h) or MULTI.match(h)):
+                continue
+            if INTERRUPT.match(h) or h in (category, subcategory) or h.startswith("Participant:"):
+                continue
+            if BRACKETED.match(h):
+                continue
+            low = _norm(h)
+            near = difflib.get_close_matches(low, KNOWN, n=1, cutoff=0.8)
+            if near or _GROUPISH.match(low) or not h:
+                unknown.append(
+                    f"'{h}'" + (f" (did you mean '{near[0]}'?)" if near else "")
+                    if h
+                    else "an unnamed column"
+                )
+        if unknown:
+            problems.append(
+                Problem(
+                    "not a known WOMBAT 2 layout: unknown column(s) " + ", ".join(unknown),
+                    src,
+                    0,
+                )
+            )
         multi_dims: dict[str, list[tuple[str, int]]] = {}
         single_dims: list[str] = []
         attrs: list[str] = []
@@ -287,6 +380,7 @@ class _Parser:
         name: str,
         version: str,
         profession: str | None,
+        header: list[str],
     ) -> None:
         self.src = src
         self.L = layout
@@ -296,6 +390,7 @@ class _Parser:
         self.version = version
         self.profession = profession
         self.problems: list[Problem] = []
+        self.header = header
         self.sessions: dict[str, _SessionDraft] = {}
         self.task_rows: dict[str, int] = {}
         self.reported: dict[tuple[str, str], ReportedTimes] = {}
@@ -343,6 +438,12 @@ class _Parser:
         if len(row) != len(L.index):
             self.bad(n, None, f"has {len(row)} fields, the header has {len(L.index)}")
             return
+        header = self.header
+        for i, cell in enumerate(row):
+            reason = text_problem(cell, MAX_LINE)
+            if reason is not None:
+                self.bad(n, header[i], reason)
+                return
         sid = self.cell(row, "session id")
         if not sid:
             self.bad(n, "session id", "is empty")
@@ -362,6 +463,15 @@ class _Parser:
             )
             return
         self.task_rows[key] = n
+        observer = self.cell(row, "observer id")
+        if not key.startswith(f"{observer}_{sid}_"):
+            self.bad(
+                n,
+                "observer/session/task id",
+                f"task id '{key}' does not begin with the row's observer and session ids "
+                f"'{observer}_{sid}_' (are columns swapped?)",
+            )
+            return
         start_txt, end_txt = self.cell(row, "start time"), self.cell(row, "end time")
         if not start_txt:
             self.bad(n, "start time", "is empty")
@@ -433,12 +543,23 @@ class _Parser:
             s_txt, e_txt = self.at(row, s_col), self.at(row, e_col)
             a = self.clock(n, f"multi start {g}", s_txt, sess) if s_txt else None
             b = self.clock(n, f"multi end {g}", e_txt, sess) if e_txt else None
+            if a is not None and b is not None and b < a:
+                self.bad(n, f"multi end {g}", f"{e_txt} is before the multitasking start {s_txt}")
+                continue
             for other in (x.strip() for x in ids.split(",")):
                 if other:
                     parallel.append(ParallelLink(other=other, start=a, end=b))
         ended_by = self.cell(row, "ended by") or None
         elapsed = self.duration(n, "elapsed time", self.cell(row, "elapsed time"))
         active = self.duration(n, "total time", self.cell(row, "total time"))
+        if elapsed is not None and active is not None and active > elapsed:
+            self.bad(
+                n,
+                "total time",
+                f"{self.cell(row, 'total time')} is longer than the elapsed time "
+                f"{self.cell(row, 'elapsed time')} (are columns swapped?)",
+            )
+            return
         try:
             task = Task(
                 key=key,
@@ -535,13 +656,27 @@ class _Parser:
         for sid, d in self.sessions.items():
             keys = {t.key for t in d.tasks}
             for t in d.tasks:
+                n = self.task_rows[t.key]
                 if d.end is not None and (t.start < d.start or t.known_end > d.end):
-                    warnings.append(f"{self.src}: task {t.key} lies partly outside its session")
+                    self.bad(
+                        n,
+                        "start time",
+                        f"task {t.key} lies partly outside its session "
+                        f"(are the session or task times swapped?)",
+                    )
                 for s in t.suspensions:
                     if s.by and s.by not in keys:
-                        warnings.append(
-                            f"{self.src}: task {t.key} names interrupting task {s.by}, "
-                            "which is not in the session"
+                        self.bad(
+                            n,
+                            "int task id",
+                            f"names interrupting task '{s.by}', which is not in session {sid}",
+                        )
+                for link in t.parallel:
+                    if link.other not in keys:
+                        self.bad(
+                            n,
+                            "multi task id",
+                            f"names parallel task '{link.other}', which is not in session {sid}",
                         )
             try:
                 sessions.append(

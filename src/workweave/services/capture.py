@@ -33,6 +33,7 @@ from workweave.domain.capture import (
 )
 from workweave.domain.errors import NotFoundError, ValidationError
 from workweave.domain.study import Observer
+from workweave.domain.text import json_problem
 from workweave.domain.time import now_ms as _now
 from workweave.domain.time import to_ms
 from workweave.services import accounts, setup
@@ -45,6 +46,14 @@ if TYPE_CHECKING:
 
 MAX_BATCH = 20_000
 MAX_PAYLOAD = 64_000
+PENDING_MAX_ACTIONS = 5_000
+"""Actions one user may keep in a study for sessions that have not started (their
+``session_start`` has not arrived yet)."""
+PENDING_MAX_CHARS = 5_000_000
+"""...and the characters of their payloads together."""
+PENDING_DAYS = 7
+"""Actions whose session has not started this many days after they arrived are deleted."""
+_DAY_MS = 86_400_000
 _NAMESPACE = uuidlib.UUID("5f0b7d1e-9c43-4b7e-8d0e-7f3a2b1c4d5e")
 
 SHADOWING_ROLES = ("admin", "researcher", "observer")
@@ -141,6 +150,10 @@ def _ingest(
     parsed: dict[str, Action] = {}
     for raw in raw_actions:
         action, reason, uid = parse_action(raw)
+        if action is not None:
+            reason = _payload_problem(action)
+            if reason is not None:
+                action = None
         if action is None:
             report.rejected.append({"uuid": uid, "reason": reason or "malformed"})
         elif action.uuid in parsed:
@@ -166,6 +179,9 @@ def _ingest(
     for a in parsed.values():
         by_session.setdefault(a.session, []).append(a)
     known = store.capture.sessions_for_update(list(by_session), conn)
+    unstarted = [suid for suid in by_session if suid not in known]
+    owners = store.capture.pending_owners(unstarted, conn=conn) if unstarted else {}
+    pending: tuple[int, int] | None = None
     to_store: list[Action] = []
     touched: list[str] = []
     for suid, acts in by_session.items():
@@ -173,6 +189,23 @@ def _ingest(
         starts = [a for a in acts if a.type == "session_start"]
         if row is not None and row.study_id != study_id:
             _reject(report, acts, "this session belongs to another study")
+            continue
+        others = owners.get(suid, set()) - {actor.user_id}
+        if row is None and others:
+            _reject(
+                report,
+                acts,
+                "another user has already sent actions for this session id; "
+                "a session belongs to the person who records it",
+            )
+            continue
+        if row is not None and row.state == "refused" and starts and not _same_user(actor, row):
+            _reject(
+                report,
+                acts,
+                f"the session was refused ({row.refusal}); only the person who started it "
+                "may start it again",
+            )
             continue
         if row is None or row.state == "refused":
             if starts:
@@ -187,7 +220,30 @@ def _ingest(
             elif actor.role not in ("admin", "researcher", "observer", "participant"):
                 _reject(report, acts, "you may not record in this study")
                 continue
-            # else: the session's start has not arrived yet; keep the actions until it does
+            else:
+                # the session's start has not arrived yet: keep the actions until it does,
+                # within the user's quota; the first sender owns the session id
+                if pending is None:
+                    store.capture.purge_orphans(now - PENDING_DAYS * _DAY_MS, conn=conn)
+                    pending = (
+                        store.capture.orphan_usage(study_id, actor.user_id, conn=conn)
+                        if actor.user_id is not None
+                        else (0, 0)
+                    )
+                count = pending[0] + len(acts)
+                chars = pending[1] + sum(len(payloads[a.uuid]) for a in acts)
+                if actor.user_id is not None and (
+                    count > PENDING_MAX_ACTIONS or chars > PENDING_MAX_CHARS
+                ):
+                    _reject(
+                        report,
+                        acts,
+                        f"too many actions are waiting for their session to start (at most "
+                        f"{PENDING_MAX_ACTIONS} actions or {PENDING_MAX_CHARS:,} characters "
+                        "per user): send the session's start first",
+                    )
+                    continue
+                pending = (count, chars)
         else:
             if starts:  # a second start for an open session changes nothing but is kept
                 pass
@@ -206,6 +262,16 @@ def _ingest(
                     a.uuid, a.session, a.seq, a.type, a.t, a.payload, actor.user_id, now, clock_ms
                 )
             )
+    # impossible times among the new actions are refused with the reason, never changed
+    new_uuids = {a.uuid for a in to_store}
+    refused: dict[str, str] = {}
+    for suid in touched:
+        refused |= _impossible_times(logs[suid], new_uuids)
+    if refused:
+        report.rejected.extend({"uuid": u, "reason": r} for u, r in refused.items())
+        to_store = [a for a in to_store if a.uuid not in refused]
+        for suid in touched:
+            logs[suid] = [a for a in logs[suid] if a.uuid not in refused]
     if to_store:
         store.capture.add_actions(
             study_id,
@@ -220,6 +286,44 @@ def _ingest(
     for suid in touched:
         report.sessions.append(_reproject(store, conn, suid, now, logs[suid]))
     return report
+
+
+def _payload_problem(a: Action) -> str | None:
+    """Why an action's payload cannot be kept (NUL, NaN/Infinity, too deep), or None."""
+    problem = json_problem(a.payload)
+    return f"'payload': {problem}" if problem else None
+
+
+def _impossible_times(log: Sequence[Action], new: set[str]) -> dict[str, str]:
+    """New actions of a session's log whose times contradict themselves or the log: a task
+    added with its end before its start, the session ended before it started. By UUID, with
+    the reason. (A tap's time comes from the device clock, which may step back between two
+    taps; the fold orders taps by their sequence and keeps an end at its task's start.)"""
+    starts = [a.t for a in log if a.type == "session_start"]
+    session_start = min(starts) if starts else None
+    out: dict[str, str] = {}
+    for a in log:
+        if a.uuid not in new:
+            continue
+        p = a.payload
+        if a.type == "task_add":
+            s0, s1 = p.get("start"), p.get("end")
+            if isinstance(s0, int | float) and isinstance(s1, int | float) and s1 < s0:
+                out[a.uuid] = "the task ends before it starts ('end' is before 'start')"
+        elif a.type == "session_end" and session_start is not None and a.t < session_start:
+            out[a.uuid] = "the session cannot end before it starts"
+    return out
+
+
+def _same_user(actor: Actor, row: CaptureSession) -> bool:
+    return row.user_id is not None and row.user_id == actor.user_id
+
+
+def purge_pending(store: Store, *, days: int = PENDING_DAYS, now_ms: int | None = None) -> int:
+    """Delete actions whose session has not started `days` after they arrived (ingest does
+    this too, when it stores such actions); the number deleted."""
+    now = now_ms if now_ms is not None else _now()
+    return store.capture.purge_orphans(now - days * _DAY_MS)
 
 
 def _reject(report: SyncReport, acts: Iterable[Action], reason: str) -> None:
@@ -323,6 +427,8 @@ def _reproject(
     row = store.capture.session_by_uuid(session_uuid, conn=conn)
     if log is None:
         log = store.capture.actions(session_uuid, conn=conn)
+    # an action stored before payloads were checked (NaN, Infinity) is left out of the fold
+    log = [a for a in log if json_problem(a.payload) is None]
     proj: Projection = project(row.header, log)
     s = proj.session
     store.capture.write_projection(row, proj, now, conn=conn)
@@ -489,6 +595,7 @@ __all__ = [
     "correct",
     "edits_of",
     "ingest",
+    "purge_pending",
     "record_diary",
     "reproject",
 ]

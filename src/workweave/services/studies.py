@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import Any
 
 from workweave.analysis.summary import summarise
-from workweave.domain.errors import ValidationError
+from workweave.domain.errors import Problem, ValidationError
 from workweave.domain.observation import Session
 from workweave.domain.policy import DEFAULT_TIMEZONE
-from workweave.domain.study import Study
+from workweave.domain.study import JobPlan, Study
 from workweave.domain.template import Template
 from workweave.io.jobplan import read_job_plans
 from workweave.io.roles import RoleMap, read_roles
@@ -142,9 +142,38 @@ def _assign_roles(
     return warnings
 
 
-def import_job_plans(store: Store, study_id: int, path: str | Path) -> dict[str, float]:
-    """Replace the job plans of the participants in a job-plan CSV; returns weekly hours."""
+def _plan_key(plan: JobPlan) -> list[tuple[int, str, str, str]]:
+    return sorted((s.weekday, str(s.start), str(s.end), s.category) for s in plan.sessions)
+
+
+def import_job_plans(
+    store: Store, study_id: int, path: str | Path, *, replace: bool = False
+) -> dict[str, float]:
+    """Set the job plans of the participants in a job-plan CSV; returns weekly hours.
+
+    A participant who already has a different plan keeps it unless `replace` is given: a file
+    cut short at a row boundary must not silently replace a plan with part of it. The refusal
+    lists, for each such participant, the plan held and the plan in the file."""
     plans = read_job_plans(path)
+    held = {p.code: p.job_plan for p in store.studies.participants(study_id)}
+    changes = []
+    for code, plan in sorted(plans.items()):
+        old = held.get(code)
+        if old is None or not old.sessions or _plan_key(old) == _plan_key(plan):
+            continue
+        changes.append(
+            Problem(
+                f"participant {code} has a job plan of {len(old.sessions)} session(s), "
+                f"{old.weekly_hours:.2f} h/week; the file gives {len(plan.sessions)} "
+                f"session(s), {plan.weekly_hours:.2f} h/week",
+                Path(path).name,
+            )
+        )
+    if changes and not replace:
+        changes.append(
+            Problem("give --replace to replace these plans (nothing was changed)", Path(path).name)
+        )
+        raise ValidationError(changes)
     store.studies.set_job_plans(study_id, plans)
     return {code: plan.weekly_hours for code, plan in plans.items()}
 

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, delete, exists, func, insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from workweave.domain.capture import Action, Header, Projection
@@ -99,7 +99,7 @@ def _action(r: Any) -> Action:
 
 def payload_json(payload: Mapping[str, Any]) -> str:
     """An action's payload as it is stored (JSON, keys sorted)."""
-    return json.dumps(payload, ensure_ascii=False, sort_keys=True)
+    return json.dumps(payload, ensure_ascii=False, sort_keys=True, allow_nan=False)
 
 
 class CaptureRepository(Repository):
@@ -172,6 +172,51 @@ class CaptureRepository(Repository):
         if rows:
             with self._transaction(conn) as c:
                 c.execute(insert(W.capture_actions), rows)
+
+    # -- actions waiting for their session to start (orphans) --------------------------------
+    def pending_owners(
+        self, session_uuids: Sequence[str], *, conn: Connection | None = None
+    ) -> dict[str, set[int | None]]:
+        """For sessions with no capture session yet: who sent the actions stored for each."""
+        out: dict[str, set[int | None]] = {}
+        a = W.capture_actions
+        with self._connection(conn) as c:
+            for chunk in chunked(session_uuids):
+                for r in c.execute(
+                    select(a.c.session_uuid, a.c.user_id)
+                    .where(a.c.session_uuid.in_(chunk))
+                    .distinct()
+                ):
+                    out.setdefault(r.session_uuid, set()).add(r.user_id)
+        return out
+
+    def orphan_usage(
+        self, study_id: int, user_id: int, *, conn: Connection | None = None
+    ) -> tuple[int, int]:
+        """How many actions a user has stored in a study for sessions that have not started,
+        and the characters of their payloads."""
+        a, s = W.capture_actions, W.capture_sessions
+        with self._connection(conn) as c:
+            r = c.execute(
+                select(func.count(), func.coalesce(func.sum(func.length(a.c.payload)), 0)).where(
+                    a.c.study_id == study_id,
+                    a.c.user_id == user_id,
+                    ~exists().where(s.c.uuid == a.c.session_uuid),
+                )
+            ).one()
+        return int(r[0]), int(r[1])
+
+    def purge_orphans(self, received_before_ms: int, *, conn: Connection | None = None) -> int:
+        """Delete actions received before the given time whose session never started."""
+        a, s = W.capture_actions, W.capture_sessions
+        with self._transaction(conn) as c:
+            res = c.execute(
+                delete(a).where(
+                    a.c.received_ms < received_before_ms,
+                    ~exists().where(s.c.uuid == a.c.session_uuid),
+                )
+            )
+        return int(res.rowcount or 0)
 
     # -- capture sessions --------------------------------------------------------------------
     def sessions_for_update(

@@ -23,6 +23,12 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
+TEXT = Text().with_variant(String(200), "sqlite")
+"""Imported and typed text (keys, categories, dimension values, names): unbounded text.
+SQLite does not enforce a VARCHAR's length, so there the declared type stays VARCHAR(200),
+as the first migrations made it (no table rebuild); PostgreSQL stores TEXT (migration
+0007_secinput). What a column may hold is checked at the edge (``workweave.domain.text``)."""
+
 metadata = MetaData(
     naming_convention={
         "ix": "ix_%(column_0_label)s",
@@ -47,7 +53,7 @@ templates = Table(
     "templates",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("name", String(200), nullable=False),
+    Column("name", TEXT, nullable=False),
     Column("version", String(50), nullable=False),
     Column("spec", Text, nullable=False),  # JSON of Template.to_dict()
     Column("created_ms", BigInteger, nullable=False),
@@ -124,7 +130,7 @@ sessions = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("study_id", ForeignKey("studies.id", ondelete="CASCADE"), nullable=False),
-    Column("key", String(200), nullable=False),
+    Column("key", TEXT, nullable=False),
     Column("participant_id", ForeignKey("participants.id"), nullable=False),
     Column("site_id", ForeignKey("sites.id"), nullable=False),
     Column("observer_id", ForeignKey("observers.id")),
@@ -136,7 +142,7 @@ sessions = Table(
     Column("complete", Boolean, nullable=False),
     Column("timezone", String(64), nullable=False),
     Column("source", String(64)),
-    Column("source_id", String(200)),
+    Column("source_id", TEXT),
     Column("clock_skew_s", Float),
     Column("attributes", Text, nullable=False, default="{}"),  # JSON
     Column("fingerprint", String(64), nullable=False),  # sha256 of the session's content
@@ -151,14 +157,14 @@ tasks = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("session_id", ForeignKey("sessions.id", ondelete="CASCADE"), nullable=False),
-    Column("key", String(200), nullable=False),
+    Column("key", TEXT, nullable=False),
     Column("seq", Integer, nullable=False),
-    Column("category", String(200), nullable=False),
-    Column("subcategory", String(200)),
+    Column("category", TEXT, nullable=False),
+    Column("subcategory", TEXT),
     Column("start_ms", BigInteger, nullable=False),
     Column("end_ms", BigInteger),
     Column("known_end_ms", BigInteger, nullable=False),
-    Column("ended_by", String(200)),
+    Column("ended_by", TEXT),
     UniqueConstraint("session_id", "key", name="uq_tasks_session_key"),
 )
 
@@ -166,8 +172,8 @@ task_dimensions = Table(
     "task_dimensions",
     metadata,
     Column("task_id", ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True),
-    Column("dimension", String(200), primary_key=True),
-    Column("value", String(200), primary_key=True),
+    Column("dimension", TEXT, primary_key=True),
+    Column("value", TEXT, primary_key=True),
 )
 
 suspensions = Table(
@@ -177,7 +183,7 @@ suspensions = Table(
     Column("task_id", ForeignKey("tasks.id", ondelete="CASCADE"), nullable=False),
     Column("start_ms", BigInteger, nullable=False),
     Column("end_ms", BigInteger),  # NULL: never resumed before the session stopped
-    Column("by_key", String(200)),  # the interrupting task's key, in the same session
+    Column("by_key", TEXT),  # the interrupting task's key, in the same session
     Index("ix_suspensions_task", "task_id"),
 )
 
@@ -186,7 +192,7 @@ parallel_links = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("task_id", ForeignKey("tasks.id", ondelete="CASCADE"), nullable=False),
-    Column("other_key", String(200), nullable=False),
+    Column("other_key", TEXT, nullable=False),
     Column("start_ms", BigInteger),
     Column("end_ms", BigInteger),
     Index("ix_parallel_links_task", "task_id"),
@@ -197,9 +203,9 @@ point_events = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("session_id", ForeignKey("sessions.id", ondelete="CASCADE"), nullable=False),
-    Column("key", String(200)),
+    Column("key", TEXT),
     Column("kind", String(32), nullable=False),
-    Column("subtype", String(200)),
+    Column("subtype", TEXT),
     Column("at_ms", BigInteger, nullable=False),
     Index("ix_point_events_session", "session_id"),
 )
@@ -209,7 +215,7 @@ notes = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("session_id", ForeignKey("sessions.id", ondelete="CASCADE"), nullable=False),
-    Column("key", String(200)),
+    Column("key", TEXT),
     Column("at_ms", BigInteger, nullable=False),
     Column("text", Text, nullable=False),
     Index("ix_notes_session", "session_id"),

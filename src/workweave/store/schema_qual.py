@@ -22,7 +22,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from workweave.store.schema import metadata
+from workweave.store.schema import TEXT, metadata
 
 documents = Table(
     "documents",
@@ -37,7 +37,7 @@ documents = Table(
     Column("participant_id", ForeignKey("participants.id", ondelete="SET NULL")),
     Column("site_code", String(64)),
     Column("site_id", ForeignKey("sites.id", ondelete="SET NULL")),
-    Column("session_key", String(200)),
+    Column("session_key", TEXT),
     Column("session_id", ForeignKey("sessions.id", ondelete="SET NULL")),
     Column("at_ms", BigInteger),  # when a field note was written (UTC ms)
     Column("cues", Text, nullable=False, default="[]"),  # JSON [[start_s, end_s, from, to], ...]
@@ -53,7 +53,7 @@ codebooks = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("study_id", ForeignKey("studies.id", ondelete="CASCADE"), nullable=False),
-    Column("name", String(200), nullable=False),
+    Column("name", TEXT, nullable=False),
     Column("version", String(50), nullable=False),
     Column("description", Text, nullable=False, default=""),
     Column("fingerprint", String(64), nullable=False),  # of the content, version excluded

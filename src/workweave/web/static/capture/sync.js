@@ -18,6 +18,7 @@ export class Syncer {
     this.again = false;
     this.timer = null;
     this.backoff = 2000;
+    this.batchSize = BATCH;
     this.phase = "idle";
     this.message = "";
     window.addEventListener("online", () => this.soon(50));
@@ -76,7 +77,7 @@ export class Syncer {
     this.running = true;
     try {
       for (;;) {
-        const batch = await this.db.pending(this.study, BATCH);
+        const batch = await this.db.pending(this.study, this.batchSize);
         if (!batch.length) {
           await this.report("synced");
           break;
@@ -105,6 +106,23 @@ export class Syncer {
           } catch (e) {
             /* not JSON */
           }
+          if (res.status >= 400 && res.status < 500 && ![401, 403, 408, 429].includes(res.status)) {
+            // the server refuses the request as it is: sending it again would not help.
+            // Split the batch until the action it refuses is found; refuse that one alone
+            // (shown to the observer like any other refusal) and go on with the rest.
+            if (batch.length > 1) {
+              this.batchSize = Math.max(1, Math.floor(batch.length / 2));
+              continue;
+            }
+            const refused = batch.map((a) => ({ uuid: a.uuid, reason: detail }));
+            await this.db.mark(
+              refused.map((r) => r.uuid),
+              2,
+              Object.fromEntries(refused.map((r) => [r.uuid, r.reason])),
+            );
+            this.onRefused(refused, batch);
+            continue;
+          }
           await this.report("error", detail);
           this.retryLater();
           break;
@@ -117,6 +135,7 @@ export class Syncer {
           this.onRefused(body.rejected, batch);
         }
         this.backoff = 2000;
+        this.batchSize = BATCH;
       }
     } catch (e) {
       // no network (or the server is down): keep everything and try again later
