@@ -21,13 +21,33 @@ def test_user_commands(tmp_path: Path) -> None:
     seed_users_study(st)
     r = runner.invoke(
         app,
-        ["user", "add", "maria", "--role", "admin", "--password", "long-enough", "--store", store],
+        [
+            "user",
+            "add",
+            "maria",
+            "--role",
+            "admin",
+            "--password",
+            "wren-kettle-harbour",
+            "--store",
+            store,
+        ],
     )
     assert r.exit_code == 0, r.output
     assert "maria" in r.output and "admin" in r.output
     r = runner.invoke(
         app,
-        ["user", "add", "sam", "--role", "observer", "--password", "long-enough", "--store", store],
+        [
+            "user",
+            "add",
+            "sam",
+            "--role",
+            "observer",
+            "--password",
+            "wren-kettle-harbour",
+            "--store",
+            store,
+        ],
     )
     assert r.exit_code == 0 and "workweave user grant sam" in r.output
     r = runner.invoke(
@@ -38,11 +58,22 @@ def test_user_commands(tmp_path: Path) -> None:
     assert r.exit_code == 0 and "s1 (observer)" in r.output
     # errors are for people: a message and exit code 2, nothing changed
     r = runner.invoke(
-        app, ["user", "add", "x", "--role", "boss", "--password", "long-enough", "--store", store]
+        app,
+        [
+            "user",
+            "add",
+            "x",
+            "--role",
+            "boss",
+            "--password",
+            "wren-kettle-harbour",
+            "--store",
+            store,
+        ],
     )
     assert r.exit_code == 2 and "role 'boss'" in r.output
     r = runner.invoke(app, ["user", "add", "y", "--password", "short", "--store", store])
-    assert r.exit_code == 2 and "8 characters" in r.output
+    assert r.exit_code == 2 and "12 characters" in r.output
     r = runner.invoke(
         app,
         ["user", "grant", "sam", "--study", "s1", "--role", "participant", "--store", store],
@@ -54,11 +85,11 @@ def test_user_commands(tmp_path: Path) -> None:
     )
     assert r.exit_code == 0 and "linked to participant P2" in r.output
     r = runner.invoke(
-        app, ["user", "password", "sam", "--password", "another-one", "--store", store]
+        app, ["user", "password", "sam", "--password", "another-wren-kettle", "--store", store]
     )
     assert r.exit_code == 0
-    assert accounts.authenticate(st, "sam", "another-one") is not None
-    assert accounts.authenticate(st, "sam", "long-enough") is None
+    assert accounts.authenticate(st, "sam", "another-wren-kettle") is not None
+    assert accounts.authenticate(st, "sam", "wren-kettle-harbour") is None
 
 
 def test_serve_help() -> None:

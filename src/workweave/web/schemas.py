@@ -33,8 +33,8 @@ class OpenOut(Out):
 
 
 class LoginIn(BaseModel):
-    name: str
-    password: str
+    name: str = Field(max_length=200)
+    password: str = Field(max_length=1024)
 
 
 class MembershipOut(BaseModel):
