@@ -28,7 +28,7 @@ def test_user_commands(tmp_path: Path) -> None:
             "--role",
             "admin",
             "--password",
-            "wren-kettle-harbour",
+            "wren-kettle-hb",
             "--store",
             store,
         ],
@@ -44,7 +44,7 @@ def test_user_commands(tmp_path: Path) -> None:
             "--role",
             "observer",
             "--password",
-            "wren-kettle-harbour",
+            "wren-kettle-hb",
             "--store",
             store,
         ],
@@ -66,7 +66,7 @@ def test_user_commands(tmp_path: Path) -> None:
             "--role",
             "boss",
             "--password",
-            "wren-kettle-harbour",
+            "wren-kettle-hb",
             "--store",
             store,
         ],
@@ -89,7 +89,7 @@ def test_user_commands(tmp_path: Path) -> None:
     )
     assert r.exit_code == 0
     assert accounts.authenticate(st, "sam", "another-wren-kettle") is not None
-    assert accounts.authenticate(st, "sam", "wren-kettle-harbour") is None
+    assert accounts.authenticate(st, "sam", "wren-kettle-hb") is None
 
 
 def test_serve_help() -> None:
