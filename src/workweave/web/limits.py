@@ -35,7 +35,7 @@ UPLOAD_PATHS = (
     r"/studies/[^/]+/documents",  # transcripts and field notes (.docx, .txt, ...)
     r"/templates",  # observation templates (YAML or JSON)
     r"/api/sync",  # a day of offline capture, 500 actions a batch
-    r"/api/studies/[^/]+/templates",
+    r"/api/templates",  # the same as JSON
 )
 
 
