@@ -167,7 +167,7 @@ def authenticate(store: Store, name: str, password: str) -> User | None:
     """The active user with this name and password, or None (same cost either way).
 
     Not throttled: the web app signs in through ``sign_in``, which is."""
-    found = store.accounts.user_with_hash(name) if len(name) <= 64 else None
+    found = store.accounts.user_with_hash(name) if _NAME.fullmatch(name) else None
     if found is None:
         _verify(_DUMMY, password)
         return None
@@ -238,11 +238,11 @@ about 256 MiB of Argon2 memory at most)."""
 
 
 def _account_key(name: str) -> str:
-    return "account:" + name.casefold()[:150]
+    return "account:" + name.casefold()[:150].replace("\x00", "?")
 
 
 def _address_key(address: str) -> str:
-    return "address:" + address[:150]
+    return "address:" + address[:150].replace("\x00", "?")
 
 
 def sign_in(
