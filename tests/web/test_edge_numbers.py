@@ -14,11 +14,11 @@ JSON = {"content-type": "application/json"}
 
 
 def _sync(action_t: str, payload: str = "{}") -> str:
-    return (
-        '{"study": "s1", "actions": [{"uuid": "%s", "session": "%s", "seq": 0, '
-        '"type": "session_start", "t": %s, "payload": %s}]}'
-        % (uuid.uuid4(), uuid.uuid4(), action_t, payload)
+    action = (
+        f'{{"uuid": "{uuid.uuid4()}", "session": "{uuid.uuid4()}", "seq": 0, '
+        f'"type": "session_start", "t": {action_t}, "payload": {payload}}}'
     )
+    return f'{{"study": "s1", "actions": [{action}]}}'
 
 
 @pytest.mark.parametrize(
