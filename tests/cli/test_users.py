@@ -97,3 +97,25 @@ def test_serve_help() -> None:
     assert r.exit_code == 0
     for option in ("--store", "--host", "--port", "--study", "--secure-cookies"):
         assert option in r.output
+
+
+def test_web_rotate_secret_ends_sessions(tmp_path: Path) -> None:
+    import os
+    import stat
+
+    os.environ.pop(accounts.ENV_SECRET_KEY, None)
+    os.environ.pop(accounts.ENV_SECRET_FILE, None)
+    store = str(tmp_path / "s.sqlite")
+    st = Store.create(store)
+    seed_users_study(st)
+    old = accounts.secret_key(st)
+    user = accounts.user_by_name(st, "res")
+    assert user is not None
+    sid = accounts.start_session(st, user)
+    r = runner.invoke(app, ["web", "rotate-secret", "--store", store])
+    assert r.exit_code == 0 and "1 web session(s) ended" in r.output, r.output
+    key = tmp_path / "secret.key"
+    assert stat.S_IMODE(key.stat().st_mode) == 0o600 and key.read_text().strip() != old
+    assert accounts.session_user(st, sid) is None
+    r = runner.invoke(app, ["web", "end-sessions", "--user", "nobody", "--store", store])
+    assert r.exit_code == 2 and "no user 'nobody'" in r.output
