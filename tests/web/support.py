@@ -5,6 +5,7 @@ Debian's Chromium through Playwright (skipped cleanly when it is absent)."""
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 import threading
 import time
@@ -53,7 +54,9 @@ class LiveServer:
         from workweave.web import create_app
 
         self.store = Store.create(self.location)
-        self.app = create_app(self.location)
+        # a PostgreSQL store has no folder for its secret file: a secret for this server
+        secret = secrets.token_urlsafe(48) if "://" in self.location else None
+        self.app = create_app(self.location, secret_key=secret)
         log = self.requests
 
         async def recorder(scope: Any, receive: Any, send: Any) -> None:

@@ -146,17 +146,17 @@ def test_csrf_and_cookie(server: LiveServer) -> None:
 
 
 def test_signing_out_everywhere_on_password_change(server: LiveServer, tmp_path: Path) -> None:
-    accounts.add_user(server.store, "temp", "researcher", "first-password")
+    accounts.add_user(server.store, "temp", "researcher", "first-kettle-harbour")
     c = server.client(None)
     r = c.post(
         "/api/login",
-        json={"name": "temp", "password": "first-password"},
+        json={"name": "temp", "password": "first-kettle-harbour"},
         headers=c.headers,
     )
     assert r.status_code == 200
     c.headers["X-CSRF-Token"] = r.json()["csrf"]
     assert c.get("/api/me").status_code == 200
-    accounts.set_password(server.store, "temp", "second-password")
+    accounts.set_password(server.store, "temp", "second-kettle-harbour")
     assert c.get("/api/me").status_code == 401
 
 

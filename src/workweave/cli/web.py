@@ -1,5 +1,6 @@
-"""``workweave serve`` and ``workweave user ...``: the web app and its accounts, from the command
-line. ``register(app)`` adds the commands to the main ``workweave`` command."""
+"""``workweave serve``, ``workweave user ...`` and ``workweave web ...``: the web app, its
+accounts, sessions and cookie-signing secret, from the command line. ``register(app)`` adds
+the commands to the main ``workweave`` command."""
 
 from __future__ import annotations
 
@@ -16,6 +17,9 @@ if TYPE_CHECKING:
 from workweave.cli.common import StoreOpt, err, friendly, out
 
 user_app = typer.Typer(help="Accounts of the web app.", no_args_is_help=True)
+web_app = typer.Typer(
+    help="The web app's sessions and cookie-signing secret.", no_args_is_help=True
+)
 
 
 def _open(store: str | None) -> tuple[str, str | None]:
@@ -92,7 +96,10 @@ def user_add(
     ] = "observer",
     password: Annotated[
         str | None,
-        typer.Option(help="Password (at least 8 characters; asked for when not given)."),
+        typer.Option(
+            help="Password (at least 12 characters, not the user name, hard to guess; "
+            "asked for when not given)."
+        ),
     ] = None,
     store: StoreOpt = None,
 ) -> None:
@@ -165,6 +172,36 @@ def user_password(
     out.print(f"password of {name} changed")
 
 
+def web_rotate_secret(store: StoreOpt = None) -> None:
+    """Write a new cookie-signing secret and end every web session (restart the server)."""
+    accounts, open_store = _accounts()
+
+    location, _ = _open(store)
+    path, ended = accounts.rotate_secret(open_store(location))
+    if path is None:
+        out.print(
+            f"{ended} web session(s) ended; the secret comes from WORKWEAVE_SECRET_KEY: "
+            "set a new value there and restart the server"
+        )
+    else:
+        out.print(f"new secret written to {path}; {ended} web session(s) ended")
+        out.print("restart the server so that it signs with the new secret")
+
+
+def web_end_sessions(
+    user: Annotated[
+        str | None, typer.Option(help="Only this user's sessions (default: everyone's).")
+    ] = None,
+    store: StoreOpt = None,
+) -> None:
+    """End web sessions: everyone has to sign in again."""
+    accounts, open_store = _accounts()
+
+    location, _ = _open(store)
+    ended = accounts.end_all_sessions(open_store(location), user)
+    out.print(f"{ended} web session(s) ended")
+
+
 def demo_users(st: Store) -> dict[str, Any]:
     """Make (or reset) the demo sign-ins for the store's study, print them and return them."""
     from workweave.services.accounts import prepare_demo_users
@@ -184,7 +221,7 @@ def print_demo_users(info: dict[str, object]) -> None:
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``serve`` and ``user`` to the main command."""
+    """Add ``serve``, ``user`` and ``web`` to the main command."""
 
     app.command("serve")(friendly(serve_command))
     user_app.command("add")(friendly(user_add))
@@ -192,6 +229,17 @@ def register(app: typer.Typer) -> None:
     user_app.command("list")(friendly(user_list, changes=False))
     user_app.command("password")(friendly(user_password))
     app.add_typer(user_app, name="user")
+    web_app.command("rotate-secret")(friendly(web_rotate_secret))
+    web_app.command("end-sessions")(friendly(web_end_sessions))
+    app.add_typer(web_app, name="web")
 
 
-__all__ = ["demo_users", "print_demo_users", "register", "run_server", "serve_command", "user_app"]
+__all__ = [
+    "demo_users",
+    "print_demo_users",
+    "register",
+    "run_server",
+    "serve_command",
+    "user_app",
+    "web_app",
+]

@@ -67,16 +67,23 @@ def visible_studies(store: Store, user: User) -> list[StudyView]:
     ]
 
 
+def check_study_name(name: str) -> str:
+    """A study name without surrounding spaces, or a ValidationError saying what one is."""
+    name = (name or "").strip()
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}", name):
+        raise ValidationError(
+            f"study name '{name}': a study name is 1-100 letters, digits, '.', '_' or '-' "
+            "(it appears in addresses)"
+        )
+    return name
+
+
 def create_study(
     store: Store, user: User, name: str, title: str = "", description: str = ""
 ) -> int:
     """Make a study (recording with the default template); a researcher who makes one
     becomes its researcher."""
-    name = (name or "").strip()
-    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}", name):
-        raise ValidationError(
-            "a study name is 1-100 letters, digits, '.', '_' or '-' (it appears in addresses)"
-        )
+    name = check_study_name(name)
     sid = store.studies.create(
         Study(name, title.strip() or name, description.strip()), exist_ok=False
     )
@@ -383,6 +390,7 @@ __all__ = [
     "add_site",
     "all_templates",
     "capture_config",
+    "check_study_name",
     "choose_template",
     "create_study",
     "data_version",

@@ -39,7 +39,9 @@ def init_workspace(
 
     check_timezone(timezone)
     folder.mkdir(parents=True, exist_ok=True)
-    name = study or _slug(folder.resolve().name) or "study"
+    from workweave.services.setup import check_study_name
+
+    name = check_study_name(study) if study is not None else _slug(folder.resolve().name) or "study"
     location = store or DEFAULT_STORE_FILE
     target = location if "://" in location else str(folder / location)
     st = Store.create(target)

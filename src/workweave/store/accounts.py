@@ -1,5 +1,5 @@
-"""Accounts: users, study memberships, consent records and the web settings (the
-cookie-signing key, the template each study records with).
+"""Accounts: users, study memberships, consent records, the template each study records with,
+server-side web sessions and failed sign-in counts.
 
 Writes that may be part of a larger use case (a membership, a consent record) and the reads
 such a use case makes on the way take the caller's connection (`conn`), so several changes
@@ -12,8 +12,9 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
-from workweave.domain.accounts import Consent, Membership, User
+from workweave.domain.accounts import Consent, Membership, ThrottlePolicy, User
 from workweave.domain.errors import NotFoundError, ValidationError
 from workweave.store import schema as S
 from workweave.store import schema_web as W
@@ -21,7 +22,7 @@ from workweave.store.base import Repository
 
 
 class AccountRepository(Repository):
-    """Users, memberships, consent and web settings (`store.accounts`)."""
+    """Users, memberships, consent, web sessions and sign-in failures (`store.accounts`)."""
 
     # -- users -------------------------------------------------------------------------------
     def user_by_id(self, user_id: int) -> User | None:
@@ -87,10 +88,14 @@ class AccountRepository(Repository):
             )
 
     def _update_user(self, name: str, **values: Any) -> None:
+        """Change a user; a change of their session version also ends their web sessions."""
         with self._transaction() as conn:
             res = conn.execute(update(W.users).where(W.users.c.name == name).values(**values))
             if res.rowcount == 0:
                 raise NotFoundError(f"no user '{name}'")
+            if "session_version" in values:
+                uid = select(W.users.c.id).where(W.users.c.name == name).scalar_subquery()
+                conn.execute(W.web_sessions.delete().where(W.web_sessions.c.user_id == uid))
 
     # -- memberships -------------------------------------------------------------------------
     def participant_exists(
@@ -282,17 +287,134 @@ class AccountRepository(Repository):
                 )
             )
 
-    # -- settings ----------------------------------------------------------------------------
-    def setting(self, key: str, default: str) -> str:
-        """The stored value of a web setting; `default` is stored (and returned) the first
-        time."""
+    # -- server-side web sessions ------------------------------------------------------------
+    def add_session(
+        self, id_hash: str, user_id: int, *, created_ms: int, expires_ms: int, address: str
+    ) -> None:
         with self._transaction() as conn:
-            q = select(W.web_settings.c.value).where(W.web_settings.c.key == key)
-            row = conn.execute(q).first()
-            if row is not None:
-                return str(row.value)
-            conn.execute(insert(W.web_settings).values(key=key, value=default))
-            return default
+            conn.execute(
+                insert(W.web_sessions).values(
+                    id_hash=id_hash,
+                    user_id=user_id,
+                    created_ms=created_ms,
+                    last_seen_ms=created_ms,
+                    expires_ms=expires_ms,
+                    address=address[:64],
+                )
+            )
+
+    def session(self, id_hash: str) -> tuple[User, int, int, int] | None:
+        """(user, created_ms, last_seen_ms, expires_ms) of a stored session."""
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(
+                    W.users,
+                    W.web_sessions.c.created_ms.label("s_created"),
+                    W.web_sessions.c.last_seen_ms,
+                    W.web_sessions.c.expires_ms,
+                )
+                .join(W.users, W.users.c.id == W.web_sessions.c.user_id)
+                .where(W.web_sessions.c.id_hash == id_hash)
+            ).first()
+        if row is None:
+            return None
+        return _user(row), int(row.s_created), int(row.last_seen_ms), int(row.expires_ms)
+
+    def touch_session(self, id_hash: str, seen_ms: int) -> None:
+        with self._transaction() as conn:
+            conn.execute(
+                update(W.web_sessions)
+                .where(W.web_sessions.c.id_hash == id_hash)
+                .values(last_seen_ms=seen_ms)
+            )
+
+    def end_session(self, id_hash: str) -> None:
+        with self._transaction() as conn:
+            conn.execute(W.web_sessions.delete().where(W.web_sessions.c.id_hash == id_hash))
+
+    def end_sessions(self, user_id: int | None = None) -> int:
+        """End every session of a user (None: of everyone); how many ended."""
+        q = W.web_sessions.delete()
+        if user_id is not None:
+            q = q.where(W.web_sessions.c.user_id == user_id)
+        with self._transaction() as conn:
+            return int(conn.execute(q).rowcount or 0)
+
+    def end_stale_sessions(self, now_ms: int, idle_since_ms: int) -> int:
+        """Remove sessions past their absolute expiry or unused since `idle_since_ms`."""
+        with self._transaction() as conn:
+            res = conn.execute(
+                W.web_sessions.delete().where(
+                    (W.web_sessions.c.expires_ms <= now_ms)
+                    | (W.web_sessions.c.last_seen_ms <= idle_since_ms)
+                )
+            )
+            return int(res.rowcount or 0)
+
+    def session_count(self, user_id: int | None = None) -> int:
+        q = select(func.count()).select_from(W.web_sessions)
+        if user_id is not None:
+            q = q.where(W.web_sessions.c.user_id == user_id)
+        with self.engine.connect() as conn:
+            return int(conn.execute(q).scalar_one())
+
+    # -- failed sign-ins -----------------------------------------------------------------------
+    def locked_until(self, keys: list[str]) -> int:
+        """The latest end of a lock on any of these keys (0: none)."""
+        with self.engine.connect() as conn:
+            value = conn.execute(
+                select(func.max(W.sign_in_failures.c.locked_until_ms)).where(
+                    W.sign_in_failures.c.key.in_(keys)
+                )
+            ).scalar()
+        return int(value or 0)
+
+    def failures(self, key: str) -> int:
+        with self.engine.connect() as conn:
+            value = conn.execute(
+                select(W.sign_in_failures.c.failures).where(W.sign_in_failures.c.key == key)
+            ).scalar()
+        return int(value or 0)
+
+    def record_failure(self, key: str, now_ms: int, policy: ThrottlePolicy) -> int:
+        """Count a failed sign-in against `key` (locking it as `policy` says); the failures
+        counted so far."""
+        t = W.sign_in_failures
+        for attempt in (1, 2):
+            try:
+                with self._transaction() as conn:
+                    row = conn.execute(
+                        select(t.c.failures, t.c.last_failure_ms).where(t.c.key == key)
+                    ).first()
+                    fresh = row is None or now_ms - int(row.last_failure_ms) > policy.window_ms
+                    failures = 1 if fresh else int(row.failures) + 1  # type: ignore[union-attr]
+                    lock = policy.lock_ms(failures)
+                    values = dict(
+                        failures=failures,
+                        last_failure_ms=now_ms,
+                        locked_until_ms=now_ms + lock if lock else 0,
+                    )
+                    if row is None:
+                        conn.execute(insert(t).values(key=key, **values))
+                    else:
+                        conn.execute(update(t).where(t.c.key == key).values(**values))
+                return failures
+            except IntegrityError:  # another worker counted the first failure at once
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def clear_failures(self, key: str) -> None:
+        with self._transaction() as conn:
+            conn.execute(W.sign_in_failures.delete().where(W.sign_in_failures.c.key == key))
+
+    def forget_old_failures(self, before_ms: int, now_ms: int) -> None:
+        """Drop failure counts last touched before `before_ms` that lock nothing any more."""
+        t = W.sign_in_failures
+        with self._transaction() as conn:
+            conn.execute(
+                t.delete().where(t.c.last_failure_ms < before_ms, t.c.locked_until_ms <= now_ms)
+            )
 
 
 def _user(r: Any) -> User:

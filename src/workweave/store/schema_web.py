@@ -1,7 +1,9 @@
 """Tables of the web app: accounts, study membership, consent, the capture action log and the
 audit trail of corrections, and the study settings and passed co-observer calibrations. They
 live on the canonical tables' ``metadata`` (one schema, one migration history); migration
-``0003`` creates them, ``0004`` adds the study settings and calibrations.
+``0003`` creates them, ``0004`` adds the study settings and calibrations, ``0008_secweb`` the
+server-side web sessions and the sign-in failure counts (and removes the cookie-signing key
+that earlier versions kept in ``web_settings``: it now lives outside the database).
 
 The capture action log (``capture_actions``) is the raw record of what observers and
 participants did on their devices. The canonical tables (sessions, tasks, ...) hold its
@@ -177,15 +179,43 @@ calibrations = Table(
     Index("ix_calibrations_study_observer", "study_id", "observer_code"),
 )
 
+# -- server-side web sessions and sign-in throttling (migration 0006) ------------------------
+
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    # SHA-256 (hex) of the random session id the cookie carries: a dump cannot replay it
+    Column("id_hash", String(64), primary_key=True),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("created_ms", BigInteger, nullable=False),
+    Column("last_seen_ms", BigInteger, nullable=False),
+    Column("expires_ms", BigInteger, nullable=False),  # absolute expiry
+    Column("address", String(64), nullable=False, default=""),  # the client at sign-in
+    Index("ix_web_sessions_user", "user_id"),
+)
+
+sign_in_failures = Table(
+    "sign_in_failures",
+    metadata,
+    # "account:<name, lower case>" or "address:<client address>"
+    Column("key", String(200), primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("last_failure_ms", BigInteger, nullable=False),
+    Column("locked_until_ms", BigInteger, nullable=False, default=0),
+    Index("ix_sign_in_failures_last", "last_failure_ms"),
+)
+
 __all__ = [
     "calibrations",
     "capture_actions",
     "capture_sessions",
     "consents",
     "edits",
+    "sign_in_failures",
     "study_members",
     "study_settings",
     "study_templates",
     "users",
+    "web_sessions",
     "web_settings",
 ]

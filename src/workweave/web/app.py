@@ -10,14 +10,17 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
+from starlette.types import Scope
 
 from workweave import __version__
+from workweave.domain.accounts import SessionPolicy
 from workweave.domain.errors import NotFoundError, ValidationError, WorkweaveError
 from workweave.services import accounts
 from workweave.services.setup import open_store
 from workweave.store import Store
 from workweave.web import pages, pages_analysis, pages_calibration, pages_qual, routes_api
 from workweave.web.auth import SESSION_COOKIE, AuthError, CSRFMiddleware
+from workweave.web.limits import BodyLimitMiddleware, BodyLimits
 from workweave.web.templating import WEB_DIR, error_page
 
 STATIC_DIR = WEB_DIR / "static"
@@ -34,12 +37,21 @@ def create_app(
     *,
     default_study: str | None = None,
     secure_cookies: bool = False,
+    secret_key: str | None = None,
+    session_policy: SessionPolicy | None = None,
+    body_limits: BodyLimits | None = None,
 ) -> FastAPI:
     """The workweave web app over a store (a SQLite file path or a PostgreSQL URL).
 
     `secure_cookies`: send the session cookie over HTTPS only (set it when the app is served
-    over HTTPS, e.g. behind a proxy)."""
+    over HTTPS, e.g. behind a proxy). `secret_key` signs the cookies (default: from
+    WORKWEAVE_SECRET_KEY or the secret file, ``accounts.secret_key``); `session_policy` sets
+    session lifetimes (default: from the environment); `body_limits` the largest request
+    bodies (default: ``BodyLimits.from_environment()``)."""
     store = store_location if isinstance(store_location, Store) else open_store(store_location)
+    secret = secret_key or accounts.secret_key(store)
+    policy = session_policy or accounts.session_policy_from_environment()
+    limits = body_limits or BodyLimits.from_environment()
     app = FastAPI(
         title="workweave",
         version=__version__,
@@ -52,12 +64,22 @@ def create_app(
     )
     app.state.store = store
     app.state.default_study = default_study
-    app.add_middleware(CSRFMiddleware)
+    app.state.secret_key = secret
+    app.state.session_policy = policy
+    app.state.body_limits = limits
+
+    def live_session(scope: Scope) -> bool:
+        sid = (scope.get("session") or {}).get("sid")
+        return isinstance(sid, str) and accounts.session_user(store, sid, policy=policy) is not None
+
+    # outermost last: the session cookie is read, then the body limit, then the CSRF check
+    app.add_middleware(CSRFMiddleware, secret=secret)
+    app.add_middleware(BodyLimitMiddleware, limits=limits, signed_in=live_session)
     app.add_middleware(
         SessionMiddleware,
-        secret_key=accounts.secret_key(store),
+        secret_key=secret,
         session_cookie=SESSION_COOKIE,
-        max_age=14 * 24 * 3600,
+        max_age=max(60, policy.absolute_ms // 1000),
         same_site="lax",
         https_only=secure_cookies,
     )
@@ -93,6 +115,16 @@ def create_app(
     app.include_router(pages_qual.router)
     app.include_router(pages_calibration.router)
     app.include_router(pages_calibration.api)
+
+    @app.exception_handler(accounts.SignInError)
+    async def sign_in_error(request: Request, exc: accounts.SignInError) -> Response:
+        headers = {"Retry-After": str(exc.retry_after_s)} if exc.retry_after_s else None
+        if request.url.path.startswith("/api"):
+            return JSONResponse({"detail": str(exc)}, status_code=exc.status, headers=headers)
+        response = error_page(request, str(exc), exc.status)
+        if headers:
+            response.headers.update(headers)
+        return response
 
     @app.exception_handler(AuthError)
     async def auth_error(request: Request, exc: AuthError) -> Response:

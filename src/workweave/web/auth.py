@@ -1,11 +1,16 @@
 """Sign-in, roles and CSRF protection for the web app.
 
-* Sessions are signed cookies (Starlette's ``SessionMiddleware``: HttpOnly, SameSite=Lax)
-  holding the user's id, a version number that changes when their password changes or their
-  account is disabled (signing them out everywhere), and a per-session CSRF token.
-* Every state-changing request (POST, PUT, PATCH, DELETE) must carry that token, in the form
-  field ``csrf_token`` or the header ``X-CSRF-Token``; ``CSRFMiddleware`` checks it before any
-  route runs.
+* Sessions live on the server (``web_sessions``, see ``workweave.services.accounts``): the
+  signed cookie (Starlette's ``SessionMiddleware``: HttpOnly, SameSite=Lax) carries only a
+  random session id, whose SHA-256 is what the store keeps. A session ends at sign-out, after
+  12 hours, after 30 minutes unused, when the user's password changes or their account is
+  disabled, and when the signing secret is rotated. Before sign-in the cookie holds an
+  anonymous CSRF token (and messages to show once).
+* Every state-changing request (POST, PUT, PATCH, DELETE) must carry the session's CSRF token
+  (an HMAC of the session id under the signing secret, so one per server-side session), in
+  the header ``X-CSRF-Token`` or the form field ``csrf_token``; ``CSRFMiddleware`` checks it
+  before any route runs, and refuses a request without a session or a token before reading
+  its body.
 * Every route declares the roles it admits with ``Depends(Require(...))``. In a route under a
   study (a ``{study}`` path parameter) the role is the user's role in that study (admins are
   admins everywhere); elsewhere it is the user's own role. A route under a study declares
@@ -16,6 +21,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -26,7 +33,7 @@ from starlette.datastructures import Headers
 from starlette.responses import HTMLResponse, JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from workweave.domain.accounts import ROLES, Membership, User
+from workweave.domain.accounts import ROLES, Membership, SessionPolicy, User
 from workweave.domain.capture import Actor
 from workweave.domain.errors import NotFoundError
 from workweave.services import accounts
@@ -90,8 +97,27 @@ def store_of(request: Request) -> Store:
     return store
 
 
+def session_csrf(secret: str, session_id: str) -> str:
+    """The CSRF token of a server-side session: an HMAC of its id under the signing secret."""
+    mac = hmac.new(secret.encode(), b"csrf:" + session_id.encode(), hashlib.sha256)
+    return mac.hexdigest()
+
+
+def _session_policy(request: Request) -> SessionPolicy:
+    policy: SessionPolicy = getattr(request.app.state, "session_policy", SessionPolicy())
+    return policy
+
+
+def client_address(request: Request) -> str:
+    """The client's address as the server sees it (no proxy headers are trusted)."""
+    return request.client.host if request.client else ""
+
+
 def csrf_token(request: Request) -> str:
-    """The session's CSRF token (made on first use)."""
+    """The session's CSRF token (before sign-in, an anonymous one made on first use)."""
+    sid = request.session.get("sid")
+    if isinstance(sid, str):
+        return session_csrf(request.app.state.secret_key, sid)
     token = request.session.get("csrf")
     if not token:
         token = secrets.token_urlsafe(32)
@@ -100,32 +126,44 @@ def csrf_token(request: Request) -> str:
 
 
 def current_user(request: Request) -> User | None:
+    """The user of the request's live server-side session (None: not signed in, or the
+    session has ended; its id then leaves the cookie)."""
     if hasattr(request.state, "user"):
         user: User | None = request.state.user
         return user
     user = None
-    uid = request.session.get("uid")
-    if isinstance(uid, int):
-        found = accounts.user_by_id(store_of(request), uid)
-        if (
-            found is not None
-            and found.active
-            and request.session.get("ver") == found.session_version
-        ):
-            user = found
+    sid = request.session.get("sid")
+    if isinstance(sid, str):
+        user = accounts.session_user(store_of(request), sid, policy=_session_policy(request))
+        if user is None:
+            request.session.pop("sid", None)
     request.state.user = user
     return user
 
 
 def sign_in(request: Request, user: User) -> None:
+    """Start a new server-side session for `user` (ending the request's earlier one)."""
+    old = request.session.get("sid")
+    if isinstance(old, str):
+        accounts.end_session(store_of(request), old)
+    flashes = request.session.get("flash")
     request.session.clear()
-    request.session["uid"] = user.id
-    request.session["ver"] = user.session_version
-    request.session["csrf"] = secrets.token_urlsafe(32)  # a new token for the new session
+    request.session["sid"] = accounts.start_session(
+        store_of(request),
+        user,
+        address=client_address(request),
+        policy=_session_policy(request),
+    )
+    if flashes:
+        request.session["flash"] = flashes
     request.state.user = user
 
 
 def sign_out(request: Request) -> None:
+    """End the session on the server and forget it in the cookie."""
+    sid = request.session.get("sid")
+    if isinstance(sid, str):
+        accounts.end_session(store_of(request), sid)
     request.session.clear()
     request.state.user = None
 
@@ -236,50 +274,70 @@ def route_roles(app: Any) -> dict[tuple[str, str], tuple[str, ...] | None]:
     return out
 
 
-class CSRFMiddleware:
-    """Refuses state-changing requests whose CSRF token does not match the session's."""
+_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
-    def __init__(self, app: ASGIApp) -> None:
+
+class CSRFMiddleware:
+    """Refuses state-changing requests whose CSRF token does not match the session's.
+
+    It never reads a body it will refuse for want of a session or a token: a request with no
+    session, or with neither the header nor a form body, is refused at once. Only a form post
+    with a session and no header is read (in chunks, up to the body limit the
+    ``BodyLimitMiddleware`` outside it enforces) to find the ``csrf_token`` field."""
+
+    def __init__(self, app: ASGIApp, *, secret: str) -> None:
         self.app = app
+        self.secret = secret
+
+    def expected(self, scope: Scope) -> str | None:
+        session = scope.get("session") or {}
+        sid = session.get("sid")
+        if isinstance(sid, str):
+            return session_csrf(self.secret, sid)
+        token = session.get("csrf")
+        return token if isinstance(token, str) and token else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] in SAFE_METHODS:
             await self.app(scope, receive, send)
             return
-        expected = (scope.get("session") or {}).get("csrf")
+        expected = self.expected(scope)
         headers = Headers(scope=scope)
         token = headers.get(CSRF_HEADER)
         ctype = headers.get("content-type", "")
-        if token is None and (
-            ctype.startswith("application/x-www-form-urlencoded")
-            or ctype.startswith("multipart/form-data")
-        ):
-            body = b""
+        if expected and token is None and ctype.startswith(_FORM_TYPES):
+            chunks: list[bytes] = []
             more = True
             while more:
                 message = await receive()
                 if message["type"] != "http.request":
                     return
-                body += message.get("body", b"")
+                chunks.append(message.get("body", b""))
                 more = message.get("more_body", False)
+            body = b"".join(chunks)
+            del chunks
             token = await _form_token(scope, body)
             receive = _replay(body, receive)
         if not expected or not token or not secrets.compare_digest(str(token), str(expected)):
-            msg = (
-                "this form has expired or did not come from workweave (missing or wrong CSRF "
-                "token): reload the page and try again"
-            )
-            if scope["path"].startswith("/api"):
-                response: Any = JSONResponse({"detail": msg}, status_code=403)
-            else:
-                response = HTMLResponse(
-                    f"<!doctype html><title>Refused</title><p>{msg}</p>"
-                    '<p><a href="/">Back to workweave</a></p>',
-                    status_code=403,
-                )
-            await response(scope, receive, send)
+            await _refuse(scope, receive, send)
             return
         await self.app(scope, receive, send)
+
+
+async def _refuse(scope: Scope, receive: Receive, send: Send) -> None:
+    msg = (
+        "this form has expired or did not come from workweave (missing or wrong CSRF "
+        "token): reload the page and try again"
+    )
+    if scope["path"].startswith("/api"):
+        response: Any = JSONResponse({"detail": msg}, status_code=403)
+    else:
+        response = HTMLResponse(
+            f"<!doctype html><title>Refused</title><p>{msg}</p>"
+            '<p><a href="/">Back to workweave</a></p>',
+            status_code=403,
+        )
+    await response(scope, receive, send)
 
 
 async def _form_token(scope: Scope, body: bytes) -> str | None:
@@ -320,10 +378,12 @@ __all__ = [
     "RequireStudy",
     "StudyPrincipal",
     "api_routes",
+    "client_address",
     "csrf_token",
     "current_user",
     "requirements",
     "route_roles",
+    "session_csrf",
     "sign_in",
     "sign_out",
     "study_principal",

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from workweave.domain.errors import NotFoundError, ValidationError
 from workweave.domain.observation import OBSERVER_ROLES, Session
@@ -28,6 +29,7 @@ from workweave.web.auth import (
     Require,
     RequireStudy,
     StudyPrincipal,
+    client_address,
     current_user,
     sign_in,
     sign_out,
@@ -108,26 +110,36 @@ def login_page(request: Request, next: str = "/") -> Response:
 async def login_submit(request: Request) -> Response:
     form = await _form(request)
     target = _local(str(form.get("next") or "/"))
-    user = accounts.authenticate(
-        store_of(request), str(form.get("name", "")), str(form.get("password", ""))
-    )
-    if user is None:
-        return render(
+    try:
+        # in a worker thread: the password check must not hold up the event loop
+        user = await run_in_threadpool(
+            accounts.sign_in,
+            store_of(request),
+            str(form.get("name", "")),
+            str(form.get("password", "")),
+            address=client_address(request),
+        )
+    except accounts.SignInError as exc:
+        wrong = isinstance(exc, accounts.WrongCredentials)
+        response = render(
             request,
             "login.html",
             None,
-            status_code=401,
+            status_code=exc.status,
             next=target,
-            error="Wrong user name or password.",
+            error="Wrong user name or password." if wrong else str(exc)[:1].upper() + str(exc)[1:],
             no_users=False,
         )
+        if exc.retry_after_s:
+            response.headers["Retry-After"] = str(exc.retry_after_s)
+        return response
     sign_in(request, user)
     return _back(target)
 
 
 @router.post("/logout")
 def logout(request: Request) -> Response:
-    sign_out(request)
+    sign_out(request)  # the session ends on the server too
     return _back("/login")
 
 
@@ -153,8 +165,19 @@ def account(request: Request, who: Annotated[Who, Depends(ANYONE)]) -> Response:
 async def change_password(request: Request, who: Annotated[Who, Depends(ANYONE)]) -> Response:
     form = await _form(request)
     store = store_of(request)
-    if accounts.authenticate(store, who.user.name, str(form.get("current", ""))) is None:
+    try:  # throttled like a sign-in: a stolen session cannot guess the password
+        await run_in_threadpool(
+            accounts.sign_in,
+            store,
+            who.user.name,
+            str(form.get("current", "")),
+            address=client_address(request),
+        )
+    except accounts.WrongCredentials:
         flash(request, "The current password is wrong.", "error")
+        return _back("/account")
+    except accounts.SignInError as exc:
+        flash(request, str(exc), "error")
         return _back("/account")
     if form.get("new") != form.get("again"):
         flash(request, "The two new passwords differ.", "error")
@@ -163,10 +186,10 @@ async def change_password(request: Request, who: Annotated[Who, Depends(ANYONE)]
     def change() -> None:
         accounts.set_password(store, who.user.name, str(form.get("new", "")))
 
-    if _attempt(request, change, "Password changed."):
+    if _attempt(request, change, "Password changed: your other sessions have ended."):
         user = accounts.user_by_id(store, who.user.id)
         assert user is not None
-        sign_in(request, user)
+        sign_in(request, user)  # every session ended with the change: a new one for this one
     return _back("/account")
 
 

@@ -13,6 +13,7 @@ from workweave.analysis.reliability import MEASURES
 from workweave.domain.errors import NotFoundError, ValidationError
 from workweave.services.reliability import PARTICIPANT_KEYS, ior_study_table
 from workweave.web.auth import AuthError, RequireStudy, StudyPrincipal, store_of
+from workweave.web.schemas import Tolerance
 from workweave.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -29,7 +30,7 @@ def ior_page(
     request: Request,
     study: str,
     who: Annotated[StudyPrincipal, Depends(MANAGE)],
-    tolerance: float = 0,
+    tolerance: Tolerance = 0,
     match: str = "code",
 ) -> Response:
     """Every co-observed pair of the study with the ten IORapp-compatible measures."""

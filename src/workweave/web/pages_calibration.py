@@ -27,6 +27,7 @@ from workweave.web.schemas import (
     CalibrationSettingsIn,
     CalibrationStatusOut,
     PassedCalibrationOut,
+    Tolerance,
 )
 from workweave.web.templating import flash, render
 from workweave.web.timeline import DOMAIN_COLOURS, DOMAIN_TEXT
@@ -198,7 +199,7 @@ def calibration_page(
     key: str,
     who: Annotated[InStudy, Depends(STAFF)],
     partner: str | None = None,
-    tolerance: float = 0,
+    tolerance: Tolerance = 0,
 ) -> Response:
     """The calibration of a session with a co-observed session (its first, or `partner`)."""
     result, partners = _pair(request, who, key, partner, tolerance)
@@ -281,7 +282,7 @@ def calibration_json(
     key: str,
     who: Annotated[InStudy, Depends(STAFF)],
     partner: str | None = None,
-    tolerance: float = 0,
+    tolerance: Tolerance = 0,
 ) -> dict[str, Any]:
     """The calibration of a session with a co-observed session (its first, or `partner`):
     the IOR measures, the time-sliced kappa against the study's threshold, both records'

@@ -20,6 +20,7 @@ from workweave.web.auth import (
     Require,
     RequireStudy,
     StudyPrincipal,
+    client_address,
     csrf_token,
     current_user,
     sign_in,
@@ -120,9 +121,10 @@ def get_session(request: Request) -> SessionOut:
 
 @router.post("/login", response_model=SessionOut, tags=["session"])
 def login(request: Request, body: LoginIn) -> SessionOut:
-    user = accounts.authenticate(store_of(request), body.name, body.password)
-    if user is None:
-        raise AuthError(401, "wrong user name or password")
+    """Sign in (throttled: 429 with Retry-After when locked, 503 when busy)."""
+    user = accounts.sign_in(
+        store_of(request), body.name, body.password, address=client_address(request)
+    )
     sign_in(request, user)
     return SessionOut(user=_user_out(request, user), csrf=csrf_token(request))
 

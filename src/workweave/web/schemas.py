@@ -6,9 +6,11 @@ its top-level fields and leaves the rest open."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+import math
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import Query
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from workweave.domain.policy import DEFAULT_TIMEZONE
 
@@ -31,10 +33,54 @@ class OpenOut(Out):
 
 # -- requests, the session and capture batches ---------------------------------------------------
 
+MAX_INT = 2**53
+"""The largest integer accepted anywhere in a request (exact in JavaScript and a float)."""
+MAX_MS = 10**14
+"""Instants (ms since 1970) must be below this (the year 5138): more is not a time."""
 
-class LoginIn(BaseModel):
-    name: str
-    password: str
+
+def _finite(value: Any, where: str = "") -> None:
+    """Refuse NaN, Infinity and integers too large for any column, anywhere in a value."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"{where or 'a number'}: NaN and Infinity are not numbers we accept")
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_INT:
+        raise ValueError(f"{where or 'a number'}: {value} is out of range")
+    if isinstance(value, dict):
+        for k, v in value.items():
+            _finite(v, f"{where}.{k}" if where else str(k))
+    elif isinstance(value, list | tuple):
+        for i, v in enumerate(value):
+            _finite(v, f"{where}[{i}]")
+
+
+Tolerance = Annotated[
+    float,
+    Query(
+        ge=0,
+        le=86_400,
+        allow_inf_nan=False,
+        description="Seconds two observers' times may differ and still agree (0 to 86400).",
+    ),
+]
+"""The `tolerance` query parameter of the reliability pages: finite, 0 to a day."""
+
+
+class In(BaseModel):
+    """A request body: floats must be finite, and no number anywhere in it (nested payloads
+    included) may be NaN, Infinity or an integer beyond 2**53 (422, never a 500 later)."""
+
+    model_config = ConfigDict(allow_inf_nan=False)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _numbers(cls, data: Any) -> Any:
+        _finite(data)
+        return data
+
+
+class LoginIn(In):
+    name: str = Field(max_length=200)
+    password: str = Field(max_length=1024)
 
 
 class MembershipOut(BaseModel):
@@ -55,10 +101,15 @@ class SessionOut(BaseModel):
     csrf: str = Field(description="Send it as X-CSRF-Token with every POST.")
 
 
-class StudyIn(BaseModel):
+class StudyIn(In):
     name: str
     title: str = ""
     description: str = ""
+
+    @field_validator("name")
+    @classmethod
+    def _strip(cls, value: str) -> str:
+        return value.strip()
 
 
 class StudyOut(Out):
@@ -69,19 +120,19 @@ class StudyOut(Out):
     role: str
 
 
-class SiteIn(BaseModel):
+class SiteIn(In):
     code: str
     name: str = ""
     timezone: str = DEFAULT_TIMEZONE
     description: str = ""
 
 
-class ObserverIn(BaseModel):
+class ObserverIn(In):
     code: str
     name: str = ""
 
 
-class ParticipantIn(BaseModel):
+class ParticipantIn(In):
     code: str
     site: str
     profession: str = "other"
@@ -90,36 +141,38 @@ class ParticipantIn(BaseModel):
     contracted_hours: float | None = None
 
 
-class ConsentIn(BaseModel):
+class ConsentIn(In):
     given: bool = Field(description="True: consent given; false: consent withdrawn.")
     form_version: str = ""
     note: str = ""
 
 
-class MemberIn(BaseModel):
+class MemberIn(In):
     user: str
     role: Literal["researcher", "observer", "participant"]
     code: str | None = Field(None, description="Observer code, or the participant's code.")
 
 
-class UserIn(BaseModel):
+class UserIn(In):
     name: str
     role: Literal["admin", "researcher", "observer", "participant"]
     password: str
 
 
-class TemplateIn(BaseModel):
+class TemplateIn(In):
     text: str = Field(description="The template as YAML or JSON text.")
 
 
-class TemplateChoice(BaseModel):
+class TemplateChoice(In):
     name: str
     version: str
 
 
-class SyncIn(BaseModel):
+class SyncIn(In):
     study: str
-    clock: int | None = Field(None, description="The device's clock when it sent the batch (ms).")
+    clock: int | None = Field(
+        None, ge=0, lt=MAX_MS, description="The device's clock when it sent the batch (ms)."
+    )
     actions: list[dict[str, Any]] = Field(
         description="Actions {uuid, session, seq, type, t, payload}: uuid made by the device "
         "(the key that makes sync idempotent), session the capture session's id, seq the "
@@ -143,33 +196,33 @@ class SyncOut(BaseModel):
     clock_skew_ms: int | None
 
 
-class StartIn(BaseModel):
+class StartIn(In):
     uuid: str
     session: str
     participant: str
-    t: int
-    seq: int = 0
+    t: int = Field(ge=0, lt=MAX_MS, description="The device's clock (ms since 1970, UTC).")
+    seq: int = Field(0, ge=0, le=2**31 - 1)
     mode: Literal["shadowing", "self-report"] = "shadowing"
-    clock: int | None = None
+    clock: int | None = Field(None, ge=0, lt=MAX_MS)
     calibration: bool = Field(
         False, description="A calibration (training) session, allowed before a passed calibration."
     )
 
 
-class CorrectionIn(BaseModel):
+class CorrectionIn(In):
     target: str = Field(description="A task, point event or note key.")
     field: str = Field(description="Tasks: category, subcategory, start, end, deleted; ...")
     value: Any = None
 
 
-class DiaryEntry(BaseModel):
+class DiaryEntry(In):
     category: str
     start: str = Field(description="HH:MM, the site's local time")
     end: str
     dims: dict[str, list[str]] = {}
 
 
-class DiaryIn(BaseModel):
+class DiaryIn(In):
     date: dt.date
     entries: list[DiaryEntry]
 
@@ -506,7 +559,7 @@ class CalibrationOut(Out):
     partners: list[str] = Field(description="Every session co-observed with session A.")
 
 
-class CalibrationSettingsIn(BaseModel):
+class CalibrationSettingsIn(In):
     threshold: float | None = Field(None, description="Kappa to reach, above 0 and at most 1.")
     required: bool | None = Field(
         None, description="Require a passed calibration before an observer records real sessions."
