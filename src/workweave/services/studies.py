@@ -228,6 +228,8 @@ def summary(store: Store, study_id: int, *, observers: str | None = None) -> dic
     study = store.studies.get(study_id)
     out = {"study": study.name, "title": study.title, "synthetic": study.synthetic}
     out.update(summarise(frames, observers=observers))
+    # consent acts: the analytic reads leave out participants who withdrew; say how many
+    out["excluded_withdrawn"] = len(store.analytic.withdrawn(study_id))
     return out
 
 
