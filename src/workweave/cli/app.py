@@ -6,9 +6,12 @@ from __future__ import annotations
 import typer
 
 from workweave.cli import (
+    audit,
+    backup,
     calibration,
     demo,
     imports,
+    keys,
     metrics,
     participants,
     qual,
@@ -41,6 +44,17 @@ report.register(app)
 metrics.register(app)
 participants.register(app)
 calibration.register(app)
+audit.register(app)
+backup.register(app)
+keys.register(app)
+
+
+@app.callback()
+def _as_cli() -> None:
+    """What this process records in the audit trail is the command line's, as the OS user."""
+    from workweave.services import audit as audit_service
+
+    audit_service.as_cli()
 
 
 def main() -> None:

@@ -3,16 +3,18 @@
 Roles: ``admin`` (everything, everywhere), ``researcher`` (sets up and reads the studies they
 are members of), ``observer`` (shadows participants in the studies they observe in) and
 ``participant`` (logs and reads only their own work, through a link to their pseudonymous
-participant code). A user's own role says what they may do outside any study (an admin
-administers); inside a study, what counts is the role their membership of that study gives.
+participant code). ``custodian`` holds the key store that links codes to real identities
+(``workweave keys``) and sees no study data through workweave. A user's own role says what
+they may do outside any study (an admin administers); inside a study, what counts is the
+role their membership of that study gives.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-ROLES: tuple[str, ...] = ("admin", "researcher", "observer", "participant")
-"""Every role, most powerful first."""
+ROLES: tuple[str, ...] = ("admin", "researcher", "observer", "participant", "custodian")
+"""Every role, most powerful over study data first (a custodian sees none; it comes last)."""
 
 STUDY_ROLES: tuple[str, ...] = ("researcher", "observer", "participant")
 """Roles a membership of a study can give (admins need no membership)."""

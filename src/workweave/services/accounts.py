@@ -20,6 +20,7 @@ from workweave.domain.accounts import ROLES, STUDY_ROLES, Consent, Membership, U
 from workweave.domain.errors import NotFoundError, ValidationError
 from workweave.domain.study import Observer
 from workweave.domain.time import now_ms
+from workweave.services import audit
 from workweave.store import Store
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
@@ -66,22 +67,27 @@ def _check_role(role: str) -> None:
 def add_user(store: Store, name: str, role: str, password: str) -> User:
     check_name(name)
     _check_role(role)
-    return store.accounts.add_user(name, role, hash_password(password), now_ms())
+    user = store.accounts.add_user(name, role, hash_password(password), now_ms())
+    audit.record(store, "user.add", target=f"user:{name}", details={"role": role})
+    return user
 
 
 def set_password(store: Store, name: str, password: str) -> None:
     """A new password (the user is signed out everywhere)."""
     store.accounts.set_password_hash(name, hash_password(password))
+    audit.record(store, "user.password", target=f"user:{name}")
 
 
 def set_role(store: Store, name: str, role: str) -> None:
     _check_role(role)
     store.accounts.set_role(name, role)
+    audit.record(store, "user.role", target=f"user:{name}", details={"role": role})
 
 
 def set_active(store: Store, name: str, active: bool) -> None:
     """Enable or disable a user (either way they are signed out everywhere)."""
     store.accounts.set_active(name, active)
+    audit.record(store, "user.active", target=f"user:{name}", details={"active": active})
 
 
 def user_by_id(store: Store, user_id: int) -> User | None:
@@ -158,6 +164,14 @@ def grant(
             created_ms=now_ms(),
             conn=conn,
         )
+        audit.record(
+            store,
+            "member.grant",
+            study=study,
+            target=f"user:{name}",
+            details={"role": role},
+            conn=conn,
+        )
     return Membership(sid, study, role, observer_code, participant_code)
 
 
@@ -166,6 +180,7 @@ def revoke(store: Store, name: str, study: str) -> None:
     if user is None:
         raise NotFoundError(f"no user '{name}'")
     store.accounts.delete_membership(store.studies.id(study), user.id)
+    audit.record(store, "member.revoke", study=study, target=f"user:{name}")
 
 
 def memberships(store: Store, user_id: int) -> list[Membership]:
@@ -218,6 +233,14 @@ def record_consent(
         form_version=form_version,
         note=note,
         recorded_ms=now_ms(),
+        conn=conn,
+    )
+    audit.record(
+        store,
+        "consent.record",
+        study=study_id,
+        target=f"participant:{participant}",
+        details={"given": given},
         conn=conn,
     )
 

@@ -50,15 +50,13 @@ def withdraw(
     figure and report, and no new observation of them starts. `self_service`: the participant
     did it themselves."""
     with store.transaction() as conn:
-        accounts.record_consent(
-            store, study_id, code, given=False, by=by, note=note[:2000], conn=conn
-        )
-        audit.record(
+        accounts.record_consent(  # audited there, as every consent record is
             store,
-            "consent.withdraw",
-            study=study_id,
-            target=f"participant:{code}",
-            details={"by_participant": self_service},
+            study_id,
+            code,
+            given=False,
+            by=by,
+            note=(("withdrawn by the participant. " if self_service else "") + note)[:2000],
             conn=conn,
         )
 
@@ -430,6 +428,64 @@ def restore(file: Path, target: str, *, force: bool = False) -> RestoreCheck:
     return check
 
 
+# -- the key store -----------------------------------------------------------------------------
+
+ENV_KEYSTORE = "WORKWEAVE_KEYSTORE"
+KEYSTORE_FILE = "keys.fernet"
+
+
+def keystore_path(store: Store, keystore: Path | None = None) -> Path:
+    """The key-store file: given, else WORKWEAVE_KEYSTORE, else keys.fernet beside a SQLite
+    store (a server store: WORKWEAVE_KEYSTORE or --keystore must say)."""
+    if keystore is not None:
+        return keystore
+    if os.environ.get(ENV_KEYSTORE):
+        return Path(os.environ[ENV_KEYSTORE])
+    if _is_sqlite(store):
+        return Path(store.location).parent / KEYSTORE_FILE
+    raise ValidationError(f"name the key-store file with --keystore or {ENV_KEYSTORE}")
+
+
+def open_keystore(
+    store: Store, custodian: str, keystore: Path | None = None, key_file: Path | None = None
+) -> Any:
+    """The key store, for an active user with the custodian role, opened with its key."""
+    from workweave.io.keystore import KeyStore, load_key
+
+    user = accounts.user_by_name(store, custodian)
+    if user is None or not user.active or user.role != "custodian":
+        audit.record(store, "keys.refused", details={"as": custodian[:64]})
+        raise ValidationError(
+            f"'{custodian[:64]}' is not an active custodian: the key store is for users with "
+            "the custodian role ('workweave user add NAME --role custodian')"
+        )
+    path = keystore_path(store, keystore)
+    return KeyStore(path, load_key(key_file))
+
+
+def keys_add(
+    store: Store, study_id: int, ks: Any, code: str, *, name: str, email: str, notes: str
+) -> None:
+    study = store.studies.get(study_id).name
+    store.governance.participant_id(study_id, code)
+    ks.add(study, code, name=name, email=email, notes=notes, added_ms=now_ms())
+    audit.record(store, "keys.add", study=study, target=f"participant:{code}")
+
+
+def keys_show(store: Store, study_id: int, ks: Any, code: str) -> Any:
+    study = store.studies.get(study_id).name
+    found = ks.get(study, code)
+    audit.record(store, "keys.show", study=study, target=f"participant:{code}")
+    return found
+
+
+def keys_list(store: Store, study_id: int, ks: Any) -> list[str]:
+    study = store.studies.get(study_id).name
+    codes: list[str] = ks.codes(study)
+    audit.record(store, "keys.list", study=study, details={"codes": len(codes)})
+    return codes
+
+
 __all__ = [
     "BackupError",
     "Erasure",
@@ -440,6 +496,11 @@ __all__ = [
     "erase",
     "excluded",
     "excluded_statement",
+    "keys_add",
+    "keys_list",
+    "keys_show",
+    "keystore_path",
+    "open_keystore",
     "purge",
     "restore",
     "set_retention",
