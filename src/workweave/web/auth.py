@@ -29,7 +29,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from workweave.domain.accounts import ROLES, Membership, User
 from workweave.domain.capture import Actor
 from workweave.domain.errors import NotFoundError
-from workweave.services import accounts
+from workweave.services import accounts, audit
 from workweave.store import Store
 
 SESSION_COOKIE = "workweave_session"
@@ -113,6 +113,7 @@ def current_user(request: Request) -> User | None:
             and request.session.get("ver") == found.session_version
         ):
             user = found
+    audit.identify(user.name if user else None)
     request.state.user = user
     return user
 

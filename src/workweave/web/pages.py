@@ -17,7 +17,7 @@ from workweave.domain.observation import OBSERVER_ROLES, Session
 from workweave.domain.study import BANDS, PROFESSIONS, WEEKDAYS
 from workweave.domain.template import DOMAINS, JOB_PLAN_CATEGORIES
 from workweave.io.templates import parse_template
-from workweave.services import accounts, setup
+from workweave.services import accounts, audit, setup
 from workweave.services import calibration as calibration_service
 from workweave.services import capture as capture_service
 from workweave.web import headline, pages_qual
@@ -112,6 +112,9 @@ async def login_submit(request: Request) -> Response:
         store_of(request), str(form.get("name", "")), str(form.get("password", ""))
     )
     if user is None:
+        audit.record(
+            store_of(request), "signin.failure", target=f"user:{form.get('name', '')!s:.64}"
+        )
         return render(
             request,
             "login.html",
@@ -122,11 +125,13 @@ async def login_submit(request: Request) -> Response:
             no_users=False,
         )
     sign_in(request, user)
+    audit.record(store_of(request), "signin.success", who=user.name, target=f"user:{user.name}")
     return _back(target)
 
 
 @router.post("/logout")
 def logout(request: Request) -> Response:
+    audit.record(store_of(request), "signout", target="session")
     sign_out(request)
     return _back("/login")
 
@@ -382,6 +387,7 @@ def participant(
 ) -> Response:
     store = store_of(request)
     p = setup.participant(store, who.study_id, code)
+    audit.record(store, "participant.view", study=who.study, target=f"participant:{code}")
     plan = [
         {
             "weekday": s.weekday,
@@ -693,6 +699,7 @@ def session_page(
     s = setup.load_session(store, who.study_id, key)
     if who.role == "participant" and s.participant != who.participant_code:
         raise AuthError(403, "participants see only their own sessions")
+    audit.record(store, "session.view", study=who.study, target=f"session:{key}")
     tpl = setup.template_of(store, s)
     captured = capture_service.capture_session(store, who.study_id, key) is not None
     # co-observed sessions, for the link to the calibration page (observers: their sessions)

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 
 from workweave.domain.errors import NotFoundError, ValidationError
 from workweave.io.templates import parse_template
-from workweave.services import accounts, setup
+from workweave.services import accounts, audit, setup
 from workweave.services import capture as capture_service
 from workweave.web import headline
 from workweave.web.auth import (
@@ -501,6 +501,7 @@ def get_session_detail(
     store = store_of(request)
     s = setup.load_session(store, who.study_id, key)
     _own_or_staff(who, s.participant)
+    audit.record(store, "session.view", study=who.study, target=f"session:{key}")
     tpl = setup.template_of(store, s)
     return SessionDetail(
         key=s.key,
