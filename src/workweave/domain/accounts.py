@@ -13,8 +13,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-ROLES: tuple[str, ...] = ("admin", "researcher", "observer", "participant", "custodian")
-"""Every role, most powerful over study data first (a custodian sees none; it comes last)."""
+ROLES: tuple[str, ...] = ("admin", "researcher", "observer", "participant")
+"""Every role that works with study data, most powerful first (what the web app admits)."""
+
+CUSTODIAN = "custodian"
+"""The key-store custodian: may open the key store (with its key), and nothing in the web app."""
+
+ACCOUNT_ROLES: tuple[str, ...] = (*ROLES, CUSTODIAN)
+"""Every role an account can have."""
 
 STUDY_ROLES: tuple[str, ...] = ("researcher", "observer", "participant")
 """Roles a membership of a study can give (admins need no membership)."""
@@ -48,4 +54,4 @@ class Consent:
     note: str
 
 
-__all__ = ["ROLES", "STUDY_ROLES", "Consent", "Membership", "User"]
+__all__ = ["ACCOUNT_ROLES", "CUSTODIAN", "ROLES", "STUDY_ROLES", "Consent", "Membership", "User"]

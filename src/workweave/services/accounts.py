@@ -16,7 +16,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Connection
 
-from workweave.domain.accounts import ROLES, STUDY_ROLES, Consent, Membership, User
+from workweave.domain.accounts import ACCOUNT_ROLES, ROLES, STUDY_ROLES, Consent, Membership, User
 from workweave.domain.errors import NotFoundError, ValidationError
 from workweave.domain.study import Observer
 from workweave.domain.time import now_ms
@@ -60,8 +60,8 @@ def check_name(name: str) -> str:
 
 
 def _check_role(role: str) -> None:
-    if role not in ROLES:
-        raise ValidationError(f"role '{role}' is not one of {', '.join(ROLES)}")
+    if role not in ACCOUNT_ROLES:
+        raise ValidationError(f"role '{role}' is not one of {', '.join(ACCOUNT_ROLES)}")
 
 
 def add_user(store: Store, name: str, role: str, password: str) -> User:

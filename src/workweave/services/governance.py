@@ -27,6 +27,7 @@ from typing import Any
 
 from sqlalchemy.engine import make_url
 
+from workweave.domain.accounts import CUSTODIAN
 from workweave.domain.audit import Verification, hashed_code
 from workweave.domain.errors import NotFoundError, ValidationError, WorkweaveError
 from workweave.domain.time import now_ms
@@ -453,7 +454,7 @@ def open_keystore(
     from workweave.io.keystore import KeyStore, load_key
 
     user = accounts.user_by_name(store, custodian)
-    if user is None or not user.active or user.role != "custodian":
+    if user is None or not user.active or user.role != CUSTODIAN:
         audit.record(store, "keys.refused", details={"as": custodian[:64]})
         raise ValidationError(
             f"'{custodian[:64]}' is not an active custodian: the key store is for users with "
