@@ -131,7 +131,7 @@ async def login_submit(request: Request) -> Response:
 
 @router.post("/logout")
 def logout(request: Request) -> Response:
-    audit.record(store_of(request), "signout", target="session")
+    audit.record(store_of(request), "signout", who=getattr(current_user(request), "name", None))
     sign_out(request)
     return _back("/login")
 

@@ -122,13 +122,16 @@ def get_session(request: Request) -> SessionOut:
 def login(request: Request, body: LoginIn) -> SessionOut:
     user = accounts.authenticate(store_of(request), body.name, body.password)
     if user is None:
+        audit.record(store_of(request), "signin.failure", target=f"user:{body.name[:64]}")
         raise AuthError(401, "wrong user name or password")
     sign_in(request, user)
+    audit.record(store_of(request), "signin.success", who=user.name, target=f"user:{user.name}")
     return SessionOut(user=_user_out(request, user), csrf=csrf_token(request))
 
 
 @router.post("/logout", response_model=SignedOut, tags=["session"])
 def logout(request: Request) -> SignedOut:
+    audit.record(store_of(request), "signout", who=getattr(current_user(request), "name", None))
     sign_out(request)
     return SignedOut(signed_out=True)
 
