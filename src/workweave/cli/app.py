@@ -3,16 +3,20 @@ Entry points only translate arguments into service calls."""
 
 from __future__ import annotations
 
+import os
 from typing import Annotated
 
 import typer
 
 from workweave.cli import (
+    audit,
+    backup,
     boris,
     calibration,
     demo,
     export,
     imports,
+    keys,
     metrics,
     participants,
     qual,
@@ -55,6 +59,9 @@ def _root(
 ) -> None:
     """workweave: capture, measure, check and show clinician-managers' intertwined clinical and
     managerial work."""
+    # what this process records in the audit trail is the command line's, as the OS user
+    # (read by workweave.services.audit; set here without importing it, to start fast)
+    os.environ["WORKWEAVE_AUDIT_ORIGIN"] = "cli"
 
 
 app.add_typer(imports.import_app, name="import")
@@ -74,7 +81,9 @@ metrics.register(app)
 participants.register(app)
 calibration.register(app)
 boris.register(app)
-app.add_typer(export.export_app, name="export")
+audit.register(app)
+backup.register(app)
+keys.register(app)
 
 
 def main() -> None:

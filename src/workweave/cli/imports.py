@@ -55,6 +55,13 @@ def import_wombat(
             show_default=False,
         ),
     ] = None,
+    casefold_ids: Annotated[
+        bool,
+        typer.Option(
+            "--casefold-ids",
+            help="Fold participant ids to one case (C2:Ilaria and c2:ilaria become one person).",
+        ),
+    ] = False,
     store: StoreOpt = None,
     study: StudyOpt = None,
 ) -> None:
@@ -73,6 +80,7 @@ def import_wombat(
             template_name=template_name,
             primary_observer=primary_observer,
             roles=roles,
+            casefold_ids=casefold_ids,
         )
     c = res.counts
     out.print(

@@ -8,6 +8,7 @@ import getpass
 import io
 import json
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -18,7 +19,8 @@ from workweave.cli.common import StoreOpt, StudyOpt, err, friendly, open_study, 
 from workweave.domain.errors import ValidationError
 
 participants_app = typer.Typer(
-    help="Participants: list them, find likely duplicate codes, merge and unmerge.",
+    help="Participants: list them, find likely duplicate codes, merge and unmerge; consent "
+    "withdrawal, erasure and subject access.",
     no_args_is_help=True,
 )
 
@@ -144,6 +146,94 @@ def participants_unmerge(
         f"unmerged {escape(rec.merged)} from {escape(rec.into)}: {rec.sessions} session(s) "
         "moved back"
     )
+
+
+@participants_app.command("withdraw")
+@friendly
+def participants_withdraw(
+    code: Annotated[str, typer.Argument(help="The participant's code.", show_default=False)],
+    note: Annotated[str, typer.Option(help="Why, or how it was asked (kept).")] = "",
+    store: StoreOpt = None,
+    study: StudyOpt = None,
+) -> None:
+    """Record that the participant withdraws consent: from now on they are left out of every
+    metric, summary, report, the dashboard and the API, and no new observation starts."""
+    from workweave.services import governance
+
+    st, sid, _ = open_study(store, study)
+    governance.withdraw(st, sid, code, note=note)
+    out.print(
+        f"consent of {escape(code)} withdrawn: they are excluded from every figure from now on. "
+        f"To remove their data too: workweave participants erase {escape(code)}"
+    )
+
+
+@participants_app.command("erase")
+@friendly
+def participants_erase(
+    code: Annotated[str, typer.Argument(help="The participant's code.", show_default=False)],
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+    reports: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--reports",
+            help="Folder(s) where reports and exports were written (default: the workspace "
+            "folder); the person's own report and export files there are deleted.",
+            show_default=False,
+        ),
+    ] = None,
+    store: StoreOpt = None,
+    study: StudyOpt = None,
+) -> None:
+    """Erase everything held about the participant: sessions, tasks, notes, documents,
+    codings, consent records, memberships, captured actions, calibrations, and their own report
+    and export files. Leaves one audit entry naming them only by a hash. Cannot be undone."""
+    from workweave.services import governance
+    from workweave.workspace import find_workspace
+
+    st, sid, _ = open_study(store, study)
+    st.governance.participant_id(sid, code)  # a clear error before asking
+    if not yes:
+        typer.confirm(
+            f"Erase participant {code} and everything recorded about them? This cannot be undone",
+            abort=True,
+            err=True,
+        )
+    folders = list(reports or [])
+    if not folders:
+        ws = find_workspace()
+        if ws is not None:
+            folders = [ws.folder]
+    done = governance.erase(st, sid, code, folders=folders)
+    rows = sum(done.rows.values())
+    out.print(
+        f"erased {escape(code)}: {rows} row(s) in {len(done.rows)} table(s), "
+        f"{len(done.files_deleted)} file(s); audit entry participant:{done.code_hash}"
+    )
+    for f in done.files_mentioning:
+        err.print(
+            f"[yellow]still mentions {escape(code)}:[/] {escape(f)} (rebuild or delete it)",
+            highlight=False,
+        )
+
+
+@participants_app.command("export")
+@friendly
+def participants_export(
+    code: Annotated[str, typer.Argument(help="The participant's code.", show_default=False)],
+    out_dir: Annotated[
+        Path, typer.Option("--out", help="Folder to write the export into (made if missing).")
+    ] = Path("."),
+    store: StoreOpt = None,
+    study: StudyOpt = None,
+) -> None:
+    """Subject access: write everything held about the participant (everything.json, one CSV
+    per table, the audit entries naming them) to subject-access-CODE/ and a zip beside it."""
+    from workweave.services import governance
+
+    st, sid, _ = open_study(store, study)
+    path = governance.subject_access(st, sid, code, out_dir)
+    out.print(f"subject access export: {path}")
 
 
 def _user() -> str:

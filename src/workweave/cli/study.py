@@ -164,6 +164,8 @@ def print_summary(data: dict[str, Any], groups: tuple[str, ...]) -> None:
         f"({tot.get('suspensions', 0)} suspended tasks)"
     )
     out.print(observed_line(data), highlight=False)
+    if data.get("excluded_withdrawn"):
+        out.print(withdrawn_line(data["excluded_withdrawn"]), highlight=False)
     for g in groups:
         t = Table(g, "sessions", "tasks", "observed h", "interruptions", title=f"by {g}")
         for r in data[f"by_{g}"]:
@@ -176,6 +178,11 @@ def print_summary(data: dict[str, Any], groups: tuple[str, ...]) -> None:
             )
         out.print(t)
     out.print("rates, shares and every other measure, with CIs: workweave metrics --by site")
+
+
+def withdrawn_line(n: int) -> str:
+    """What every output says when participants are left out for withdrawing consent."""
+    return f"{n} participant(s) excluded after withdrawing consent"
 
 
 def observed_line(data: dict[str, Any]) -> str:

@@ -194,6 +194,12 @@ def participant_report(
             f"no participant '{participant_code}' in study '{info.name}'"
             + (f" (participants: {_some(sorted(people))})" if people else "")
         )
+    gone = set(store.analytic.withdrawn(study_id))
+    if participant_code in gone:
+        raise ValidationError(
+            f"participant '{participant_code}' has withdrawn consent: their records are no "
+            "longer reported (erase them with 'workweave participants erase')"
+        )
     say("reading your records")
     sessions_frame = store.analytic.frame("sessions", study_id)
     if not len(sessions_frame):
@@ -201,7 +207,7 @@ def participant_report(
             f"study '{info.name}' has no sessions yet: import or record some before reporting"
         )
     templates = study_templates(store, sessions_frame)
-    all_sessions = store.sessions.load(study_id)
+    all_sessions = [s for s in store.sessions.load(study_id) if s.participant not in gone]
     everything_mine = [s for s in all_sessions if s.participant == participant_code]
     mine = observed(everything_mine)  # a participant's own log is not observation
     own_log = self_reported(everything_mine)

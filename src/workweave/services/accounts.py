@@ -24,6 +24,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Connection
 
 from workweave.domain.accounts import (
+    ACCOUNT_ROLES,
     ACCOUNT_THROTTLE,
     ADDRESS_THROTTLE,
     ROLES,
@@ -36,6 +37,7 @@ from workweave.domain.accounts import (
 from workweave.domain.errors import NotFoundError, ValidationError, WorkweaveError
 from workweave.domain.study import Observer
 from workweave.domain.time import now_ms
+from workweave.services import audit
 from workweave.store import Store
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
@@ -120,14 +122,16 @@ def check_name(name: str) -> str:
 
 
 def _check_role(role: str) -> None:
-    if role not in ROLES:
-        raise ValidationError(f"role '{role}' is not one of {', '.join(ROLES)}")
+    if role not in ACCOUNT_ROLES:
+        raise ValidationError(f"role '{role}' is not one of {', '.join(ACCOUNT_ROLES)}")
 
 
 def add_user(store: Store, name: str, role: str, password: str) -> User:
     check_name(name)
     _check_role(role)
-    return store.accounts.add_user(name, role, hash_password(password, name), now_ms())
+    user = store.accounts.add_user(name, role, hash_password(password, name), now_ms())
+    audit.record(store, "user.add", target=f"user:{name}", details={"role": role})
+    return user
 
 
 def set_password(store: Store, name: str, password: str) -> None:
@@ -135,16 +139,19 @@ def set_password(store: Store, name: str, password: str) -> None:
     if user_by_name(store, name) is None:
         raise NotFoundError(f"no user '{name}'")
     store.accounts.set_password_hash(name, hash_password(password, name))
+    audit.record(store, "user.password", target=f"user:{name}")
 
 
 def set_role(store: Store, name: str, role: str) -> None:
     _check_role(role)
     store.accounts.set_role(name, role)
+    audit.record(store, "user.role", target=f"user:{name}", details={"role": role})
 
 
 def set_active(store: Store, name: str, active: bool) -> None:
     """Enable or disable a user (either way they are signed out everywhere)."""
     store.accounts.set_active(name, active)
+    audit.record(store, "user.active", target=f"user:{name}", details={"active": active})
 
 
 def user_by_id(store: Store, user_id: int) -> User | None:
@@ -281,8 +288,10 @@ def sign_in(
             store.accounts.record_failure(keys[1], t, ADDRESS_THROTTLE)
         if secrets.randbelow(50) == 0:  # now and then, forget counts that lock nothing
             store.accounts.forget_old_failures(t - ACCOUNT_THROTTLE.window_ms, t)
+        audit.record(store, "signin.failure", target=f"user:{name[:64]}")
         raise WrongCredentials("wrong user name or password")
     store.accounts.clear_failures(keys[0])
+    audit.record(store, "signin.success", who=user.name, target=f"user:{user.name}")
     return user
 
 
@@ -435,6 +444,14 @@ def grant(
             created_ms=now_ms(),
             conn=conn,
         )
+        audit.record(
+            store,
+            "member.grant",
+            study=study,
+            target=f"user:{name}",
+            details={"role": role},
+            conn=conn,
+        )
     return Membership(sid, study, role, observer_code, participant_code)
 
 
@@ -443,6 +460,7 @@ def revoke(store: Store, name: str, study: str) -> None:
     if user is None:
         raise NotFoundError(f"no user '{name}'")
     store.accounts.delete_membership(store.studies.id(study), user.id)
+    audit.record(store, "member.revoke", study=study, target=f"user:{name}")
 
 
 def memberships(store: Store, user_id: int) -> list[Membership]:
@@ -495,6 +513,14 @@ def record_consent(
         form_version=form_version,
         note=note,
         recorded_ms=now_ms(),
+        conn=conn,
+    )
+    audit.record(
+        store,
+        "consent.record",
+        study=study_id,
+        target=f"participant:{participant}",
+        details={"given": given},
         conn=conn,
     )
 

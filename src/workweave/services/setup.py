@@ -18,6 +18,7 @@ from sqlalchemy import Connection
 
 from workweave.domain.accounts import User
 from workweave.domain.errors import NotFoundError, Problem, ValidationError
+from workweave.domain.identity import check_participant_code
 from workweave.domain.observation import Session
 from workweave.domain.policy import DEFAULT_TIMEZONE
 from workweave.domain.study import (
@@ -31,7 +32,7 @@ from workweave.domain.study import (
 from workweave.domain.template import Template
 from workweave.domain.time import from_ms, now_ms
 from workweave.io.templates import DEFAULT_TEMPLATE, builtin_template, builtin_template_names
-from workweave.services import accounts
+from workweave.services import accounts, audit
 from workweave.store import Store
 
 
@@ -88,6 +89,7 @@ def create_study(
         Study(name, title.strip() or name, description.strip()), exist_ok=False
     )
     study_template(store, sid)
+    audit.record(store, "study.create", study=name, target=f"study:{name}")
     if user.role != "admin":
         accounts.grant(store, user.name, name, "researcher")
     return sid
@@ -109,6 +111,7 @@ def add_site(
         raise ValidationError(f"site '{site.code}' already exists")
     with store.transaction() as conn:
         store.studies.add_sites(study_id, [site], conn)
+        audit.record(store, "site.add", study=study_id, target=f"site:{site.code}", conn=conn)
 
 
 def add_observer(store: Store, study_id: int, code: str, name: str = "") -> None:
@@ -117,6 +120,9 @@ def add_observer(store: Store, study_id: int, code: str, name: str = "") -> None
         raise ValidationError(f"observer '{obs.code}' already exists")
     with store.transaction() as conn:
         store.studies.add_observers(study_id, [obs], conn)
+        audit.record(
+            store, "observer.add", study=study_id, target=f"observer:{obs.code}", conn=conn
+        )
 
 
 def participant(store: Store, study_id: int, code: str) -> Participant:
@@ -155,9 +161,14 @@ def save_participant(
     pay_point: Any = None,
     contracted_hours: Any = None,
     new: bool,
+    allow_name_like: bool = False,
 ) -> Participant:
-    """Add a participant (new=True) or update one's attributes (keeping the job plan)."""
+    """Add a participant (new=True) or update one's attributes (keeping the job plan). A new
+    code must be pseudonymous (`workweave.domain.identity`): spaces and '@' are refused, and
+    name-like codes unless `allow_name_like`."""
     code = code.strip()
+    if new:
+        check_participant_code(code, allow_name_like=allow_name_like)
     existing = {p.code: p for p in store.studies.participants(study_id)}
     if new and code in existing:
         raise ValidationError(f"participant '{code}' already exists")
@@ -175,6 +186,13 @@ def save_participant(
     )
     with store.transaction() as conn:
         store.studies.add_participants(study_id, [p], conn, update_existing=True)
+        audit.record(
+            store,
+            "participant.add" if new else "participant.update",
+            study=study_id,
+            target=f"participant:{code}",
+            conn=conn,
+        )
     return p
 
 
@@ -209,6 +227,7 @@ def save_job_plan(store: Store, study_id: int, code: str, rows: list[dict[str, A
     plan = job_plan_from_rows(rows)
     participant(store, study_id, code)
     store.studies.set_job_plans(study_id, {code: plan})
+    audit.record(store, "participant.jobplan", study=study_id, target=f"participant:{code}")
     return plan
 
 
@@ -341,6 +360,7 @@ def set_study_template(
 ) -> None:
     """Record new sessions of the study with this stored template."""
     store.accounts.set_study_template(study_id, name, version, by=by, set_ms=now_ms())
+    audit.record(store, "study.template", study=study_id, target=f"template:{name}@{version}")
 
 
 def choose_template(

@@ -10,14 +10,16 @@ from typing import Any
 
 from workweave.analysis.summary import summarise
 from workweave.domain.errors import Problem, ValidationError
+from workweave.domain.identity import fold_id, name_like_reason
 from workweave.domain.observation import Session
 from workweave.domain.policy import DEFAULT_TIMEZONE
-from workweave.domain.study import JobPlan, Study
+from workweave.domain.study import JobPlan, Participant, Study
 from workweave.domain.template import Template
 from workweave.io.jobplan import read_job_plans
 from workweave.io.roles import RoleMap, read_roles
 from workweave.io.templates import DEFAULT_TEMPLATE, builtin_template
 from workweave.io.wombat import WombatExport, read_many
+from workweave.services import audit
 from workweave.store import Store, WriteCounts
 from workweave.workspace import DEFAULT_STORE_FILE, SETTINGS_FILE, write_settings
 
@@ -76,6 +78,7 @@ def import_wombat(
     template_name: str | None = None,
     primary_observer: str | None = None,
     roles: str | Path | None = None,
+    casefold_ids: bool = False,
 ) -> ImportResult:
     """Import WOMBAT exports: all of them in one transaction, or none if any file is bad.
 
@@ -88,6 +91,7 @@ def import_wombat(
         paths, timezone=timezone, profession=profession, template_name=template_name
     )
     warnings = _assign_roles(exports, primary_observer, role_map)
+    warnings += _participant_ids(exports, casefold_ids)
     counts = WriteCounts()
     templates: dict[str, Template] = {}
     for e in exports:
@@ -101,6 +105,17 @@ def import_wombat(
             store.studies.add_observers(study_id, e.observers, conn)
             store.studies.add_participants(study_id, e.participants, conn)
             counts += store.sessions.write(study_id, e.sessions, conn, replace=replace)
+        audit.record(
+            store,
+            "import.wombat",
+            study=study_id,
+            details={
+                "files": [Path(p).name for p in paths][:50],
+                "sessions_added": counts.sessions_added,
+                "casefold_ids": casefold_ids,
+            },
+            conn=conn,
+        )
     return ImportResult(
         files=len(exports),
         counts=counts,
@@ -112,6 +127,39 @@ def import_wombat(
         warnings=[w for e in exports for w in e.warnings] + warnings,
         templates=sorted(templates),
     )
+
+
+def _participant_ids(exports: list[WombatExport], casefold: bool) -> list[str]:
+    """Fold participant ids to one case when asked (``C2:Ilaria`` and ``c2:ilaria`` become one
+    person); warnings for ids that differ only in case, and for name-like ids."""
+    warnings: list[str] = []
+    codes = sorted({p.code for e in exports for p in e.participants})
+    by_fold: dict[str, list[str]] = {}
+    for c in codes:
+        by_fold.setdefault(fold_id(c), []).append(c)
+    if casefold:
+        for e in exports:
+            people: dict[str, Participant] = {}
+            for p in e.participants:
+                people.setdefault(fold_id(p.code), replace(p, code=fold_id(p.code)))
+            e.participants = list(people.values())
+            e.sessions = [replace(s, participant=fold_id(s.participant)) for s in e.sessions]
+    else:
+        for variants in by_fold.values():
+            if len(variants) > 1:
+                warnings.append(
+                    f"participant ids {', '.join(variants)} differ only in case: they are kept as "
+                    "different people (--casefold-ids makes them one)"
+                )
+    named = [c for c in codes if name_like_reason(c)]
+    if named:
+        shown = ", ".join(named[:10]) + (f" and {len(named) - 10} more" if len(named) > 10 else "")
+        warnings.append(
+            f"{len(named)} participant id(s) look like names or e-mail addresses ({shown}): "
+            "the store should hold pseudonymous codes only; keep real identities in the key "
+            "store ('workweave keys') and re-code the export"
+        )
+    return warnings
 
 
 def _assign_roles(
@@ -177,6 +225,12 @@ def import_job_plans(
         )
         raise ValidationError(changes)
     store.studies.set_job_plans(study_id, plans)
+    audit.record(
+        store,
+        "import.jobplans",
+        study=study_id,
+        details={"file": Path(path).name, "participants": len(plans)},
+    )
     return {code: plan.weekly_hours for code, plan in plans.items()}
 
 
@@ -231,6 +285,12 @@ def simulate_into(
         store.studies.add_observers(sid, sim.observers, conn)
         store.studies.add_participants(sid, sim.participants, conn)
     counts = write_stream(store, sid, sim.iter_sessions(), progress=progress)
+    audit.record(
+        store,
+        "import.simulate",
+        study=sid,
+        details={"seed": seed, "sessions_added": counts.sessions_added, "synthetic": True},
+    )
     return sid, counts, sim
 
 
@@ -259,6 +319,8 @@ def summary(store: Store, study_id: int, *, observers: str | None = None) -> dic
     study = store.studies.get(study_id)
     out = {"study": study.name, "title": study.title, "synthetic": study.synthetic}
     out.update(summarise(frames, observers=observers))
+    # consent acts: the analytic reads leave out participants who withdrew; say how many
+    out["excluded_withdrawn"] = len(store.analytic.withdrawn(study_id))
     return out
 
 

@@ -3,6 +3,11 @@
 `TABLES` names each table and the query that reads it for one study; `frame` returns one as a
 pandas DataFrame, `arrow` several as Arrow tables (the fast path the metric engine uses), and
 `counts` says how many sessions and tasks a study holds.
+
+Consent acts here: every query leaves out the participants whose latest consent record
+withdraws consent (`withdrawn_codes`), so the metrics, summaries, reports, the dashboard and the
+API, which all read through these queries, exclude them from the moment the withdrawal is
+recorded; `withdrawn` lists them so each output can say how many were left out.
 """
 
 from __future__ import annotations
@@ -12,10 +17,11 @@ from typing import Any
 
 import pandas as pd
 import pyarrow as pa
-from sqlalchemy import BigInteger, Boolean, Float, Integer, func, select
+from sqlalchemy import BigInteger, Boolean, Float, Integer, and_, exists, func, or_, select
 
 from workweave.domain.errors import NotFoundError
 from workweave.store import schema as S
+from workweave.store import schema_web as W
 from workweave.store.base import Repository
 
 
@@ -57,6 +63,12 @@ class AnalyticTables(Repository):
             raw.close()
         return out
 
+    def withdrawn(self, study_id: int) -> list[str]:
+        """Codes of the study's participants whose latest consent record withdraws consent:
+        the ones every analytic read leaves out."""
+        with self.engine.connect() as conn:
+            return sorted(str(c) for c in conn.execute(withdrawn_codes(study_id)).scalars())
+
     def counts(self, study_id: int) -> dict[str, int]:
         with self.engine.connect() as conn:
             n_sessions = conn.execute(
@@ -70,6 +82,38 @@ class AnalyticTables(Repository):
                 .where(S.sessions.c.study_id == study_id)
             ).scalar_one()
         return {"sessions": int(n_sessions), "tasks": int(n_tasks)}
+
+
+def withdrawn_codes(study_id: int) -> Any:
+    """SELECT of the participant codes whose latest consent record (by time, then id) is a
+    withdrawal."""
+    c1 = W.consents.alias("c1")
+    c2 = W.consents.alias("c2")
+    later = exists().where(
+        c2.c.study_id == c1.c.study_id,
+        c2.c.participant_code == c1.c.participant_code,
+        or_(
+            c2.c.recorded_ms > c1.c.recorded_ms,
+            and_(c2.c.recorded_ms == c1.c.recorded_ms, c2.c.id > c1.c.id),
+        ),
+    )
+    return (
+        select(c1.c.participant_code)
+        .where(c1.c.study_id == study_id, c1.c.given.is_(False), ~later)
+        .distinct()
+    )
+
+
+def _withdrawn_ids(study_id: int) -> Any:
+    return select(S.participants.c.id).where(
+        S.participants.c.study_id == study_id,
+        S.participants.c.code.in_(withdrawn_codes(study_id)),
+    )
+
+
+def _consented(study_id: int) -> Any:
+    """The condition on `sessions` that keeps only participants who have not withdrawn."""
+    return S.sessions.c.participant_id.not_in(_withdrawn_ids(study_id))
 
 
 def _sessions_q(study_id: int) -> Any:
@@ -98,7 +142,7 @@ def _sessions_q(study_id: int) -> Any:
         .join(S.sites, S.sites.c.id == S.sessions.c.site_id)
         .outerjoin(S.observers, S.observers.c.id == S.sessions.c.observer_id)
         .outerjoin(S.templates, S.templates.c.id == S.sessions.c.template_id)
-        .where(S.sessions.c.study_id == study_id)
+        .where(S.sessions.c.study_id == study_id, _consented(study_id))
         .order_by(S.sessions.c.start_ms, S.sessions.c.id)
     )
 
@@ -111,7 +155,7 @@ def _in_study(table: Any, study_id: int, *cols: Any) -> Any:
                 S.sessions, S.sessions.c.id == S.tasks.c.session_id
             )
         )
-        .where(S.sessions.c.study_id == study_id)
+        .where(S.sessions.c.study_id == study_id, _consented(study_id))
     )
 
 
@@ -131,7 +175,7 @@ TABLES: dict[str, Callable[[int], Any]] = {
             S.tasks.c.ended_by,
         )
         .join(S.sessions, S.sessions.c.id == S.tasks.c.session_id)
-        .where(S.sessions.c.study_id == sid)
+        .where(S.sessions.c.study_id == sid, _consented(sid))
         .order_by(S.tasks.c.session_id, S.tasks.c.seq)
     ),
     "task_dimensions": lambda sid: _in_study(
@@ -165,12 +209,12 @@ TABLES: dict[str, Callable[[int], Any]] = {
             S.point_events.c.at_ms,
         )
         .join(S.sessions, S.sessions.c.id == S.point_events.c.session_id)
-        .where(S.sessions.c.study_id == sid)
+        .where(S.sessions.c.study_id == sid, _consented(sid))
     ),
     "notes": lambda sid: (
         select(S.notes.c.session_id, S.notes.c.at_ms, S.notes.c.text)
         .join(S.sessions, S.sessions.c.id == S.notes.c.session_id)
-        .where(S.sessions.c.study_id == sid)
+        .where(S.sessions.c.study_id == sid, _consented(sid))
     ),
     "participants": lambda sid: (
         select(
@@ -182,7 +226,10 @@ TABLES: dict[str, Callable[[int], Any]] = {
             S.participants.c.contracted_hours,
         )
         .join(S.sites, S.sites.c.id == S.participants.c.site_id)
-        .where(S.participants.c.study_id == sid)
+        .where(
+            S.participants.c.study_id == sid,
+            S.participants.c.code.not_in(withdrawn_codes(sid)),
+        )
         .order_by(S.participants.c.code)
     ),
     "job_plans": lambda sid: (
@@ -194,7 +241,10 @@ TABLES: dict[str, Callable[[int], Any]] = {
             S.job_plan_sessions.c.category,
         )
         .join(S.participants, S.participants.c.id == S.job_plan_sessions.c.participant_id)
-        .where(S.participants.c.study_id == sid)
+        .where(
+            S.participants.c.study_id == sid,
+            S.participants.c.code.not_in(withdrawn_codes(sid)),
+        )
         .order_by(
             S.participants.c.code, S.job_plan_sessions.c.weekday, S.job_plan_sessions.c.start_time
         )
@@ -243,4 +293,4 @@ def _arrow_column(values: list[Any], sa_type: Any) -> pa.Array:
     return pa.array(values, type=pa.string())
 
 
-__all__ = ["TABLES", "AnalyticTables"]
+__all__ = ["TABLES", "AnalyticTables", "withdrawn_codes"]

@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine, make_url
 
 from workweave.store.accounts import AccountRepository
 from workweave.store.analytic import AnalyticTables
+from workweave.store.audit import AuditRepository
 from workweave.store.calibration import CalibrationRepository
 from workweave.store.capture import CaptureRepository
 from workweave.store.engine import (
@@ -21,6 +22,7 @@ from workweave.store.engine import (
     migrate,
     store_url,
 )
+from workweave.store.governance import GovernanceRepository
 from workweave.store.listings import ListingRepository
 from workweave.store.merges import MergeRepository
 from workweave.store.planned import PlannedActivityRepository
@@ -36,8 +38,9 @@ class Store:
     `studies` (set-up), `sessions` (observation sessions), `analytic` (tables for analysis),
     `qual` (documents, codebooks and codings), `accounts` (users, memberships, consent, web
     settings), `capture` (action logs, capture sessions, corrections), `listings` (read
-    models for lists and dashboards), `merges` (participants merged and unmerged) and
-    `calibration` (study calibration settings, passed co-observer calibrations).
+    models for lists and dashboards), `merges` (participants merged and unmerged),
+    `calibration` (study calibration settings, passed co-observer calibrations) `audit`
+    (the hash-chained audit trail) and `governance` (subject access, erasure, retention).
     """
 
     def __init__(self, engine: Engine, location: str) -> None:
@@ -53,6 +56,8 @@ class Store:
         self.merges = MergeRepository(self)
         self.calibration = CalibrationRepository(self)
         self.planned = PlannedActivityRepository(self)  # calendar plans
+        self.audit = AuditRepository(self)
+        self.governance = GovernanceRepository(self)
 
     @classmethod
     def create(cls, path_or_url: str | Path) -> Store:

@@ -118,7 +118,10 @@ class ListingRepository(Repository):
                 )
                 .where(S.participants.c.study_id == study_id)
             ).scalar_one()
-        return (self.store.location, study_id, n, top, last, projected, plans)
+            consent = conn.execute(  # a withdrawal takes a participant out of the figures
+                select(func.max(W.consents.c.id)).where(W.consents.c.study_id == study_id)
+            ).scalar_one()
+        return (self.store.location, study_id, n, top, last, projected, plans, consent)
 
 
 __all__ = ["ListingRepository", "SessionRow"]

@@ -18,7 +18,14 @@ from workweave.domain.errors import NotFoundError, ValidationError, WorkweaveErr
 from workweave.services import accounts
 from workweave.services.setup import open_store
 from workweave.store import Store
-from workweave.web import pages, pages_analysis, pages_calibration, pages_qual, routes_api
+from workweave.web import (
+    pages,
+    pages_analysis,
+    pages_audit,
+    pages_calibration,
+    pages_qual,
+    routes_api,
+)
 from workweave.web.auth import SESSION_COOKIE, AuthError, CSRFMiddleware
 from workweave.web.limits import BodyLimitMiddleware, BodyLimits
 from workweave.web.templating import WEB_DIR, error_page
@@ -115,6 +122,7 @@ def create_app(
     app.include_router(pages_qual.router)
     app.include_router(pages_calibration.router)
     app.include_router(pages_calibration.api)
+    pages_audit.install(app)
 
     @app.exception_handler(accounts.SignInError)
     async def sign_in_error(request: Request, exc: accounts.SignInError) -> Response:

@@ -36,7 +36,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from workweave.domain.accounts import ROLES, Membership, SessionPolicy, User
 from workweave.domain.capture import Actor
 from workweave.domain.errors import NotFoundError
-from workweave.services import accounts
+from workweave.services import accounts, audit
 from workweave.store import Store
 
 SESSION_COOKIE = "workweave_session"
@@ -137,6 +137,7 @@ def current_user(request: Request) -> User | None:
         user = accounts.session_user(store_of(request), sid, policy=_session_policy(request))
         if user is None:
             request.session.pop("sid", None)
+    audit.identify(user.name if user else None)
     request.state.user = user
     return user
 

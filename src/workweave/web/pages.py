@@ -18,7 +18,7 @@ from workweave.domain.observation import OBSERVER_ROLES, Session
 from workweave.domain.study import BANDS, PROFESSIONS, WEEKDAYS
 from workweave.domain.template import DOMAINS, JOB_PLAN_CATEGORIES
 from workweave.io.templates import parse_template
-from workweave.services import accounts, setup
+from workweave.services import accounts, audit, setup
 from workweave.services import calibration as calibration_service
 from workweave.services import capture as capture_service
 from workweave.web import headline, pages_qual
@@ -133,12 +133,13 @@ async def login_submit(request: Request) -> Response:
         if exc.retry_after_s:
             response.headers["Retry-After"] = str(exc.retry_after_s)
         return response
-    sign_in(request, user)
+    sign_in(request, user)  # sign-ins and failures are audited by accounts.sign_in
     return _back(target)
 
 
 @router.post("/logout")
 def logout(request: Request) -> Response:
+    audit.record(store_of(request), "signout", who=getattr(current_user(request), "name", None))
     sign_out(request)  # the session ends on the server too
     return _back("/login")
 
@@ -405,6 +406,7 @@ def participant(
 ) -> Response:
     store = store_of(request)
     p = setup.participant(store, who.study_id, code)
+    audit.record(store, "participant.view", study=who.study, target=f"participant:{code}")
     plan = [
         {
             "weekday": s.weekday,
@@ -716,6 +718,7 @@ def session_page(
     s = setup.load_session(store, who.study_id, key)
     if who.role == "participant" and s.participant != who.participant_code:
         raise AuthError(403, "participants see only their own sessions")
+    audit.record(store, "session.view", study=who.study, target=f"session:{key}")
     tpl = setup.template_of(store, s)
     captured = capture_service.capture_session(store, who.study_id, key) is not None
     # co-observed sessions, for the link to the calibration page (observers: their sessions)

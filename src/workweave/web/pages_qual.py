@@ -24,6 +24,7 @@ from workweave.domain.errors import NotFoundError, ValidationError
 from workweave.domain.qualitative import DOCUMENT_KINDS, Codebook, Document
 from workweave.io.codebooks import DEFAULT_CODEBOOK
 from workweave.io.quotes import QUOTE_FORMATS
+from workweave.services import audit
 from workweave.services import qualitative as qual
 from workweave.web.auth import RequireStudy, StudyPrincipal, store_of
 from workweave.web.templating import flash, render
@@ -304,6 +305,7 @@ def document_page(request: Request, study: str, key: str, who: Who, coder: str =
         store, sid, key, offsets="utf16", coder=None if shown == ALL_CODERS else shown
     )
     doc = view.document
+    audit.record(store, "document.view", study=who.study, target=f"document:{doc.key}")
     cb = _codebook(request, sid)
     # the highlights use code-point positions; the codings list, UTF-16 (as the browser)
     raw = qual.document_view(

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 
 from workweave.domain.errors import NotFoundError, ValidationError
 from workweave.io.templates import parse_template
-from workweave.services import accounts, setup
+from workweave.services import accounts, audit, setup
 from workweave.services import capture as capture_service
 from workweave.web import headline
 from workweave.web.auth import (
@@ -125,12 +125,13 @@ def login(request: Request, body: LoginIn) -> SessionOut:
     user = accounts.sign_in(
         store_of(request), body.name, body.password, address=client_address(request)
     )
-    sign_in(request, user)
+    sign_in(request, user)  # sign-ins and failures are audited by accounts.sign_in
     return SessionOut(user=_user_out(request, user), csrf=csrf_token(request))
 
 
 @router.post("/logout", response_model=SignedOut, tags=["session"])
 def logout(request: Request) -> SignedOut:
+    audit.record(store_of(request), "signout", who=getattr(current_user(request), "name", None))
     sign_out(request)
     return SignedOut(signed_out=True)
 
@@ -503,6 +504,7 @@ def get_session_detail(
     store = store_of(request)
     s = setup.load_session(store, who.study_id, key)
     _own_or_staff(who, s.participant)
+    audit.record(store, "session.view", study=who.study, target=f"session:{key}")
     tpl = setup.template_of(store, s)
     return SessionDetail(
         key=s.key,

@@ -48,7 +48,10 @@ class StudyContext:
     def sessions(self) -> list[Any]:
         """Every session of the study, whatever its mode."""
         if self._sessions is None:
-            self._sessions = self.store.sessions.load(self.study_id)
+            gone = set(self.store.analytic.withdrawn(self.study_id))  # consent withdrawn
+            self._sessions = [
+                s for s in self.store.sessions.load(self.study_id) if s.participant not in gone
+            ]
         return self._sessions
 
     def observed_sessions(self) -> list[Any]:

@@ -36,6 +36,9 @@ def section(ctx: StudyContext) -> None:
             )
         )
     s.add(Para(MODES_STATEMENT))
+    if ctx.summary.get("excluded_withdrawn"):
+        n = int(ctx.summary["excluded_withdrawn"])
+        s.add(Note(f"{n} participant(s) excluded after withdrawing consent.", "info"))
     seen = ctx.observed_sessions()
     n_observed, n_self = day_counts(ctx.sessions())
     s.add(
