@@ -8,6 +8,7 @@ import typer
 from workweave.cli import (
     calibration,
     demo,
+    event,
     imports,
     metrics,
     participants,
@@ -41,6 +42,7 @@ report.register(app)
 metrics.register(app)
 participants.register(app)
 calibration.register(app)
+event.register(app)
 
 
 def main() -> None:

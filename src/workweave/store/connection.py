@@ -21,6 +21,7 @@ from workweave.store.engine import (
     migrate,
     store_url,
 )
+from workweave.store.events import EventRepository
 from workweave.store.listings import ListingRepository
 from workweave.store.merges import MergeRepository
 from workweave.store.qualitative import QualitativeRepository
@@ -51,6 +52,7 @@ class Store:
         self.listings = ListingRepository(self)
         self.merges = MergeRepository(self)
         self.calibration = CalibrationRepository(self)
+        self.events = EventRepository(self)  # dated site events (reorganisations...)
 
     @classmethod
     def create(cls, path_or_url: str | Path) -> Store:
