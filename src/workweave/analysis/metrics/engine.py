@@ -47,8 +47,8 @@ GROUP_KEYS: tuple[str, ...] = (
     "quarter",
 )
 """What estimates can be grouped and filtered by (``month`` 2026-01, ISO ``week`` 2026-W01 and
-``quarter`` 2026-Q1 of the session's start in its own time zone). A ``session`` filter also matches the
-source's own session id (e.g. WOMBAT's)."""
+``quarter`` 2026-Q1 of the session's start in its own time zone). A ``session`` filter also
+matches the source's own session id (e.g. WOMBAT's)."""
 
 CLASSES: tuple[str, ...] = ("all", "job_plan", "pay", "demand")
 RESULT_COLUMNS: tuple[str, ...] = (
