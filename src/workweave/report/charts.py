@@ -2,8 +2,8 @@
 
 Figures are built on :class:`matplotlib.figure.Figure` directly (no pyplot state), with text
 kept as SVG text in DejaVu Sans (so files stay small and the PDF's text is searchable), and
-with a fixed SVG id salt and no date stamp so the same data give the same bytes. Every chart here draws numbers it is given;
-none computes a metric.
+with a fixed SVG id salt and no date stamp so the same data give the same bytes. Every chart
+here draws numbers it is given; none computes a metric.
 """
 
 from __future__ import annotations

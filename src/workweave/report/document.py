@@ -31,6 +31,7 @@ class Note:
 
     text: str | Markup
     kind: str = "info"
+    in_print: bool = True  # False: shown on screen, left out of the printed report (PDF)
 
 
 @dataclass
@@ -40,6 +41,7 @@ class Figure:
     image: Image | None
     alt: str
     caption: str | Markup = ""
+    in_print: bool = True  # False: shown on screen, left out of the printed report (PDF)
 
 
 @dataclass

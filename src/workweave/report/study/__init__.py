@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from workweave.analysis.coobservation import keep_counted
 from workweave.domain.errors import ValidationError
 from workweave.report.common import OBSERVED_MODES, study_templates
-from workweave.report.document import Document, Figure, slug
+from workweave.report.document import Document, slug
 from workweave.report.estimates import Estimates, Progress
 from workweave.report.options import ReportOptions
 from workweave.report.output import Report
@@ -125,14 +125,14 @@ def study_report(
         tables.section(ctx)
     say("checking inter-observer reliability")
     reliability.section(ctx)
-    # findings first, then the figures and analyses, then the appendices (each on a new
-    # printed page); other sections flow on, their headings kept with what follows them
+    # findings first, then the figures and analyses, then the appendices; in print every
+    # section flows on, its headings kept with what follows them (report.css)
     body = [x for x in doc.sections if x.id not in APPENDIX]
     appendix = [x for a in APPENDIX for x in doc.sections if x.id == a]
     for sec in body:
         sec.new_page = False
-    for sec in appendix:
-        sec.new_page = True
+    for sec in appendix:  # flowing on: a forced page break leaves a near-blank page before it
+        sec.new_page = False
         sec.title = APPENDIX_TITLES[sec.id]
     doc.sections[:] = body + appendix
     return report

@@ -102,7 +102,7 @@ def _charts(
 ) -> None:
     """One figure per chosen breakdown, each with the whole study as its first row."""
     overall = ctx.est.table(None)
-    for b in ctx.by:
+    for i, b in enumerate(ctx.by):
         frames = [("study", overall), (b, ctx.est.table(b))]
         label = BREAKDOWN_LABELS.get(b, b)
         res = group_chart(
@@ -116,8 +116,12 @@ def _charts(
             bars=bars,
             what=f"{label}s",
         )
+        printed = i == 0  # in print, the first breakdown's figures (screen: every one)
         if res.figure:
+            res.figure.in_print = printed
             section.add(res.figure)
+        for n in res.notes:
+            n.in_print = printed
         section.add(*res.notes)
     if not ctx.by:
         res = group_chart(
@@ -390,7 +394,7 @@ def stretches_section(ctx: StudyContext) -> None:
     if not _needs_domains(ctx, s, "Clinical stretches and management episodes"):
         return
     overall = ctx.est.table(None)
-    for b in ctx.by:
+    for i, b in enumerate(ctx.by):
         frames = [("study", overall), (b, ctx.est.table(b))]
         groups: list[str] = []
         rows: list[tuple[float | None, float | None, float | None]] = []
@@ -428,6 +432,7 @@ def stretches_section(ctx: StudyContext) -> None:
                         "(clinical_stretch_p10, clinical_stretch_p90); marker: the median "
                         "(clinical_stretch_median)."
                     ),
+                    in_print=i == 0,
                 )
             )
         else:
