@@ -532,7 +532,7 @@ def distributions_section(ctx: StudyContext) -> None:
         if not len(items):
             s.add(Note(f"{title}: none recorded.", "missing"))
             continue
-        panels: dict[str, list[float]] = {}
+        panels: dict[str, Sequence[float]] = {}
         if items["participant"].nunique() >= ctx.suppress_below:
             panels["All participants"] = items["value"].tolist()
         hidden: list[str] = []

@@ -5,6 +5,8 @@ participants than the small-number rule allows is not drawn."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pandas as pd
 
 from workweave.analysis.trends import TREND_METRICS
@@ -65,7 +67,7 @@ def section(ctx: StudyContext) -> None:
         if not len(part) or part["estimate"].isna().all():
             continue
         unit = str(part["unit"].iloc[0])
-        panels: dict[str, list[charts.TrendPoint]] = {}
+        panels: dict[str, Sequence[charts.TrendPoint]] = {}
         for site, rows in part.groupby("site", sort=True):
             pts = []
             for r in rows.sort_values("period_start").itertuples(index=False):
