@@ -94,7 +94,8 @@ class StudyData:
         """Registry metrics as a tidy table: one row per group × metric (× key) with estimate,
         ci_low, ci_high, n_participants, n_sessions, observed_hours and flag.
 
-        by: study, site, profession, band, participant, observer, session, mode, month.
+        by: study, site, profession, band, participant, observer, session, mode, month,
+        week, quarter.
         filter: {key: value or [values]}. metric: ids (default: all; see
         ``workweave.analysis.metrics.REGISTRY``). seed, B: the cluster bootstrap. observers:
         'primary' (default: sessions several observers recorded at once count once, see
@@ -139,6 +140,24 @@ class StudyData:
 
             return pl.from_pandas(df)
         return df
+
+    def styles(self, seed: int = 2025, **options: Any) -> Any:
+        """Styles of clinician-management (docs/styles.md): participants clustered by their
+        work profile. Returns a `workweave.analysis.styles.StylesResult`: ``.styles`` (size,
+        stability, means, standardised differences), ``.assignments`` (participant -> style),
+        ``.criterion`` (silhouette by k) and ``.notes``. Options: suppress_below, B,
+        observers."""
+        from workweave.services.styles import styles
+
+        return styles(self.store, self.study_id, seed=seed, **options)
+
+    def trends(self, period: str = "quarter", seed: int | None = None, **options: Any) -> Any:
+        """Metrics by site and period (month, quarter or week) with intervals, the site
+        events and each event's change after minus before (docs/trends.md): a dict of
+        DataFrames ``by_period``, ``events`` and ``effects``. Options: B, observers."""
+        from workweave.services.styles import trends
+
+        return trends(self.store, self.study_id, period=period, seed=seed, **options)
 
     def ior(self, a: str, b: str, *, fragment_order: str = "iorapp") -> dict[str, Any]:
         """Inter-observer reliability of two sessions (source ids such as '52', or keys): the

@@ -25,9 +25,15 @@ from workweave.report.palette import (
 from workweave.services.studies import import_wombat
 from workweave.store import Store
 
+MAX_PDF_PAGES = 32
+MAX_PDF_BYTES = 1_000_000
+MIN_WORDS_PER_PAGE = 25
+"""The printed study report of the test study (seed 5, about 1,800 tasks: 27 pages, 0.24 MB
+when these bounds were set) stays within these bounds (docs/reports.md)."""
 B = 40  # bootstrap replicates: enough to exercise intervals, few enough to be quick
 SEED = 11
 STUDY_SECTIONS = (
+    "findings",
     "summary",
     "methods",
     "day",
@@ -36,7 +42,10 @@ STUDY_SECTIONS = (
     "leakage",
     "interruptions",
     "stretches",
+    "distributions",
     "cost",
+    "styles",
+    "trends",
     "tables",
 )
 PARTICIPANT_SECTIONS = ("about", "days", "plan", "management", "arrival", "worth", "words")
@@ -531,7 +540,9 @@ def test_study_report_renders_in_chromium(sim_report: Path, tmp_path: Path) -> N
     assert len(sizes) >= 10
     assert all(done and width > 0 and alt for done, width, alt in sizes), "a broken image"
     assert headings == h2_titles(sim_report.read_text(encoding="utf-8"))
-    assert "Methods" in headings and "Inter-observer reliability" in headings
+    assert "Appendix A: Methods and definitions" in headings
+    assert "Inter-observer reliability" in headings
+    assert headings[0] == "Key findings", "the report opens with its findings"
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
@@ -552,6 +563,15 @@ def test_pdf_has_the_same_sections(sim_report: Path, tmp_path: Path) -> None:
     for title in h2_titles(sim_report.read_text(encoding="utf-8")):
         assert " ".join(title.split()) in flat, title
     assert "SYNTHETIC DATA" in flat and "page 1 of" in flat
+    # fit to print (docs/reports.md): within the stated bounds, and no near-blank page
+    pages = text.split("\f")
+    pages = pages[:-1] if pages and not pages[-1].strip() else pages
+    assert len(pages) <= MAX_PDF_PAGES, f"{len(pages)} pages"
+    assert pdf.stat().st_size <= MAX_PDF_BYTES, f"{pdf.stat().st_size} bytes"
+    words = [len(p.split()) for p in pages]
+    assert all(n >= MIN_WORDS_PER_PAGE for n in words[:-1]), f"near-blank page: {words}"
+    # the findings come first: on page 1, with an interval and the numbers behind them
+    assert "Key findings" in pages[0] and "95 % CI" in pages[0] and "participants" in pages[0]
 
 
 @pytest.mark.slow
@@ -580,3 +600,43 @@ def test_missing_chromium_is_a_clear_error(
     with pytest.raises(BrowserMissing, match="needs Chromium"):
         study_report(store, sid, ReportOptions(pdf=True)).write(tmp_path / "out")
     assert not (tmp_path / "out").exists(), "nothing is written when the PDF cannot be made"
+
+
+def test_findings_histograms_styles_and_trends_come_from_the_registry(
+    sim: tuple[Store, int], sim_report: Path
+) -> None:
+    """The findings quote the registry's estimate and interval; the histograms are drawn
+    from the registry's per-item tables; the styles and trend sections are there."""
+    from workweave.report.estimates import OVERALL, Estimates, fmt, fmt_ci, value
+
+    store, sid = sim
+    html = sim_report.read_text(encoding="utf-8")
+    findings = html.split('<section id="findings"', 1)[1].split("<section ", 1)[0]
+    with Estimates(store, sid, seed=SEED, B=B, filter={"mode": ["shadowing", "imported"]}) as est:
+        v = value(est.table(None), OVERALL, "domain_share_observed", "managerial")
+        assert v is not None
+        assert fmt(v.estimate, "proportion") in findings
+        assert fmt_ci(v.low, v.high, "proportion") in findings
+        n_items = len(est.items("management_episode_median"))
+    assert n_items > 0
+    for fig in ("fig-dist-tasks", "fig-dist-stretches", "fig-dist-episodes", "fig-styles"):
+        assert f'id="{fig}"' in html, fig
+    assert 'id="fig-trend-interruptions_per_hour"' in html
+    assert "Appendix A: Methods and definitions" in html
+
+
+def test_inline_hatches_keep_the_hatch_without_patterns() -> None:
+    from workweave.report import charts
+    from workweave.report.palette import series_style
+
+    img = charts.interval_chart(
+        ["a", "b"],
+        [charts.Series(series_style(1, "x"), [0.3, 0.5], [0.2, 0.4], [0.4, 0.6])],
+        xlabel="%",
+        percent=True,
+    )
+    import base64
+
+    svg = base64.b64decode(img.src.split(",", 1)[1]).decode()
+    assert "<pattern" not in svg and "url(#h" not in svg.replace("url(#h41628c98d5-c", "")
+    assert "-tile" in svg and "<use" in svg  # the hatch lines are there, as plain paths

@@ -14,6 +14,7 @@ from workweave.cli import (
     boris,
     calibration,
     demo,
+    event,
     export,
     imports,
     keys,
@@ -84,6 +85,7 @@ boris.register(app)
 audit.register(app)
 backup.register(app)
 keys.register(app)
+event.register(app)
 
 
 def main() -> None:

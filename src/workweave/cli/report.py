@@ -75,10 +75,14 @@ def report_study(
     seed: SeedOpt = None,
     bootstrap: BootOpt = None,
     observers: ObserversOpt = "primary",
+    period: Annotated[
+        str, typer.Option(help="Trend section's period: month, quarter or week.")
+    ] = "quarter",
     store: StoreOpt = None,
     study: StudyOpt = None,
 ) -> None:
-    """Build the study report: summary, methods, figures, tables (with CSV files)."""
+    """Build the study report: key findings, figures, styles, trends with site events, and
+    the methods and tables as appendices (with CSV files)."""
     from workweave.report import study_report
 
     groups = tuple(g.strip() for g in by.split(",") if g.strip())
@@ -91,6 +95,7 @@ def report_study(
         seed=seed,
         B=bootstrap,
         observers=observers,
+        period=period,
     )
     st, sid, _ = open_study(store, study)
     with _Steps("building the study report") as steps:

@@ -1,9 +1,9 @@
 """Report figures drawn with matplotlib and embedded as SVG data URIs (no files, no network).
 
 Figures are built on :class:`matplotlib.figure.Figure` directly (no pyplot state), with text
-converted to outlines so they look the same everywhere, and with a fixed SVG id salt and no
-date stamp so the same data give the same bytes. Every chart here draws numbers it is given;
-none computes a metric.
+kept as SVG text in DejaVu Sans (so files stay small and the PDF's text is searchable), and
+with a fixed SVG id salt and no date stamp so the same data give the same bytes. Every chart
+here draws numbers it is given; none computes a metric.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ RC: dict[RcKeyType, Any] = {
     "xtick.labelsize": 9,
     "ytick.labelsize": 9,
     "legend.fontsize": 8.5,
-    "svg.fonttype": "path",
+    "svg.fonttype": "none",  # text stays text: small files, selectable in the PDF
     "svg.hashsalt": "workweave-report",
     "hatch.linewidth": 0.8,
     "hatch.color": "#1a1a1a",
@@ -67,9 +67,68 @@ def to_image(fig: Figure) -> Image:
     # drop the RDF metadata block and the DTD reference: nothing in the image names the web
     data = re.sub(rb"<metadata>.*?</metadata>\s*", b"", buf.getvalue(), flags=re.S)
     data = re.sub(rb"<!DOCTYPE[^>]*>\s*", b"", data)
+    data = inline_hatches(data.decode("utf-8")).encode("utf-8")
     w, h = fig.get_size_inches()
     uri = "data:image/svg+xml;base64," + base64.b64encode(data).decode("ascii")
     return Image(uri, round(w * 96), round(h * 96))
+
+
+_PATTERN = re.compile(
+    r'<pattern id="(h[0-9a-f]+)" patternUnits="userSpaceOnUse" x="0" y="0" '
+    r'width="(\d+)" height="(\d+)">\s*<rect [^>]*fill="([^"]+)"/>\s*'
+    r'<path d="([^"]+)" style="([^"]+)"/>\s*</pattern>\s*',
+    re.S,
+)
+_HATCHED = re.compile(
+    r'<path d="([^"]+)"((?: clip-path="[^"]+")?) style="fill: url\(#(h[0-9a-f]+)\);([^"]*)"/>'
+)
+
+
+def inline_hatches(svg: str) -> str:
+    """Hatched fills drawn as plain clipped line paths instead of SVG patterns.
+
+    Chromium prints every use of an SVG ``<pattern>`` as a large tiling object (about a
+    megabyte per hatched figure in the PDF); the same hatch as a few ``<use>`` copies of the
+    tile's lines, clipped to the shape, prints as ordinary vector lines of a few kilobytes."""
+    tiles: dict[str, tuple[float, float, str]] = {}
+    defs: list[str] = []
+    for m in _PATTERN.finditer(svg):
+        pid, w, h, bg, d, style = m.groups()
+        tiles[pid] = (float(w), float(h), bg)
+        defs.append(f'<path id="{pid}-tile" d="{d}" style="{style}"/>')
+    if not tiles:
+        return svg
+    svg = _PATTERN.sub("", svg)
+    count = 0
+
+    def replace(m: re.Match[str]) -> str:
+        nonlocal count
+        d, clip, pid, rest = m.groups()
+        if pid not in tiles:
+            return m.group(0)
+        w, h, bg = tiles[pid]
+        nums = [float(x) for x in re.findall(r"-?\d+(?:\.\d+)?(?:e-?\d+)?", d)]
+        xs, ys = nums[0::2], nums[1::2]
+        if not xs or not ys:
+            return m.group(0)
+        count += 1
+        cid = f"{pid}-c{count}"
+        uses = "".join(
+            f'<use xlink:href="#{pid}-tile" x="{x0 * w:g}" y="{y0 * h:g}"/>'
+            for x0 in range(math.floor(min(xs) / w), math.floor(max(xs) / w) + 1)
+            for y0 in range(math.floor(min(ys) / h), math.floor(max(ys) / h) + 1)
+        )
+        return (
+            f"<g{clip}>"
+            f'<clipPath id="{cid}"><path d="{d}"/></clipPath>'
+            f'<path d="{d}" style="fill: {bg}; stroke: none"/>'
+            f'<g clip-path="url(#{cid})">{uses}</g>'
+            f'<path d="{d}" style="fill: none;{rest}"/>'
+            "</g>"
+        )
+
+    svg = _HATCHED.sub(replace, svg)
+    return svg.replace("<defs>", "<defs>" + "".join(defs), 1) if "<defs>" in svg else svg
 
 
 def _figure(width: float, height: float) -> Figure:
@@ -518,7 +577,7 @@ def histogram(
 
     names = list(values)
     with matplotlib.rc_context(RC):
-        fig = _figure(width, 0.8 + 1.2 * max(1, len(names)))
+        fig = _figure(width, min(MAX_HEIGHT_IN, 0.6 + 0.75 * max(1, len(names))))
         axes = fig.subplots(max(1, len(names)), 1, sharex=True, squeeze=False)[:, 0]
         allv = np.concatenate([np.asarray(v, float) for v in values.values()] or [np.zeros(0)])
         allv = allv[np.isfinite(allv) & (allv > 0)] if log else allv[np.isfinite(allv)]
@@ -548,8 +607,119 @@ def histogram(
         return to_image(fig)
 
 
+@dataclass(frozen=True)
+class TrendPoint:
+    start: Any  # the period's first day (a date)
+    estimate: float | None
+    low: float | None
+    high: float | None
+
+
+def trend_chart(
+    panels: dict[str, Sequence[TrendPoint]],
+    events: Sequence[tuple[str, Any, str]],
+    *,
+    ylabel: str,
+    scale: float = 1.0,
+    width: float = WIDTH_IN,
+) -> Image:
+    """One small panel per site (same axes): the estimate by period as a line with markers and
+    its 95 % interval as a band; each site event a dashed vertical line numbered as in the
+    report's list of events (`events`: (site, date, number))."""
+    from datetime import datetime, time
+
+    names = list(panels)
+    with matplotlib.rc_context(RC):
+        fig = _figure(width, min(MAX_HEIGHT_IN, 0.6 + 0.85 * max(1, len(names))))
+        axes = fig.subplots(max(1, len(names)), 1, sharex=True, sharey=True, squeeze=False)[:, 0]
+        st = series_style(0, ylabel)
+        for ax, name in zip(axes, names, strict=True):
+            pts = [p for p in panels[name] if _ok(p.estimate)]
+            xs = [datetime.combine(p.start, time()) for p in pts]
+            ys = [p.estimate * scale for p in pts]  # type: ignore[operator]
+            band = [(x, p) for x, p in zip(xs, pts, strict=True) if _ok(p.low) and _ok(p.high)]
+            if band:
+                ax.fill_between(
+                    [x for x, _ in band],
+                    [p.low * scale for _, p in band],  # type: ignore[operator]
+                    [p.high * scale for _, p in band],  # type: ignore[operator]
+                    color=st.colour,
+                    alpha=0.18,
+                    linewidth=0,
+                )
+            ax.plot(xs, ys, marker=st.marker, color=st.colour, markeredgecolor="#000000", lw=1.4)
+            for site, day, number in events:
+                if site != name:
+                    continue
+                x = datetime.combine(day, time())
+                ax.axvline(x, color="#000000", linestyle="--", linewidth=1.0)
+                ax.annotate(
+                    f" {number}",
+                    (x, 1.0),
+                    xycoords=("data", "axes fraction"),
+                    va="top",
+                    fontsize=8,
+                    fontweight="bold",
+                )
+            ax.set_title(name, loc="left", fontsize=9)
+            ax.grid(axis="y", color="#E0E0E0", linewidth=0.6)
+            ax.set_ylabel(ylabel, fontsize=8)
+        axes[-1].xaxis.set_major_formatter(mdates.DateFormatter("%b %Y"))
+        return to_image(fig)
+
+
+def difference_chart(
+    features: Sequence[str],
+    groups: dict[str, Sequence[float]],
+    *,
+    xlabel: str = "standardised difference from the other participants (SD)",
+    width: float = WIDTH_IN,
+) -> Image:
+    """Per feature (rows), one marker per group at its standardised difference, with a line at
+    0: how each style differs from everyone else."""
+    with matplotlib.rc_context(RC):
+        fig = _figure(width, min(MAX_HEIGHT_IN, 1.1 + 0.36 * len(features)))
+        ax = fig.add_subplot()
+        n = max(1, len(groups))
+        for j, (name, diffs) in enumerate(groups.items()):
+            st = series_style(j, name)
+            ys = [i - 0.25 + 0.5 * (j + 0.5) / n for i in range(len(features))]
+            ax.plot(
+                list(diffs),
+                ys,
+                marker=st.marker,
+                color=st.colour,
+                markeredgecolor="#000000",
+                linestyle="none",
+                markersize=7,
+                label=name,
+            )
+        ax.axvline(0, color="#444444", linewidth=0.8)
+        ax.set_yticks(range(len(features)), list(features))
+        ax.set_ylim(len(features) - 0.5, -0.5)
+        ax.set_xlabel(xlabel)
+        ax.grid(axis="x", color="#E0E0E0", linewidth=0.6)
+        fig.legend(
+            loc="outside lower center",
+            ncols=legend_columns(list(groups)),
+            frameon=False,
+        )
+        return to_image(fig)
+
+
 def _ok(x: float | None) -> TypeGuard[float]:
     return x is not None and not (isinstance(x, float) and math.isnan(x))
 
 
-__all__ = ["Image", "Series", "histogram", "interval_chart", "range_chart", "timeline", "to_image"]
+__all__ = [
+    "Image",
+    "Series",
+    "TrendPoint",
+    "difference_chart",
+    "histogram",
+    "interval_chart",
+    "range_chart",
+    "timeline",
+    "to_image",
+    "trend_chart",
+]

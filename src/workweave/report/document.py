@@ -31,6 +31,7 @@ class Note:
 
     text: str | Markup
     kind: str = "info"
+    in_print: bool = True  # False: shown on screen, left out of the printed report (PDF)
 
 
 @dataclass
@@ -40,6 +41,7 @@ class Figure:
     image: Image | None
     alt: str
     caption: str | Markup = ""
+    in_print: bool = True  # False: shown on screen, left out of the printed report (PDF)
 
 
 @dataclass
@@ -66,6 +68,7 @@ class Table:
     csv_href: str | None = None
     column_notes: list[str] = field(default_factory=list)  # shown under each column head
     first_column_wide: bool = True
+    in_print: bool = True  # False: shown on screen, left out of the printed report (PDF)
 
     @property
     def right_aligned(self) -> list[bool]:
@@ -92,7 +95,15 @@ class KeyFigures:
     items: list[tuple[str, str]]
 
 
-Block = Para | Note | Figure | Table | Terms | KeyFigures
+@dataclass
+class Bullets:
+    """A bulleted list (e.g. the key findings: kind 'findings')."""
+
+    items: list[str | Markup]
+    kind: str = ""
+
+
+Block = Para | Note | Figure | Table | Terms | KeyFigures | Bullets
 
 
 @dataclass
@@ -159,6 +170,7 @@ def md(text: str) -> Markup:
 
 __all__ = [
     "Block",
+    "Bullets",
     "Cell",
     "Document",
     "Figure",

@@ -31,6 +31,8 @@ BREAKDOWN_LABELS = {
     "observer": "observer",
     "mode": "mode of recording",
     "month": "month",
+    "quarter": "quarter",
+    "week": "week",
 }
 
 KEY_LABELS: dict[str, dict[str, str]] = {
@@ -97,6 +99,31 @@ class Estimates:
             df = df.copy()
             df["group"] = OVERALL if key == "study" else df[key].astype(str)
             self._cache[key] = df
+        return self._cache[key]
+
+    @property
+    def engine(self) -> Any:
+        """The prepared registry engine (for trends and comparisons)."""
+        return self._engine
+
+    def items(self, metric: str) -> pd.DataFrame:
+        """The per-item table of a quantile metric (one row per task, stretch or episode),
+        exactly the rows its estimate is taken over (``Metrics.items``)."""
+        key = f"items:{metric}"
+        if key not in self._cache:
+            self._cache[key] = self._engine.items(metric)
+        return self._cache[key]
+
+    def per_participant(self) -> pd.DataFrame:
+        """Every registry metric per participant (with the site), without intervals: the
+        input of the styles analysis."""
+        key = "per-participant"
+        if key not in self._cache:
+            if self._progress:
+                self._progress("computing metrics per participant")
+            self._cache[key] = self._engine.compute(
+                by=["site", "participant"], B=0, flag_below=FLAG_BELOW
+            )
         return self._cache[key]
 
     def attrs(self) -> dict[str, Any]:

@@ -18,7 +18,9 @@ from workweave.analysis.coobservation import DEFAULT_OBSERVERS, OBSERVERS
 from workweave.domain.errors import Problem, ValidationError
 from workweave.domain.policy import BOOTSTRAP_REPLICATES, SUPPRESS_BELOW
 
-BREAKDOWNS = ("site", "profession", "band", "observer", "mode", "month")
+BREAKDOWNS = ("site", "profession", "band", "observer", "mode", "month", "quarter")
+PERIODS = ("month", "quarter", "week")
+"""How the study report's trend section follows metrics over time."""
 """What the study report can break results down by (each gets its own figures and table)."""
 
 DEFAULT_SEED = 2025
@@ -40,6 +42,8 @@ class ReportOptions:
     - `observers`: co-observed sessions counted once (``primary``: one record per
       co-observation group, as `workweave.analysis.coobservation` chooses it) or every record
       (``all``).
+    - `period`: the trend section's period (`PERIODS`): ``quarter`` by default, as a month
+      of a site usually holds too few participants for a useful interval.
     - `pdf`: also print the report to PDF when it is written (checked before the build).
     - `csv_href`: the link shown for each CSV table (default: the file name, for files
       written beside the report; return None to show no link, e.g. when serving the page).
@@ -51,6 +55,7 @@ class ReportOptions:
     B: int = BOOTSTRAP_REPLICATES
     pdf: bool = False
     observers: str = DEFAULT_OBSERVERS
+    period: str = "quarter"
     csv_href: CsvHref | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
@@ -70,6 +75,10 @@ class ReportOptions:
         if self.observers not in OBSERVERS:
             problems.append(
                 f"observers must be one of {', '.join(OBSERVERS)}, not {self.observers!r}"[:300]
+            )
+        if self.period not in PERIODS:
+            problems.append(
+                f"period must be one of {', '.join(PERIODS)}, not {str(self.period)[:30]!r}"
             )
         if not isinstance(self.pdf, bool):
             problems.append(f"pdf must be True or False, not {self.pdf!r}")
@@ -109,4 +118,4 @@ def _breakdowns(by: Sequence[str] | str) -> tuple[str, ...]:
     return tuple(out)
 
 
-__all__ = ["BREAKDOWNS", "DEFAULT_SEED", "CsvHref", "ReportOptions"]
+__all__ = ["BREAKDOWNS", "DEFAULT_SEED", "PERIODS", "CsvHref", "ReportOptions"]

@@ -39,7 +39,7 @@ class Style:
 DOMAIN_STYLES: dict[str, Style] = {
     "clinical": Style(OKABE_ITO["blue"], "", "o", "Clinical"),
     "managerial": Style(OKABE_ITO["vermillion"], "////", "s", "Managerial"),
-    "professional": Style(OKABE_ITO["bluish green"], "....", "^", "Professional"),
+    "professional": Style(OKABE_ITO["bluish green"], "|||", "^", "Professional"),
     "personal": Style(OKABE_ITO["yellow"], "xxx", "D", "Personal"),
     "other": Style("#BBBBBB", "---", "v", "Other"),
 }
@@ -55,7 +55,9 @@ _SERIES_COLOURS = (
     OKABE_ITO["yellow"],
     OKABE_ITO["black"],
 )
-_SERIES_HATCHES = ("", "////", "....", "xxx", "\\\\\\\\", "---", "ooo", "++")
+_SERIES_HATCHES = ("", "////", "|||", "xxx", "\\\\\\\\", "---", "+++", "/")
+"""Line hatches only: a dotted or circled hatch is a path of thousands of curves, which
+makes a printed figure hundreds of times larger."""
 _SERIES_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
 
 

@@ -15,6 +15,7 @@ from workweave.domain.observation import Session
 from workweave.domain.policy import DEFAULT_TIMEZONE
 from workweave.domain.study import JobPlan, Participant, Study
 from workweave.domain.template import Template
+from workweave.domain.time import now_ms
 from workweave.io.jobplan import read_job_plans
 from workweave.io.roles import RoleMap, read_roles
 from workweave.io.templates import DEFAULT_TEMPLATE, builtin_template
@@ -270,11 +271,14 @@ def simulate_into(
     target_tasks: int | None = None,
     study: str | None = None,
     progress: Progress | None = None,
+    config: Any = None,
 ) -> tuple[int, WriteCounts, Any]:
-    """Simulate a synthetic study into the store (a new study; refused if the name exists)."""
+    """Simulate a synthetic study into the store (a new study; refused if the name exists).
+    `config` (a `SimulationConfig`) replaces the default configuration of `seed` and
+    `target_tasks`; the reorganisations it plants are recorded as site events."""
     from workweave.simulate import SimulationConfig, simulate
 
-    sim = simulate(SimulationConfig(seed=seed, target_tasks=target_tasks))
+    sim = simulate(config or SimulationConfig(seed=seed, target_tasks=target_tasks))
     st = sim.study
     if study:
         st = Study(name=study, title=st.title, description=st.description, synthetic=True)
@@ -284,6 +288,8 @@ def simulate_into(
         store.studies.add_sites(sid, sim.sites, conn)
         store.studies.add_observers(sid, sim.observers, conn)
         store.studies.add_participants(sid, sim.participants, conn)
+        for r in sim.reorganisations:
+            store.events.add(sid, r.site, r.day, r.label, r.kind, created_ms=now_ms(), conn=conn)
     counts = write_stream(store, sid, sim.iter_sessions(), progress=progress)
     audit.record(
         store,
@@ -306,7 +312,10 @@ def create_demo_workspace(
     for name in ("workweave.sqlite", "workweave.sqlite-wal", "workweave.sqlite-shm"):
         (folder / name).unlink(missing_ok=True)
     store = Store.create(folder / "workweave.sqlite")
-    sid, counts, _ = simulate_into(store, seed=seed, study="demo", progress=progress)
+    from workweave.simulate import demo_config
+
+    # a year of shadowing with two planted styles and one reorganisation (docs/simulator.md)
+    sid, counts, _ = simulate_into(store, study="demo", progress=progress, config=demo_config(seed))
     write_settings(folder, study="demo", store="workweave.sqlite", timezone=DEFAULT_TIMEZONE)
     return store, sid, counts
 

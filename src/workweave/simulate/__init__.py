@@ -21,18 +21,30 @@ from workweave.simulate.profiles import (
     StaffSpec,
 )
 from workweave.simulate.sessions import InfeasibleProfile
+from workweave.simulate.styles import (
+    DEMO_REORGANISATIONS,
+    DEMO_STYLES,
+    Reorganisation,
+    Style,
+    demo_config,
+)
 
 __all__ = [
     "CONTEXTS",
     "DEFAULT_SITES",
     "DEMAND_CONTEXT_MULTIPLIER",
+    "DEMO_REORGANISATIONS",
+    "DEMO_STYLES",
     "Cohort",
     "InfeasibleProfile",
     "PlantedParameters",
     "PlantedRates",
+    "Reorganisation",
     "SimulatedStudy",
     "SimulationConfig",
     "SiteProfile",
     "StaffSpec",
+    "Style",
+    "demo_config",
     "simulate",
 ]

@@ -48,6 +48,7 @@ from workweave.simulate.sessions import (
     second_observer_view,
     to_session_parts,
 )
+from workweave.simulate.styles import Reorganisation, Style, assign_styles
 
 # stream tags for numpy SeedSequence entropy: [seed, tag, ...]
 _PEOPLE, _TIMETABLE, _DAY = 1, 2, 3
@@ -90,6 +91,13 @@ class SimulationConfig:
     """Largest difference, either way, between two observers' taps for the same instant."""
     template: str = "ahp-clinician-manager"
     study_name: str = "synthetic-four-site"
+    styles: tuple[Style, ...] = ()
+    """Planted styles of clinician-management (`workweave.simulate.styles`): participants of
+    each site take them in turn, and each multiplies the site's rates for its participants.
+    Empty: every participant has the site's rates."""
+    reorganisations: tuple[Reorganisation, ...] = ()
+    """Dated site events with a planted effect: sessions at the site on or after the date use
+    the site's rates multiplied as the event says."""
 
     def with_rates(self, site: str, **changes: float) -> SimulationConfig:
         """This configuration with some planted rates of one site changed."""
@@ -149,6 +157,40 @@ class SimulatedStudy:
     """Expected number of tasks (the target when one is set)."""
     _models: Mapping[str, SiteModel] = field(repr=False, compare=False)
     _observer_sites: Mapping[str, str] = field(repr=False, compare=False)
+    planted_styles: Mapping[str, str] = field(default_factory=dict)
+    """Participant code -> the style planted for them (empty when no styles are planted)."""
+    _variants: dict[tuple[str, str, int], SiteModel] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+
+    @property
+    def reorganisations(self) -> tuple[Reorganisation, ...]:
+        """The dated site events planted in the study (to record as site events)."""
+        return self.config.reorganisations
+
+    def _model(self, participant: Participant, day: date) -> SiteModel:
+        """The site's model with the participant's style and the site's reorganisations in
+        force on `day` applied (the site's own model when neither applies)."""
+        base = self._models[participant.site]
+        style = self.planted_styles.get(participant.code, "")
+        events = [
+            r for r in self.config.reorganisations if r.site == participant.site and r.day <= day
+        ]
+        if not style and not events:
+            return base
+        key = (participant.site, style, len(events))
+        if key not in self._variants:
+            rates = base.profile.rates
+            for st in self.config.styles:
+                if st.name == style:
+                    rates = st.apply(rates)
+            for r in events:
+                rates = r.apply(rates)
+            profile = replace(base.profile, rates=rates)
+            self._variants[key] = SiteModel(
+                profile, builtin_template(self.config.template), base.response_window_s
+            )
+        return self._variants[key]
 
     def iter_sessions(self) -> Iterator[Session]:
         """Every session of the study, generated lazily in a fixed order.
@@ -222,7 +264,7 @@ class SimulatedStudy:
     ) -> list[Session]:
         cfg = self.config
         p = cohort.participants[planned.participant]
-        model = self._models[p.site]
+        model = self._model(p, planned.day)
         profile = model.profile
         zone = ZoneInfo(profile.timezone)
         rates = profile.rates
@@ -370,6 +412,12 @@ def _check(cfg: SimulationConfig) -> None:
     ):
         if len(set(values)) != len(values):
             problems.append(f"{what} must be unique")
+    codes = {s.code for s in cfg.sites}
+    for r in cfg.reorganisations:
+        if r.site not in codes:
+            problems.append(f"reorganisation '{r.label}' names no site of the study ({r.site})")
+    if len({st.name for st in cfg.styles}) != len(cfg.styles):
+        problems.append("style names must be unique")
     if problems:
         raise ValueError("; ".join(problems))
 
@@ -473,6 +521,10 @@ def simulate(config: SimulationConfig | None = None, **changes: object) -> Simul
         synthetic=True,
     )
     sites = tuple(Site(s.code, s.name, s.timezone, s.description) for s in cfg.sites)
+    everyone = [p for g in groups for p in g]
+    by_site: dict[str, list[str]] = {}
+    for p in everyone:
+        by_site.setdefault(p.site, []).append(p.code)
     return SimulatedStudy(
         config=cfg,
         study=study,
@@ -485,4 +537,5 @@ def simulate(config: SimulationConfig | None = None, **changes: object) -> Simul
         estimated_tasks=int(target if target is not None else round(base)),
         _models=MappingProxyType(models),
         _observer_sites=MappingProxyType(observer_sites),
+        planted_styles=MappingProxyType(assign_styles(by_site, cfg.styles)),
     )

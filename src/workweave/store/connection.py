@@ -22,6 +22,7 @@ from workweave.store.engine import (
     migrate,
     store_url,
 )
+from workweave.store.events import EventRepository
 from workweave.store.governance import GovernanceRepository
 from workweave.store.listings import ListingRepository
 from workweave.store.merges import MergeRepository
@@ -58,6 +59,7 @@ class Store:
         self.planned = PlannedActivityRepository(self)  # calendar plans
         self.audit = AuditRepository(self)
         self.governance = GovernanceRepository(self)
+        self.events = EventRepository(self)  # dated site events (reorganisations...)
 
     @classmethod
     def create(cls, path_or_url: str | Path) -> Store:

@@ -23,6 +23,7 @@ from workweave.web import (
     pages_analysis,
     pages_audit,
     pages_calibration,
+    pages_events,
     pages_qual,
     routes_api,
 )
@@ -122,6 +123,7 @@ def create_app(
     app.include_router(pages_qual.router)
     app.include_router(pages_calibration.router)
     app.include_router(pages_calibration.api)
+    app.include_router(pages_events.router)
     pages_audit.install(app)
 
     @app.exception_handler(accounts.SignInError)

@@ -44,9 +44,12 @@ GROUP_KEYS: tuple[str, ...] = (
     "session",
     "mode",
     "month",
+    "week",
+    "quarter",
 )
-"""What estimates can be grouped and filtered by. A ``session`` filter also matches the
-source's own session id (e.g. WOMBAT's)."""
+"""What estimates can be grouped and filtered by (``month`` 2026-01, ISO ``week`` 2026-W01 and
+``quarter`` 2026-Q1 of the session's start in its own time zone). A ``session`` filter also
+matches the source's own session id (e.g. WOMBAT's)."""
 
 CLASSES: tuple[str, ...] = ("all", "job_plan", "pay", "demand")
 RESULT_COLUMNS: tuple[str, ...] = (
@@ -709,6 +712,27 @@ class Metrics:
         out.attrs["filter"] = dict(self.filter)
         out.attrs["observers"] = self.observers
         out.attrs["study"] = self.tables.study
+
+    def items(self, metric: str) -> pd.DataFrame:
+        """The items a quantile metric is computed from (one row per task, undivided clinical
+        stretch or management episode...), in the metric's unit: ``session_id``, the grouping
+        keys of the session and ``value``. The same rows the estimate's quantile is taken
+        over (the registry's SQL, the filter and co-observation rule of this engine)."""
+        m = get(metric)
+        if m.kind != "quantile":
+            raise ValidationError(
+                f"metric '{metric}' is a ratio: it has no items (quantile metrics have them)"
+            )
+        self._ensure([m])
+        sql, _ = m.sql_for(self.params)
+        keys = ", ".join(f"S.{k}" for k in GROUP_KEYS if k not in ("study", "session"))
+        df = self.con.execute(
+            f"SELECT i.session_id, {keys}, i.v * $2 AS value FROM ITEMS i "
+            "JOIN S USING (session_id) WHERE i.itemset = $1 ORDER BY i.session_id, value",
+            [sql, m.scale_for(self.params)],
+        ).df()
+        df.attrs.update(metric=m.id, unit=m.unit, label=m.label)
+        return df
 
     def close(self) -> None:
         self.con.close()

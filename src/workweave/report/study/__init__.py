@@ -19,18 +19,31 @@ from datetime import UTC, datetime
 from workweave.analysis.coobservation import keep_counted
 from workweave.domain.errors import ValidationError
 from workweave.report.common import OBSERVED_MODES, study_templates
-from workweave.report.document import Document, Figure, slug
+from workweave.report.document import Document, slug
 from workweave.report.estimates import Estimates, Progress
 from workweave.report.options import ReportOptions
 from workweave.report.output import Report
 from workweave.report.pdf import require_chromium
-from workweave.report.study import figures, methods, reliability, summary, tables
+from workweave.report.study import (
+    figures,
+    findings,
+    methods,
+    reliability,
+    styles,
+    summary,
+    tables,
+    trends,
+)
 from workweave.report.study.context import StudyContext
 from workweave.services import studies as svc
 from workweave.store import Store
 
-FLOWING = ("domains", "jobplan", "leakage", "interruptions", "stretches", "cost")
-"""Figure sections: each starts a new printed page when it has a figure."""
+APPENDIX = ("methods", "tables")
+"""Sections that go, in this order, after the findings and figures, as appendices."""
+APPENDIX_TITLES = {
+    "methods": "Appendix A: Methods and definitions",
+    "tables": "Appendix B: Tables of every metric",
+}
 
 
 def study_report(
@@ -88,27 +101,40 @@ def study_report(
             report,
             est,
         )
+        say("writing the key findings")
+        findings.section(ctx)
         summary.section(ctx)
-        say("writing the methods")
-        methods.section(ctx)
-        say("drawing a shadowed day")
-        figures.day_section(ctx)
-        figures.self_report_section(ctx)
         say("drawing figures")
         figures.domain_section(ctx)
         figures.jobplan_section(ctx)
         figures.leakage_section(ctx)
         figures.interruptions_section(ctx)
         figures.stretches_section(ctx)
+        figures.distributions_section(ctx)
         figures.cost_section(ctx)
+        say("finding styles of clinician-management")
+        styles.section(ctx)
+        say("following the measures over time")
+        trends.section(ctx)
+        say("drawing a shadowed day")
+        figures.day_section(ctx)
+        figures.self_report_section(ctx)
+        say("writing the methods")
+        methods.section(ctx)
         say("tabulating every metric")
         tables.section(ctx)
     say("checking inter-observer reliability")
     reliability.section(ctx)
-    # in print, a section with figures starts on a new page; one with notes only flows on
-    for sec in doc.sections:
-        if sec.id in FLOWING:
-            sec.new_page = any(isinstance(b, Figure) for b in sec.blocks)
+    # findings first, then the figures and analyses, then the appendices; in print every
+    # section flows on, its headings kept with what follows them (report.css)
+    body = [x for x in doc.sections if x.id not in APPENDIX]
+    appendix = [x for a in APPENDIX for x in doc.sections if x.id == a]
+    for sec in body:
+        sec.new_page = False
+    for sec in appendix:  # flowing on: a forced page break leaves a near-blank page before it
+        sec.new_page = False
+        sec.title = APPENDIX_TITLES[sec.id]
+    doc.sections[:] = body + appendix
     return report
 
 

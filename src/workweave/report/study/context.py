@@ -28,6 +28,59 @@ class StudyContext:
     report: Report
     est: Estimates
     _sessions: list[Any] | None = None
+    _cache: dict[str, Any] | None = None
+
+    def _memo(self, key: str, make: Any) -> Any:
+        if self._cache is None:
+            self._cache = {}
+        if key not in self._cache:
+            self._cache[key] = make()
+        return self._cache[key]
+
+    def styles(self) -> Any:
+        """The styles of clinician-management (`workweave.analysis.styles`) of the observed
+        participants, from the registry's per-participant table."""
+        from workweave.analysis.styles import find_styles
+
+        return self._memo(
+            "styles",
+            lambda: find_styles(
+                self.est.per_participant(),
+                seed=self.options.seed,
+                suppress_below=self.suppress_below,
+            ),
+        )
+
+    def events(self) -> list[Any]:
+        """The study's site events in date order."""
+        return self._memo("events", lambda: self.store.events.list(self.study_id))
+
+    def trends(self) -> pd.DataFrame:
+        """Registry estimates by site and the report's period (`ReportOptions.period`)."""
+        from workweave.analysis.trends import by_period
+
+        return self._memo(
+            "trends",
+            lambda: by_period(
+                self.est.engine, self.options.period, seed=self.options.seed, B=self.options.B
+            ),
+        )
+
+    def event_effects(self) -> pd.DataFrame:
+        """Each site event's change in the followed metrics (after minus before)."""
+        from workweave.analysis.trends import Event, event_effects
+
+        evs = [Event(e.site, e.day, e.label, e.kind) for e in self.events()]
+        return self._memo(
+            "effects",
+            lambda: event_effects(
+                self.est.engine,
+                evs,
+                self.options.period,
+                seed=self.options.seed,
+                B=self.options.B,
+            ),
+        )
 
     @property
     def doc(self) -> Document:

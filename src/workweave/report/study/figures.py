@@ -102,7 +102,7 @@ def _charts(
 ) -> None:
     """One figure per chosen breakdown, each with the whole study as its first row."""
     overall = ctx.est.table(None)
-    for b in ctx.by:
+    for i, b in enumerate(ctx.by):
         frames = [("study", overall), (b, ctx.est.table(b))]
         label = BREAKDOWN_LABELS.get(b, b)
         res = group_chart(
@@ -116,8 +116,12 @@ def _charts(
             bars=bars,
             what=f"{label}s",
         )
+        printed = i == 0  # in print, the first breakdown's figures (screen: every one)
         if res.figure:
+            res.figure.in_print = printed
             section.add(res.figure)
+        for n in res.notes:
+            n.in_print = printed
         section.add(*res.notes)
     if not ctx.by:
         res = group_chart(
@@ -390,7 +394,7 @@ def stretches_section(ctx: StudyContext) -> None:
     if not _needs_domains(ctx, s, "Clinical stretches and management episodes"):
         return
     overall = ctx.est.table(None)
-    for b in ctx.by:
+    for i, b in enumerate(ctx.by):
         frames = [("study", overall), (b, ctx.est.table(b))]
         groups: list[str] = []
         rows: list[tuple[float | None, float | None, float | None]] = []
@@ -428,6 +432,7 @@ def stretches_section(ctx: StudyContext) -> None:
                         "(clinical_stretch_p10, clinical_stretch_p90); marker: the median "
                         "(clinical_stretch_median)."
                     ),
+                    in_print=i == 0,
                 )
             )
         else:
@@ -496,3 +501,72 @@ __all__ = [
     "leakage_section",
     "stretches_section",
 ]
+
+
+DISTRIBUTIONS = (
+    ("task_duration_median", "Task durations (active time)", "tasks"),
+    ("clinical_stretch_median", "Undivided clinical stretches", "stretches"),
+    ("management_episode_median", "Management episodes", "episodes"),
+)
+"""Distributions drawn as histograms: the items a quantile metric of the registry is taken
+over (one row per task, stretch or episode: ``Metrics.items``)."""
+
+
+def distributions_section(ctx: StudyContext) -> None:
+    s = ctx.doc.section(
+        "distributions", "How long things last: tasks, clinical stretches, episodes", new_page=False
+    )
+    s.add(
+        Para(
+            "Histograms of every task, undivided clinical stretch (exactly one task running, "
+            "and it clinical) and management episode (a run of managerial tasks in the "
+            "foreground), on a logarithmic scale of minutes: the same items the medians and "
+            "percentiles in the tables are taken over."
+        )
+    )
+    b = ctx.by[0] if ctx.by else None
+    for metric, title, what in DISTRIBUTIONS:
+        if metric != "task_duration_median" and not maps_domains(ctx.templates.values()):
+            continue
+        items = ctx.est.items(metric)
+        if not len(items):
+            s.add(Note(f"{title}: none recorded.", "missing"))
+            continue
+        panels: dict[str, Sequence[float]] = {}
+        if items["participant"].nunique() >= ctx.suppress_below:
+            panels["All participants"] = items["value"].tolist()
+        hidden: list[str] = []
+        if b is not None and b in items:
+            for g, part in items.groupby(b, sort=True):
+                if part["participant"].nunique() < ctx.suppress_below:
+                    hidden.append(str(g))
+                    continue
+                panels[str(g)] = part["value"].tolist()
+        if not panels:
+            s.add(Note(f"{title}: too few participants to draw (small-number rule).", "suppressed"))
+            continue
+        label = BREAKDOWN_LABELS.get(b, b) if b else ""
+        img = charts.histogram(panels, xlabel="minutes (log scale)", bins=28, log=True)
+        alt = f"Histograms of {what}: " + "; ".join(
+            f"{g}: {len(v):,} {what}" for g, v in panels.items()
+        )
+        s.add(
+            Figure(
+                f"fig-dist-{what}",
+                f"{title} (minutes)" + (f", by {label}" if label else ""),
+                img,
+                alt,
+                md(
+                    f"Counts of {what} by length; the registry's `{metric}` is the median of "
+                    f"these. Lengths of 0 are not drawn on the log scale."
+                ),
+            )
+        )
+        if hidden:
+            s.add(
+                Note(
+                    f"{len(hidden)} group(s) with fewer than {ctx.suppress_below} participants "
+                    f"are not drawn (small-number rule): {', '.join(hidden)}.",
+                    "suppressed",
+                )
+            )

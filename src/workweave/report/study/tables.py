@@ -33,6 +33,15 @@ def section(ctx: StudyContext) -> None:
             )
         )
     )
+    if ctx.by:
+        s.add(
+            Note(
+                "The printed report (PDF) shows the table for the whole study; the tables by "
+                + " and by ".join(BREAKDOWN_LABELS.get(b, b) for b in ctx.by)
+                + " are in the HTML report and in the CSV files beside it.",
+                "info",
+            )
+        )
     noted = False
     for b, df in ctx.breakdowns():
         if not noted and df["flag"].astype(str).str.contains(NO_DOMAINS, regex=False).any():
@@ -79,17 +88,17 @@ def section(ctx: StudyContext) -> None:
                 else f" (part {i // GROUPS_PER_TABLE + 1} of "
                 f"{-(-len(visible) // GROUPS_PER_TABLE)})"
             )
-            s.add(
-                _metric_table(
-                    f"table-{b}-{i // GROUPS_PER_TABLE + 1}",
-                    shown,
-                    chunk,
-                    f"Every metric, {label}{part}",
-                    ctx.href(csv_name),
-                    n_part,
-                    _category_labels(ctx),
-                )
+            table = _metric_table(
+                f"table-{b}-{i // GROUPS_PER_TABLE + 1}",
+                shown,
+                chunk,
+                f"Every metric, {label}{part}",
+                ctx.href(csv_name),
+                n_part,
+                _category_labels(ctx),
             )
+            table.in_print = b == "study"
+            s.add(table)
 
 
 def _category_labels(ctx: StudyContext) -> dict[str, str]:
