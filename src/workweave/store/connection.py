@@ -22,6 +22,7 @@ from workweave.store.engine import (
     store_url,
 )
 from workweave.store.listings import ListingRepository
+from workweave.store.logs import LogImportRepository
 from workweave.store.merges import MergeRepository
 from workweave.store.qualitative import QualitativeRepository
 from workweave.store.sessions import SessionRepository
@@ -51,6 +52,7 @@ class Store:
         self.listings = ListingRepository(self)
         self.merges = MergeRepository(self)
         self.calibration = CalibrationRepository(self)
+        self.logs = LogImportRepository(self)  # audit-log imports (events live in Parquet)
 
     @classmethod
     def create(cls, path_or_url: str | Path) -> Store:

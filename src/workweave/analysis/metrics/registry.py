@@ -925,6 +925,11 @@ METRICS: tuple[Metric, ...] = (
 
 REGISTRY: dict[str, Metric] = {m.id: m for m in METRICS}
 
+# the passive family (section P, audit logs): its own blocks and engine, the same registry
+from workweave.analysis.metrics.passive import PASSIVE_METRICS  # noqa: E402
+
+REGISTRY.update({m.id: m for m in PASSIVE_METRICS})
+
 
 def get(metric_id: str) -> Metric:
     """A metric by id; ``share_observed[CLIN-DIRECT]`` names the family ``share_observed``."""
@@ -954,6 +959,7 @@ __all__ = [
     "LEAKAGE_KEYS",
     "METRICS",
     "PARAMETERS",
+    "PASSIVE_METRICS",
     "REGISTRY",
     "Metric",
     "Parameter",
