@@ -9,6 +9,7 @@ from workweave.cli import (
     calibration,
     demo,
     imports,
+    logs,
     metrics,
     participants,
     qual,
@@ -32,7 +33,7 @@ app.add_typer(study.template_app, name="template")
 # in the order `workweave --help` lists them: these commands first, then the command groups
 app.command()(study.init)
 app.command()(demo.demo)
-app.command()(simulate.simulate)
+app.add_typer(simulate.simulate_app, name="simulate")
 app.command()(study.summary)
 app.command()(reliability.ior)
 web.register(app)
@@ -41,6 +42,7 @@ report.register(app)
 metrics.register(app)
 participants.register(app)
 calibration.register(app)
+logs.register(app)
 
 
 def main() -> None:

@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from workweave.cli.common import StoreOpt, StudyOpt, err, friendly, open_study, out
+from workweave.cli.logs import import_logs
 from workweave.services import studies as svc
 
 import_app = typer.Typer(help="Import data from other tools.", no_args_is_help=True)
@@ -111,5 +112,7 @@ def import_jobplan(
         t.add_row(code, f"{h:.2f}")
     out.print(t)
 
+
+import_app.command("logs")(import_logs)
 
 __all__ = ["import_app"]

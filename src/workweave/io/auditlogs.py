@@ -278,9 +278,10 @@ def read_log(
             raw = _text(df, mapping.patient).fillna("").str.strip().str.lower()
             ok_t, ok_f = raw.isin(_TRUE), raw.isin(_FALSE)
             flag(~(ok_t | ok_f).to_numpy(), "not a yes/no flag", mapping.patient)
-            patient = pd.Series(
-                np.where(ok_t, True, np.where(raw == "", None, False)), dtype=object
-            )
+            flags: list[bool | None] = [
+                True if t else (None if r == "" else False) for t, r in zip(ok_t, raw, strict=True)
+            ]
+            patient = pd.Series(flags, dtype=object)
         for i in np.flatnonzero(bad):
             report.bad_count += 1
             if len(report.bad) < keep_bad:

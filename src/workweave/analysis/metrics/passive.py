@@ -389,6 +389,17 @@ PASSIVE_METRICS: tuple[Metric, ...] = (
     ),
 )
 
+WINDOW_ACTIVE = (
+    "SELECT w.session_id, "
+    "SUM(LEAST(x.ts_ms + x.gap_next, w.end_ms) - GREATEST(x.ts_ms, w.start_ms)) AS v "
+    "FROM LX x JOIN SW w ON w.participant = x.participant "
+    "WHERE x.gap_next > 0 AND x.gap_next <= {timeout_ms} "
+    "AND x.ts_ms < w.end_ms AND x.ts_ms + x.gap_next > w.start_ms "
+    "GROUP BY w.session_id"
+)
+"""Log-derived active time inside each window ``SW`` (session_id, participant, start_ms,
+end_ms: UTC): the active intervals of ``LX`` clipped to the window."""
+
 PASSIVE_IDS: frozenset[str] = frozenset(m.id for m in PASSIVE_METRICS)
 
 
@@ -399,11 +410,20 @@ def is_passive(metric_id: str) -> bool:
 
 def block_sql(params: dict[str, float]) -> list[tuple[str, str]]:
     """The blocks with the timeout and shift gap filled in (milliseconds)."""
-    values = {
+    values = _values(params)
+    return [(name, sql.format_map(values)) for name, sql in BLOCKS]
+
+
+def window_active_sql(params: dict[str, float]) -> str:
+    """`WINDOW_ACTIVE` with the timeout filled in."""
+    return WINDOW_ACTIVE.format_map(_values(params))
+
+
+def _values(params: dict[str, float]) -> dict[str, str]:
+    return {
         "timeout_ms": str(round(float(params["timeout_minutes"]) * 60_000)),
         "shift_gap_ms": str(round(float(params["shift_gap_hours"]) * 3_600_000)),
     }
-    return [(name, sql.format_map(values)) for name, sql in BLOCKS]
 
 
 __all__ = [
@@ -416,4 +436,5 @@ __all__ = [
     "PLAN_KIND_OF",
     "block_sql",
     "is_passive",
+    "window_active_sql",
 ]

@@ -26,6 +26,7 @@ from workweave.analysis.metrics.passive import (
     PASSIVE_PARAMETERS,
     PLAN_KIND_OF,
     block_sql,
+    window_active_sql,
 )
 from workweave.analysis.metrics.registry import Metric
 from workweave.domain.errors import ValidationError
@@ -350,6 +351,44 @@ class PassiveMetrics:
         self.close()
 
 
+def window_active(
+    events: Sequence[str],
+    windows: pd.DataFrame,
+    *,
+    params: Mapping[str, Any] | None = None,
+    threads: int | None = None,
+) -> pd.DataFrame:
+    """Log-derived active time (ms) inside each window (session_id, participant, start_ms,
+    end_ms; UTC), by the passive blocks' definition of activity (``WINDOW_ACTIVE``)."""
+    values = resolve_passive_parameters(params)
+    out = pd.DataFrame({"session_id": windows["session_id"], "log_active_ms": 0.0})
+    files = [str(f) for f in events]
+    if not files or not len(windows):
+        return out
+    con = duckdb.connect()
+    try:
+        if threads:
+            con.execute(f"SET threads = {int(threads)}")
+        sw = windows[["session_id", "participant", "start_ms", "end_ms"]].copy()
+        sw["participant"] = sw["participant"].astype(str)
+        con.register("SW", sw)
+        lo = int(sw["start_ms"].min()) - DAY_MS
+        hi = int(sw["end_ms"].max()) + DAY_MS
+        src = "read_parquet([" + ", ".join(_lit(f) for f in files) + "])"
+        con.execute(
+            "CREATE OR REPLACE TEMP VIEW LE AS SELECT participant, ts_ms, local_ms, activity "
+            f"FROM {src} WHERE participant IN (SELECT participant FROM SW) "
+            f"AND ts_ms >= {lo} AND ts_ms <= {hi}"
+        )
+        con.execute(block_sql(values)[0][1])  # LX
+        got = con.execute(window_active_sql(values)).df()
+    finally:
+        con.close()
+    found = dict(zip(got["session_id"], got["v"].astype(float), strict=True))
+    out["log_active_ms"] = [found.get(s, 0.0) for s in out["session_id"]]
+    return out
+
+
 def _est(est: float, lo: float, hi: float) -> dict[str, float]:
     return {"estimate": float(est), "ci_low": float(lo), "ci_high": float(hi)}
 
@@ -474,4 +513,10 @@ def _choose(metrics: Iterable[str] | str | None, available: Sequence[Metric]) ->
     return [m for m in available if m.id in wanted]
 
 
-__all__ = ["GROUP_KEYS", "PassiveMetrics", "plan_windows", "resolve_passive_parameters"]
+__all__ = [
+    "GROUP_KEYS",
+    "PassiveMetrics",
+    "plan_windows",
+    "resolve_passive_parameters",
+    "window_active",
+]
