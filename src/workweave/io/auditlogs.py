@@ -52,7 +52,7 @@ workstation and flag: identical rows are one event)."""
 MAX_TEXT = 256
 MIN_MS = 631_152_000_000  # 1990-01-01
 MAX_MS = 4_102_444_800_000  # 2100-01-01
-_OFFSET = re.compile(r"(Z|z|[+-]\d{2}(:?\d{2})?)$")
+_OFFSET = re.compile(r"(?:Z|z|[+-]\d{2}(?::?\d{2})?)$")
 _TRUE = {"1", "true", "t", "yes", "y"}
 _FALSE = {"0", "false", "f", "no", "n", ""}
 BATCH_ROWS = 500_000
@@ -420,7 +420,7 @@ def _ms(aware: pd.Series) -> np.ndarray:
 def _local_ms(utc_ms: np.ndarray, tz: ZoneInfo) -> np.ndarray:
     """Wall-clock milliseconds in `tz`, counted as if UTC."""
     idx = pd.to_datetime(utc_ms, unit="ms", utc=True).tz_convert(tz).tz_localize(None)
-    return np.asarray(idx.asi8 // 1_000_000, dtype=np.int64)
+    return np.asarray(idx.as_unit("ms").asi8, dtype=np.int64)
 
 
 __all__ = [

@@ -160,7 +160,7 @@ class PassiveMetrics:
                 "WHERE participant IN (SELECT participant FROM LBATCH)"
             )
             for name, sql in blocks:
-                if name in needed or name in ("LX", "LI"):
+                if name in needed or name in ("LX", "LI", "LSH"):
                     started = time.perf_counter()
                     con.execute(sql)
                     self.timings[name] = self.timings.get(name, 0.0) + time.perf_counter() - started
@@ -174,8 +174,6 @@ class PassiveMetrics:
                 con.execute(
                     "SELECT participant, day, COUNT(*) AS shifts FROM LSH GROUP BY participant, day"
                 ).df()
-                if "LSH" in needed
-                else pd.DataFrame(columns=["participant", "day", "shifts"])
             )
             self.parts.setdefault("active", []).append(
                 con.execute(
