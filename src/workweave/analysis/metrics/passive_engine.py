@@ -165,11 +165,18 @@ class PassiveMetrics:
                     con.execute(sql)
                     self.timings[name] = self.timings.get(name, 0.0) + time.perf_counter() - started
             started = time.perf_counter()
+            done: dict[str, pd.DataFrame] = {}  # the same SQL serves several metrics
+
+            def run(sql: str, done: dict[str, pd.DataFrame] = done) -> pd.DataFrame:
+                if sql not in done:
+                    done[sql] = con.execute(sql).df()
+                return done[sql]
+
             for m in self.metrics:
                 num, den = m.sql_for({})
-                self.parts.setdefault(f"{m.id}:num", []).append(con.execute(num).df())
+                self.parts.setdefault(f"{m.id}:num", []).append(run(num))
                 if den is not None:
-                    self.parts.setdefault(f"{m.id}:den", []).append(con.execute(den).df())
+                    self.parts.setdefault(f"{m.id}:den", []).append(run(den))
             self.parts.setdefault("days", []).append(
                 con.execute(
                     "SELECT participant, day, COUNT(*) AS shifts FROM LSH GROUP BY participant, day"
