@@ -14,6 +14,7 @@ from tests.factories import SITE, TEMPLATE, at, create_study, plan, session, tas
 from workweave.domain import ValidationError
 from workweave.domain.study import Observer, Participant
 from workweave.services import logs as svc
+from workweave.services import metrics as metrics_svc
 from workweave.store import Store
 
 MAPPING = """
@@ -136,6 +137,10 @@ def test_import_pseudonymises_partitions_and_is_idempotent(tmp_path: Path) -> No
     res = svc.compute(store, sid, metrics=["ehr_time8", "share_by_class"], B=0)
     ehr = res[res["metric"] == "ehr_time8"]["estimate"].iloc[0]
     assert ehr == pytest.approx((30 + 16) / 480 * 8)
+    # the registry's front door: passive and shadowing metrics side by side
+    both = metrics_svc.compute(store, study_id=sid, metrics=["ehr_time8", "tasks_per_hour"], B=0)
+    assert set(both["metric"]) == {"ehr_time8", "tasks_per_hour"}
+    assert both.loc[both["metric"] == "ehr_time8", "estimate"].iloc[0] == pytest.approx(ehr)
 
 
 def test_bad_rows_fail_the_import_unless_allowed(tmp_path: Path) -> None:

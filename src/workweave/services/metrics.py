@@ -84,7 +84,38 @@ def compute(
 ) -> pd.DataFrame:
     """Registry metrics of a study, grouped and filtered, with cluster-bootstrap intervals
     (see ``workweave.analysis.metrics.compute`` for the arguments; ``observers``: 'primary',
-    the default, counts one record per co-observation group, 'all' every record)."""
+    the default, counts one record per co-observation group, 'all' every record). Passive
+    metrics (section P) named in `metrics` are computed from the study's audit logs
+    (``workweave.services.logs``)."""
+    passive = _passive_request(source, metrics)
+    if passive is not None:
+        from workweave.services import logs
+
+        ids, rest = passive
+        parts = [
+            logs.compute(
+                source,
+                source.studies.id(study) if study_id is None else study_id,
+                by=by,
+                filter=filter,
+                metrics=ids,
+                params=params,
+                seed=seed,
+                B=B,
+                confidence=confidence,
+                flag_below=flag_below,
+                interval=interval,
+            )
+        ]
+        if rest:
+            shadow = compute(
+                source, study_id=study_id, study=study, by=by, filter=filter, metrics=rest,
+                seed=seed, B=B, confidence=confidence, poisson=poisson, params=params,
+                domains=domains, flag_below=flag_below, interval=interval, payscale=payscale,
+                observers=observers,
+            )  # fmt: skip
+            parts.insert(0, shadow)
+        return pd.concat(parts, ignore_index=True)
     options: dict[str, Any] = {
         "by": by,
         "metrics": metrics,
@@ -111,6 +142,22 @@ def compute(
         observers=observers,
         **options,
     )
+
+
+def _passive_request(
+    source: Any, metrics: Iterable[str] | str | None
+) -> tuple[list[str], list[str]] | None:
+    """(passive ids, other ids) when a store's passive metrics are asked for by name."""
+    from workweave.analysis.metrics.passive import is_passive
+
+    if metrics is None or not hasattr(source, "logs"):
+        return None
+    items = [metrics] if isinstance(metrics, str) else list(metrics)
+    ids = [i.strip() for item in items for i in str(item).split(",") if i.strip()]
+    passive = [i for i in ids if is_passive(i)]
+    if not passive:
+        return None
+    return passive, [i for i in ids if not is_passive(i)]
 
 
 def compare(
