@@ -221,8 +221,15 @@ class PassiveMetrics:
             raise ValidationError("confidence must be between 0 and 1")
         attrs = self.people.set_index("participant")
         rows: list[dict[str, Any]] = []
-        active = self._with_groups(self._frame("active"), attrs)
-        shifts = self._with_groups(self._frame("days"), attrs)
+        cache: dict[str, pd.DataFrame] = {}
+
+        def grouped(name: str) -> pd.DataFrame:
+            if name not in cache:
+                cache[name] = self._with_groups(self._frame(name), attrs)
+            return cache[name]
+
+        active = grouped("active")
+        shifts = grouped("days")
         groups = (
             active[list(group_by)].drop_duplicates().sort_values(list(group_by))
             if len(active)
@@ -239,7 +246,7 @@ class PassiveMetrics:
                     else set(sel["participant"])
                 )
                 people = np.array(sorted(cls_people), dtype=object)
-                num = _select(self._with_groups(self._frame(f"{m.id}:num"), attrs), group_by, label)
+                num = _select(grouped(f"{m.id}:num"), group_by, label)
                 num = num[num["participant"].isin(cls_people)]
                 n_part = len(people)
                 sub_active = sel[sel["participant"].isin(cls_people)]
@@ -258,21 +265,29 @@ class PassiveMetrics:
                     qe, ql, qh = _quantile(m, num, people, rng, B, confidence)
                     rows.append(base | {"metric": m.id, "key": None} | _est(qe, ql, qh))
                     continue
-                den = _select(self._with_groups(self._frame(f"{m.id}:den"), attrs), group_by, label)
+                den = _select(grouped(f"{m.id}:den"), group_by, label)
                 den = den[den["participant"].isin(cls_people)]
                 keys: list[str | None] = list(m.keys) if m.keys else [None]
                 N = np.zeros((n_part, len(keys)))
-                pos = {p: i for i, p in enumerate(people)}
+                pos = pd.Series(np.arange(n_part), index=pd.Index(people, dtype=object))
                 if len(num):
-                    kcol = num["key"] if "key" in num else pd.Series([None] * len(num))
                     kidx = {k: j for j, k in enumerate(keys)}
-                    for p, k, v in zip(num["participant"], kcol, num["v"], strict=True):
-                        j = kidx.get(None if pd.isna(k) else str(k))
-                        if j is not None:
-                            N[pos[p], j] += float(v)
+                    kcol = (
+                        num["key"].astype(object).where(num["key"].notna(), None)
+                        if "key" in num
+                        else pd.Series([None] * len(num), index=num.index, dtype=object)
+                    )
+                    col = np.array(
+                        [kidx.get(None if k is None else str(k), -1) for k in kcol],
+                        dtype=np.int64,
+                    )
+                    i = pos.reindex(num["participant"].to_numpy()).to_numpy(dtype=np.int64)
+                    ok = col >= 0
+                    np.add.at(N, (i[ok], col[ok]), num["v"].to_numpy(dtype=float)[ok])
                 D = np.zeros((n_part, 1))
-                for p, v in zip(den["participant"], den["v"], strict=True):
-                    D[pos[p], 0] += float(v)
+                if len(den):
+                    i = pos.reindex(den["participant"].to_numpy()).to_numpy(dtype=np.int64)
+                    np.add.at(D, (i, np.zeros(len(i), dtype=np.int64)), den["v"].to_numpy(float))
                 D = np.repeat(D, len(keys), axis=1)
                 scale = m.scale_for({})
                 tot_d = D.sum(axis=0)
