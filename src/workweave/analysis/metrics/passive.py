@@ -166,18 +166,21 @@ BLOCKS: tuple[tuple[str, str], ...] = (
 
 # -- shared metric SQL -----------------------------------------------------------------------
 
-ACTIVE = "SELECT participant, day, NULL AS key, SUM(len) AS v FROM LI GROUP BY participant, day"
+ACTIVE = (
+    "SELECT participant, day, CAST(NULL AS VARCHAR) AS key, SUM(len) AS v FROM LI "
+    "GROUP BY participant, day"
+)
 ACTIVE_DEN = "SELECT participant, day, SUM(len) AS v FROM LI GROUP BY participant, day"
 CLINICAL_DEN = "SELECT participant, day, clinical_ms AS v FROM LD"
 SHIFTS_DEN = "SELECT participant, day, COUNT(*) AS v FROM LSH GROUP BY participant, day"
 OUTSIDE_PLAN = (
-    "SELECT participant, day, NULL AS key, SUM(v) AS v FROM ("
+    "SELECT participant, day, CAST(NULL AS VARCHAR) AS key, SUM(v) AS v FROM ("
     "SELECT participant, day, len AS v FROM LI UNION ALL "
     "SELECT participant, day, -v AS v FROM LO WHERE kind <> 'core') t "
     "GROUP BY participant, day"
 )
 AFTER_HOURS = (
-    "SELECT participant, day, NULL AS key, SUM(v) AS v FROM ("
+    "SELECT participant, day, CAST(NULL AS VARCHAR) AS key, SUM(v) AS v FROM ("
     "SELECT participant, day, len AS v FROM LI UNION ALL "
     "SELECT participant, day, -v AS v FROM LO WHERE kind = 'core') t "
     "GROUP BY participant, day"
@@ -366,7 +369,9 @@ PASSIVE_METRICS: tuple[Metric, ...] = (
         denominator="shifts",
         reference=REF_OWN_P + "; cf. " + REF_ARNDT + " (EHR session span)",
         kind="ratio",
-        sql="SELECT participant, day, NULL AS key, end_ms - start_ms AS v FROM LSH",
+        sql=(
+            "SELECT participant, day, CAST(NULL AS VARCHAR) AS key, end_ms - start_ms AS v FROM LSH"
+        ),
         den_sql=SHIFTS_DEN,
         scale=1 / HOUR,
         parameters=("shift_gap_hours",),
