@@ -92,10 +92,12 @@ def compute(
         from workweave.services import logs
 
         ids, rest = passive
+        store = source if hasattr(source, "logs") else source.store
+        sid = getattr(source, "study_id", study_id)
         parts = [
             logs.compute(
-                source,
-                source.studies.id(study) if study_id is None else study_id,
+                store,
+                store.studies.id(study) if sid is None else sid,
                 by=by,
                 filter=filter,
                 metrics=ids,
@@ -150,7 +152,8 @@ def _passive_request(
     """(passive ids, other ids) when a store's passive metrics are asked for by name."""
     from workweave.analysis.metrics.passive import is_passive
 
-    if metrics is None or not hasattr(source, "logs"):
+    store = source if hasattr(source, "logs") else getattr(source, "store", None)
+    if metrics is None or not hasattr(store, "logs"):
         return None
     items = [metrics] if isinstance(metrics, str) else list(metrics)
     ids = [i.strip() for item in items for i in str(item).split(",") if i.strip()]

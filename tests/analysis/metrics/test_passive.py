@@ -12,7 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from workweave.analysis.metrics.passive_engine import PassiveMetrics, window_active
-from workweave.analysis.metrics.registry import REGISTRY
+from workweave.analysis.metrics.registry import PASSIVE, REGISTRY, get
 from workweave.analysis.passive import active_ms, shifts
 from workweave.io.auditlogs import SCHEMA
 
@@ -171,5 +171,5 @@ def test_log_active_time_in_windows(tmp_path: Path) -> None:
 
 
 def test_the_passive_family_is_in_the_registry() -> None:
-    assert REGISTRY["ehr_time8"].section == "P"
-    assert REGISTRY["wow8"].blocks
+    assert get("ehr_time8").section == "P" and get("share_by_class[inbox]").key == "activity"
+    assert PASSIVE["wow8"].blocks and "wow8" not in REGISTRY  # the shadowing engine's own

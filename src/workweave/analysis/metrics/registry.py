@@ -925,17 +925,18 @@ METRICS: tuple[Metric, ...] = (
 
 REGISTRY: dict[str, Metric] = {m.id: m for m in METRICS}
 
-# the passive family (section P, audit logs): its own blocks and engine, the same registry
+# the passive family (section P, audit logs): its own blocks and engine (passive.py), found
+# by `get` beside the shadowing metrics; computed from a study's logs, not its sessions
 from workweave.analysis.metrics.passive import PASSIVE_METRICS  # noqa: E402
 
-REGISTRY.update({m.id: m for m in PASSIVE_METRICS})
+PASSIVE: dict[str, Metric] = {m.id: m for m in PASSIVE_METRICS}
 
 
 def get(metric_id: str) -> Metric:
     """A metric by id; ``share_observed[CLIN-DIRECT]`` names the family ``share_observed``."""
     base = metric_id.split("[", 1)[0]
     try:
-        return REGISTRY[base]
+        return REGISTRY[base] if base in REGISTRY else PASSIVE[base]
     except KeyError:
         raise ValidationError(
             f"no metric '{metric_id}' (run 'workweave metrics --list' to see them all)"
@@ -959,6 +960,7 @@ __all__ = [
     "LEAKAGE_KEYS",
     "METRICS",
     "PARAMETERS",
+    "PASSIVE",
     "PASSIVE_METRICS",
     "REGISTRY",
     "Metric",
