@@ -51,6 +51,8 @@ def test_import_and_metrics_from_the_command_line(
     assert code == 0 and "already imported" in out
     code, out = ww("logs", "metrics", "--metric", "share_by_class", "--format", "csv")
     assert code == 0 and "share_by_class,documentation" in out, out
+    code, out = ww("metrics", "--metric", "share_by_class")
+    assert code == 2 and "workweave logs metrics --metric share_by_class" in out, out
     code, out = ww("logs", "imports")
     assert code == 0 and "log.csv" in out
     code, out = ww("logs", "metrics", "--by", "observer")

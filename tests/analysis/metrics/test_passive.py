@@ -14,6 +14,7 @@ import pytest
 from workweave.analysis.metrics.passive_engine import PassiveMetrics, window_active
 from workweave.analysis.metrics.registry import PASSIVE, REGISTRY, get
 from workweave.analysis.passive import active_ms, shifts
+from workweave.domain import ValidationError
 from workweave.io.auditlogs import SCHEMA
 
 MIN = 60_000
@@ -171,5 +172,7 @@ def test_log_active_time_in_windows(tmp_path: Path) -> None:
 
 
 def test_the_passive_family_is_in_the_registry() -> None:
-    assert get("ehr_time8").section == "P" and get("share_by_class[inbox]").key == "activity"
+    assert PASSIVE["ehr_time8"].section == "P" and PASSIVE["share_by_class"].key == "activity"
     assert PASSIVE["wow8"].blocks and "wow8" not in REGISTRY  # the shadowing engine's own
+    with pytest.raises(ValidationError, match="workweave logs metrics"):
+        get("wow8")  # the shadowing engine points to the passive command

@@ -925,8 +925,8 @@ METRICS: tuple[Metric, ...] = (
 
 REGISTRY: dict[str, Metric] = {m.id: m for m in METRICS}
 
-# the passive family (section P, audit logs): its own blocks and engine (passive.py), found
-# by `get` beside the shadowing metrics; computed from a study's logs, not its sessions
+# the passive family (section P, audit logs): its own blocks and engine (passive.py), computed
+# from a study's logs, not its sessions (services.metrics.compute sends passive ids there)
 from workweave.analysis.metrics.passive import PASSIVE_METRICS  # noqa: E402
 
 PASSIVE: dict[str, Metric] = {m.id: m for m in PASSIVE_METRICS}
@@ -936,8 +936,13 @@ def get(metric_id: str) -> Metric:
     """A metric by id; ``share_observed[CLIN-DIRECT]`` names the family ``share_observed``."""
     base = metric_id.split("[", 1)[0]
     try:
-        return REGISTRY[base] if base in REGISTRY else PASSIVE[base]
+        return REGISTRY[base]
     except KeyError:
+        if base in PASSIVE:
+            raise ValidationError(
+                f"'{base}' is a passive metric, computed from audit logs: run 'workweave logs "
+                f"metrics --metric {base}' (docs/passive.md)"
+            ) from None
         raise ValidationError(
             f"no metric '{metric_id}' (run 'workweave metrics --list' to see them all)"
         ) from None
