@@ -429,14 +429,13 @@ def _quantile(
     est = stats.quantile(vals, q) * scale
     if B <= 0 or len(people) < 2:
         return est, math.nan, math.nan
-    by_p = {p: g["v"].to_numpy(dtype=float) for p, g in items.groupby("participant")}
-    arrays = [by_p.get(p, np.zeros(0)) for p in people]
-    w = stats.cluster_weights(rng, len(people), B).astype(int)
-    reps = np.full(B, np.nan)
-    for b in range(B):
-        drawn = [np.repeat(a, c) for a, c in zip(arrays, w[b], strict=True) if c and a.size]
-        if drawn:
-            reps[b] = stats.quantile(np.concatenate(drawn), q) * scale
+    # resampled counts per value bin (the shadowing engine's method: no items are copied)
+    pos = pd.Series(np.arange(len(people)), index=pd.Index(people, dtype=object))
+    cluster = pos.reindex(items["participant"].to_numpy()).to_numpy(dtype=np.int64)
+    order = np.argsort(vals, kind="stable")
+    counts, uniq = stats.binned_counts(vals[order], cluster[order], len(people))
+    w = stats.cluster_weights(rng, len(people), B)
+    reps = stats.quantile_replicates(w, counts, uniq, q) * scale
     lo, hi = stats.percentile_interval(reps[:, None], confidence)
     return est, float(lo[0]), float(hi[0])
 
