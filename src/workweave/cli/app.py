@@ -18,6 +18,7 @@ from workweave.cli import (
     export,
     imports,
     keys,
+    logs,
     metrics,
     participants,
     qual,
@@ -72,7 +73,7 @@ app.add_typer(export.export_app, name="export")
 # in the order `workweave --help` lists them: these commands first, then the command groups
 app.command()(study.init)
 app.command()(demo.demo)
-app.command()(simulate.simulate)
+app.add_typer(simulate.simulate_app, name="simulate")
 app.command()(study.summary)
 app.command()(reliability.ior)
 web.register(app)
@@ -86,6 +87,7 @@ audit.register(app)
 backup.register(app)
 keys.register(app)
 event.register(app)
+logs.register(app)
 
 
 def main() -> None:

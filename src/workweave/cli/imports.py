@@ -11,6 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from workweave.cli.common import StoreOpt, StudyOpt, err, friendly, open_study, out, working
+from workweave.cli.logs import import_logs
 
 import_app = typer.Typer(help="Import data from other tools.", no_args_is_help=True)
 
@@ -302,5 +303,7 @@ def import_calendar(
             highlight=False,
         )
 
+
+import_app.command("logs")(import_logs)
 
 __all__ = ["import_app"]

@@ -7,10 +7,17 @@ from typing import Annotated
 import typer
 
 from workweave.cli.common import StoreOpt, TaskProgress, friendly, out
+from workweave.cli.logs import simulate_logs
+
+simulate_app = typer.Typer(
+    invoke_without_command=True,
+    help="Simulate a SYNTHETIC study into the store; 'simulate logs' writes SYNTHETIC audit logs.",
+)
 
 
 @friendly
 def simulate(
+    ctx: typer.Context,
     tasks: Annotated[
         int | None,
         typer.Option("--tasks", help="Scale the study to about this many tasks.", min=1),
@@ -20,6 +27,8 @@ def simulate(
     store: StoreOpt = None,
 ) -> None:
     """Simulate a realistic SYNTHETIC four-site study into the store, as a new study."""
+    if ctx.invoked_subcommand is not None:
+        return
     from workweave.services import studies as svc
     from workweave.store import Store
     from workweave.workspace import resolve_store
@@ -36,4 +45,7 @@ def simulate(
     )
 
 
-__all__ = ["simulate"]
+simulate_app.callback()(simulate)
+simulate_app.command("logs")(simulate_logs)
+
+__all__ = ["simulate", "simulate_app"]

@@ -127,6 +127,37 @@ def compute(
     the default, counts one record per co-observation group, 'all' every record; ``plan``:
     'jobplan', the default, or 'calendar', the plan of the planned-versus-actual metrics,
     recorded in the result's ``attrs['plan']``)."""
+    passive = _passive_request(source, metrics)
+    if passive is not None:
+        from workweave.services import logs
+
+        ids, rest = passive
+        store = source if hasattr(source, "logs") else source.store
+        sid = getattr(source, "study_id", study_id)
+        parts = [
+            logs.compute(
+                store,
+                store.studies.id(study) if sid is None else sid,
+                by=by,
+                filter=filter,
+                metrics=ids,
+                params=params,
+                seed=seed,
+                B=B,
+                confidence=confidence,
+                flag_below=flag_below,
+                interval=interval,
+            )
+        ]
+        if rest:
+            shadow = compute(
+                source, study_id=study_id, study=study, by=by, filter=filter, metrics=rest,
+                seed=seed, B=B, confidence=confidence, poisson=poisson, params=params,
+                domains=domains, flag_below=flag_below, interval=interval, payscale=payscale,
+                observers=observers, plan=plan,
+            )  # fmt: skip
+            parts.insert(0, shadow)
+        return pd.concat(parts, ignore_index=True)
     options: dict[str, Any] = {
         "by": by,
         "metrics": metrics,
@@ -157,6 +188,23 @@ def compute(
     )
     out.attrs["plan"] = plan
     return out
+
+
+def _passive_request(
+    source: Any, metrics: Iterable[str] | str | None
+) -> tuple[list[str], list[str]] | None:
+    """(passive ids, other ids) when a store's passive metrics are asked for by name."""
+    from workweave.analysis.metrics.passive import is_passive
+
+    store = source if hasattr(source, "logs") else getattr(source, "store", None)
+    if metrics is None or not hasattr(store, "logs"):
+        return None
+    items = [metrics] if isinstance(metrics, str) else list(metrics)
+    ids = [i.strip() for item in items for i in str(item).split(",") if i.strip()]
+    passive = [i for i in ids if is_passive(i)]
+    if not passive:
+        return None
+    return passive, [i for i in ids if not is_passive(i)]
 
 
 def compare(

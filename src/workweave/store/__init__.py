@@ -19,7 +19,7 @@ All table modules register on one `metadata` (store.schema); importing the packa
 all, so migrations, comparisons and `create_all` always see the whole schema.
 """
 
-from workweave.store import schema, schema_qual  # noqa: F401
+from workweave.store import schema, schema_logs, schema_qual  # noqa: F401
 from workweave.store.analytic import TABLES
 from workweave.store.connection import Store
 from workweave.store.engine import StoreError

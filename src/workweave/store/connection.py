@@ -25,6 +25,7 @@ from workweave.store.engine import (
 from workweave.store.events import EventRepository
 from workweave.store.governance import GovernanceRepository
 from workweave.store.listings import ListingRepository
+from workweave.store.logs import LogImportRepository
 from workweave.store.merges import MergeRepository
 from workweave.store.planned import PlannedActivityRepository
 from workweave.store.qualitative import QualitativeRepository
@@ -60,6 +61,7 @@ class Store:
         self.audit = AuditRepository(self)
         self.governance = GovernanceRepository(self)
         self.events = EventRepository(self)  # dated site events (reorganisations...)
+        self.logs = LogImportRepository(self)  # audit-log imports (events live in Parquet)
 
     @classmethod
     def create(cls, path_or_url: str | Path) -> Store:

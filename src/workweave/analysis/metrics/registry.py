@@ -925,6 +925,12 @@ METRICS: tuple[Metric, ...] = (
 
 REGISTRY: dict[str, Metric] = {m.id: m for m in METRICS}
 
+# the passive family (section P, audit logs): its own blocks and engine (passive.py), computed
+# from a study's logs, not its sessions (services.metrics.compute sends passive ids there)
+from workweave.analysis.metrics.passive import PASSIVE_METRICS  # noqa: E402
+
+PASSIVE: dict[str, Metric] = {m.id: m for m in PASSIVE_METRICS}
+
 
 def get(metric_id: str) -> Metric:
     """A metric by id; ``share_observed[CLIN-DIRECT]`` names the family ``share_observed``."""
@@ -932,6 +938,11 @@ def get(metric_id: str) -> Metric:
     try:
         return REGISTRY[base]
     except KeyError:
+        if base in PASSIVE:
+            raise ValidationError(
+                f"'{base}' is a passive metric, computed from audit logs: run 'workweave logs "
+                f"metrics --metric {base}' (docs/passive.md)"
+            ) from None
         from workweave.analysis.metrics.choices import did_you_mean
 
         hint = did_you_mean(base, REGISTRY)
@@ -959,6 +970,8 @@ __all__ = [
     "LEAKAGE_KEYS",
     "METRICS",
     "PARAMETERS",
+    "PASSIVE",
+    "PASSIVE_METRICS",
     "REGISTRY",
     "Metric",
     "Parameter",
