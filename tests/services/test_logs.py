@@ -181,3 +181,31 @@ def test_mapping_and_secret_are_checked(tmp_path: Path) -> None:
     mapping.write_text(MAPPING)
     with pytest.raises(ValidationError, match="chmod 600"):
         svc.import_logs(store, sid, [f], mapping, timezone="UTC")
+
+
+def test_withdrawal_excludes_and_erasure_removes_a_participants_log_events(
+    tmp_path: Path,
+) -> None:
+    from workweave.services import governance
+
+    store, sid = study(tmp_path)
+    mapping = tmp_path / "map.yaml"
+    mapping.write_text(MAPPING)
+    a = rows_every("u-alice-123", "09:10", "09:40", 2, "Note edited")
+    b = rows_every("u-bob-456", "09:10", "09:20", 2, "Note edited")
+    svc.import_logs(store, sid, [write(tmp_path / "one.csv", a + b)], mapping, timezone="UTC")
+    folder = tmp_path / "logs"
+    before = svc.compute(store, sid, metrics=["ehr_time8"], by=["participant"], B=0)
+    assert set(before["participant"]) == {"P1", "P2"}
+    governance.withdraw(store, sid, "P2")  # withdrawal acts at once on passive metrics too
+    withdrawn = svc.compute(store, sid, metrics=["ehr_time8"], by=["participant"], B=0)
+    assert set(withdrawn["participant"]) == {"P1"}
+
+    erased = governance.erase(store, sid, "P2")
+    assert erased.rows["audit-log events (Parquet)"] == len(b)
+    left = [
+        pq.read_table(f).column("participant").to_pylist() for f in svc.event_files(folder, "s")
+    ]
+    assert {p for col in left for p in col} == {"P1"}
+    after = svc.compute(store, sid, metrics=["ehr_time8"], by=["participant"], B=0)
+    assert set(after["participant"]) == {"P1"}

@@ -92,8 +92,13 @@ def erase(store: Store, study_id: int, code: str, *, folders: list[Path] | None 
     entry names them only by `hashed_code` (study + code)."""
     study = store.studies.get(study_id).name
     code_hash = hashed_code(study, code)
+    from workweave.services import logs
+
     with store.transaction() as conn:
         rows = store.governance.erase_person(study_id, code, conn=conn)
+        events = logs.erase_participant(store, study_id, code)
+        if events:
+            rows["audit-log events (Parquet)"] = events
         deleted, mentioning = _erase_files(folders or [], study, code)
         audit.record(
             store,

@@ -267,6 +267,38 @@ def _merge(
     return added
 
 
+def erase_participant(store: Store, study_id: int, code: str) -> int:
+    """Remove a participant's events from the study's log files (each file holding any is
+    rewritten without them, then swapped in); the number of events removed. A store without a
+    log folder (a server store with none configured) holds none."""
+    try:
+        folder = logs_folder(store)
+    except NotFoundError:
+        return 0
+    study = store.studies.get(study_id).name
+    removed = 0
+    for path in event_files(folder, study):
+        con = duckdb.connect()
+        try:
+            n = con.execute(
+                f"SELECT COUNT(*) FROM read_parquet('{_q(path)}') WHERE participant = ?", [code]
+            ).fetchone()
+            count = int(n[0]) if n else 0
+            if count:
+                tmp = path.with_name(path.name + ".erasing")
+                con.execute(
+                    f"COPY (SELECT * FROM read_parquet('{_q(path)}') WHERE participant <> ?) "
+                    f"TO '{_q(tmp)}' (FORMAT parquet, COMPRESSION zstd)",
+                    [code],
+                )
+        finally:
+            con.close()
+        if count:
+            os.replace(tmp, path)
+            removed += count
+    return removed
+
+
 def _q(path: Path) -> str:
     return str(path).replace("'", "''")
 

@@ -163,6 +163,8 @@ class GovernanceRepository(Repository):
 _TABLES: dict[str, Any] = {
     "participants": S.participants,
     "job_plan_sessions": S.job_plan_sessions,
+    "planned_activity": S.planned_activity,
+    "plan_periods": S.plan_periods,
     "participant_merges": S.participant_merges,
     "sessions": S.sessions,
     "tasks": S.tasks,
@@ -202,6 +204,8 @@ _ERASE_ORDER = (
     "participant_merges",
     "sessions",
     "job_plan_sessions",
+    "planned_activity",
+    "plan_periods",
     "participants",
 )
 
@@ -238,6 +242,11 @@ def _person_rows(study_id: int, code: str, pid: int) -> list[tuple[str, Select[A
             "job_plan_sessions",
             select(S.job_plan_sessions).where(S.job_plan_sessions.c.participant_id == pid),
         ),
+        (
+            "planned_activity",
+            select(S.planned_activity).where(S.planned_activity.c.participant_id == pid),
+        ),
+        ("plan_periods", select(S.plan_periods).where(S.plan_periods.c.participant_id == pid)),
         (
             "participant_merges",
             select(S.participant_merges).where(
