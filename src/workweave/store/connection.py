@@ -24,6 +24,7 @@ from workweave.store.engine import (
 from workweave.store.listings import ListingRepository
 from workweave.store.merges import MergeRepository
 from workweave.store.planned import PlannedActivityRepository
+from workweave.store.privacy import PrivacyRepository
 from workweave.store.qualitative import QualitativeRepository
 from workweave.store.sessions import SessionRepository
 from workweave.store.studies import StudyRepository
@@ -53,6 +54,7 @@ class Store:
         self.merges = MergeRepository(self)
         self.calibration = CalibrationRepository(self)
         self.planned = PlannedActivityRepository(self)  # calendar plans
+        self.privacy = PrivacyRepository(self)  # least-privilege settings of a study
 
     @classmethod
     def create(cls, path_or_url: str | Path) -> Store:
