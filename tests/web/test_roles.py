@@ -263,3 +263,163 @@ def test_dashboard_headline_comes_from_the_metric_registry(server: LiveServer) -
     assert "Headline" in page and "By site" in page
     # the store stays healthy after the registry has read it (the server's own connections)
     assert c.get("/api/studies/s1/sessions").status_code == 200
+
+
+# -- object-level rules: the same roles, someone else's object -------------------------------------
+
+
+def _coding(server: LiveServer, coder: str) -> tuple[str, str]:
+    """A field-note document of P1 in s1 with one coding by `coder`: (document, coding)."""
+    from workweave.io.codebooks import DEFAULT_CODEBOOK
+    from workweave.services import qualitative as qual
+
+    sid = server.store.studies.id("s1")
+    try:
+        cb = qual.current_codebook(server.store, sid)
+    except Exception:
+        cb = qual.load_codebook(server.store, sid, DEFAULT_CODEBOOK).codebook
+    code = next(c for c in cb.codes if c.codable)
+    doc = qual.add_document_text(
+        server.store,
+        sid,
+        f"Phoned the rota lead for {coder}.",
+        title=f"note-{coder}",
+        participant="P1",
+    ).document
+    c = qual.add_coding(
+        server.store, sid, document=doc.key, code=code.guid, start=0, end=6, coder=coder
+    )
+    return doc.key, c.key
+
+
+def _user(server: LiveServer, name: str, role: str, study: str | None, code: str | None) -> None:
+    from tests.factories import PASSWORD
+
+    if accounts.user_by_name(server.store, name) is None:
+        accounts.add_user(server.store, name, role, PASSWORD)
+    if study:
+        accounts.grant(server.store, name, study, role, code=code)
+
+
+def test_object_level_rules(server: LiveServer) -> None:
+    """Each role on another user's object: another coder's coding and memo, another study's
+    member, another participant's data, another observer's session. Every case is one
+    request with the status it must get."""
+    server.store.studies.create(Study("s9", "Another team's study"), exist_ok=True)
+    _user(server, "res2", "researcher", "s1", None)
+    _user(server, "obs9", "observer", "s9", "OBS-9")
+    _user(server, "fresh", "observer", None, None)  # an account in no study yet
+    key = captured_session(server, "P1")  # recorded by obs1
+    own_doc, theirs = _coding(server, "res")
+    mine_doc, mine = _coding(server, "res2")
+    res, res2, obs2 = server.client("res"), server.client("res2"), server.client("obs2")
+    part, adm = server.client("part"), server.client("adm")
+    other_p = captured_session(server, "P2")
+    cases: list[tuple[str, Any, str, str, dict[str, Any], int]] = [
+        # another coder's coding and memo (res2 is a coder in s1 too)
+        ("res2", res2, "POST", f"/studies/s1/documents/{own_doc}/codings/{theirs}/delete", {}, 403),
+        (
+            "res2",
+            res2,
+            "POST",
+            f"/studies/s1/documents/{own_doc}/codings/{theirs}/memo",
+            {"memo": "mine now"},
+            403,
+        ),
+        (
+            "res2",
+            res2,
+            "POST",
+            f"/studies/s1/documents/{mine_doc}/codings/{mine}/memo",
+            {"memo": "my own"},
+            200,
+        ),
+        # another study's member: not listed, not enrolled (answered as no such user)
+        ("res", res, "GET", "/api/users", {}, 403),
+        ("res", res, "POST", "/api/studies/s1/members", {"user": "obs9", "role": "observer"}, 404),
+        (
+            "res",
+            res,
+            "POST",
+            "/api/studies/s1/members",
+            {"user": "nobody-at-all", "role": "observer"},
+            404,
+        ),
+        ("res", res, "POST", "/api/studies/s1/members", {"user": "fresh", "role": "observer"}, 201),
+        ("res", res, "GET", "/api/studies/s9/members", {}, 403),
+        ("adm", adm, "POST", "/api/studies/s1/members", {"user": "obs9", "role": "observer"}, 201),
+        # another participant's data
+        ("part", part, "GET", f"/api/studies/s1/sessions/{other_p}", {}, 403),
+        ("part", part, "GET", f"/api/studies/s1/sessions/{other_p}/edits", {}, 403),
+        ("part", part, "GET", f"/studies/s1/sessions/{other_p}", {}, 403),
+        ("part", part, "GET", "/api/studies/s1", {}, 403),
+        # another observer's session
+        ("obs2", obs2, "GET", f"/api/studies/s1/sessions/{key}", {}, 403),
+        ("obs2", obs2, "GET", f"/api/studies/s1/sessions/{key}/edits", {}, 403),
+        ("obs2", obs2, "GET", f"/studies/s1/sessions/{key}", {}, 403),
+        ("obs2", obs2, "GET", f"/studies/s1/sessions/{key}/calibration", {}, 403),
+        ("obs1", server.client("obs1"), "GET", f"/api/studies/s1/sessions/{key}", {}, 200),
+        # study settings are the researchers'
+        ("obs2", obs2, "POST", "/api/studies/s1/privacy", {"coders_edit_others": True}, 403),
+    ]
+    problems = []
+    for who, c, method, url, body, want in cases:
+        if method == "POST":
+            kw = {"json": body} if url.startswith("/api/") else {"data": body}
+            kw["headers"] = {"Accept": "application/json"}
+            r = c.post(url, **kw)
+        else:
+            r = c.get(url)
+        if r.status_code != want:
+            problems.append(f"{who} {method} {url}: {r.status_code}, want {want}: {r.text[:160]}")
+    assert not problems, "\n".join(problems)
+    assert len(cases) >= 19
+    # the lists show only what the rules allow
+    listed = {s["key"] for s in obs2.get("/api/studies/s1/sessions").json()}
+    assert key not in listed and other_p not in listed
+    assert key not in obs2.get("/studies/s1/sessions").text
+    members_page = res.get("/studies/s1/members").text
+    assert "obs9" in members_page  # enrolled by the admin above: now a member of s1
+    assert "res2" in members_page
+    accounts.add_user(server.store, "hidden-elsewhere", "observer", "x-password-9")
+    accounts.grant(server.store, "hidden-elsewhere", "s9", "observer")
+    assert "hidden-elsewhere" not in res.get("/studies/s1/members").text
+    assert "hidden-elsewhere" in adm.get("/studies/s1/members").text
+    # the study lead lets coders edit each other's codings: then res2 may
+    r = res.post("/api/studies/s1/privacy", json={"coders_edit_others": True})
+    assert r.status_code == 200 and r.json()["coders_edit_others"] is True
+    r = res2.post(
+        f"/studies/s1/documents/{own_doc}/codings/{theirs}/memo",
+        json={"memo": "agreed"},
+        headers={"Accept": "application/json"},
+    )
+    assert r.status_code == 200, r.text
+    res.post("/api/studies/s1/privacy", json={"coders_edit_others": False})
+
+
+def test_small_numbers_are_not_shown_without_the_researcher_role(server: LiveServer) -> None:
+    """Observers and participants never see a figure resting on fewer participants than the
+    study's threshold; researchers do; a URL cannot lower the threshold."""
+    captured_session(server, "P1")
+    obs, res = server.client("obs1"), server.client("res")
+    mine = obs.get("/api/studies/s1").json()
+    full = res.get("/api/studies/s1").json()
+    assert full["by_participant"] and full["suppressed_groups"] == 0
+    assert mine["by_participant"] == [] and mine["suppressed_groups"] >= 1
+    assert mine["suppress_below"] == 3
+    small_sites = {r["group"] for r in full["by_site"]} - {r["group"] for r in mine["by_site"]}
+    assert small_sites, "every site rests on fewer than 3 participants here"
+    head = obs.get("/api/studies/s1/metrics").json()
+    shown = [i for i in head["items"] if i.get("n_participants") and i["n_participants"] < 3]
+    assert not shown or all(i["value"] == "suppressed" for i in shown)
+    page = obs.get("/studies/s1").text
+    assert "Groups of fewer than 3 participants are not shown" in page
+    for r in full["by_participant"]:
+        assert f'<td>{r["group"]}</td><td class="num">' not in page
+    # a researcher raises the study's threshold; a link asking for 1 gets the study's value
+    assert res.post("/api/studies/s1/privacy", json={"suppress_below": 4}).status_code == 200
+    assert res.post("/api/studies/s1/privacy", json={"suppress_below": 1}).status_code == 422
+    page = res.get("/studies/s1/codes?threshold=1").text
+    assert "always hidden in this study" in page and 'value="4"' in page
+    assert obs.get("/api/studies/s1").json()["suppress_below"] == 4
+    res.post("/api/studies/s1/privacy", json={"suppress_below": 3})

@@ -28,6 +28,7 @@ from workweave.store.listings import ListingRepository
 from workweave.store.logs import LogImportRepository
 from workweave.store.merges import MergeRepository
 from workweave.store.planned import PlannedActivityRepository
+from workweave.store.privacy import PrivacyRepository
 from workweave.store.qualitative import QualitativeRepository
 from workweave.store.sessions import SessionRepository
 from workweave.store.studies import StudyRepository
@@ -62,6 +63,7 @@ class Store:
         self.governance = GovernanceRepository(self)
         self.events = EventRepository(self)  # dated site events (reorganisations...)
         self.logs = LogImportRepository(self)  # audit-log imports (events live in Parquet)
+        self.privacy = PrivacyRepository(self)  # least-privilege settings of a study
 
     @classmethod
     def create(cls, path_or_url: str | Path) -> Store:

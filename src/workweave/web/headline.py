@@ -85,6 +85,7 @@ def _registry_headline(store: Store, study_id: int) -> list[dict[str, Any]] | No
                 "value": value,
                 "unit": unit,
                 "detail": detail,
+                "n_participants": int(r["n_participants"]),
             }
         )
     return items or None

@@ -15,10 +15,11 @@ from starlette.concurrency import run_in_threadpool
 
 from workweave.domain.errors import NotFoundError, ValidationError
 from workweave.domain.observation import OBSERVER_ROLES, Session
+from workweave.domain.privacy import may_see_session
 from workweave.domain.study import BANDS, PROFESSIONS, WEEKDAYS
 from workweave.domain.template import DOMAINS, JOB_PLAN_CATEGORIES
 from workweave.io.templates import parse_template
-from workweave.services import accounts, audit, setup
+from workweave.services import accounts, audit, privacy, setup
 from workweave.services import calibration as calibration_service
 from workweave.services import capture as capture_service
 from workweave.web import headline, pages_qual
@@ -234,7 +235,9 @@ def dashboard(
         return _back(f"/me/{_q(study)}")
     store = store_of(request)
     info = store.studies.get(who.study_id)
-    head = headline.headline(store, who.study_id)
+    head = privacy.headline_for(
+        store, who.study_id, headline.headline(store, who.study_id), who.role
+    )
     tpl = setup.study_template(store, who.study_id)
     return render(
         request,
@@ -242,7 +245,7 @@ def dashboard(
         who,
         info=info,
         head=head,
-        sessions=setup.sessions_list(store, who.study_id, limit=25),
+        sessions=_visible_sessions(who, setup.sessions_list(store, who.study_id, limit=1000))[:25],
         template=tpl,
         templates=setup.all_templates(store) if who.role in ("admin", "researcher") else [],
         counts={
@@ -333,7 +336,7 @@ def members(
         "members.html",
         who,
         members=accounts.members(store, who.study_id),
-        users=[u for u in accounts.users(store) if u.role != "admin"],
+        users=[u for u in privacy.visible_users(store, who.user) if u.role != "admin"],
         participants=store.studies.participants(who.study_id),
     )
 
@@ -348,10 +351,39 @@ async def add_member(
     code = str(form.get("code", "")).strip() or None
     _attempt(
         request,
-        lambda: accounts.grant(store_of(request), name, study, role, code=code),
+        lambda: privacy.enrol(store_of(request), who.user, name, study, role, code=code),
         f"{name} is now {role} in {study}.",
     )
     return _back(f"/studies/{_q(study)}/members")
+
+
+@router.get("/studies/{study}/privacy")
+def privacy_page(
+    request: Request, study: str, who: Annotated[InStudy, Depends(STUDY_MANAGE)]
+) -> Response:
+    return render(
+        request, "privacy.html", who, settings=privacy.settings(store_of(request), who.study_id)
+    )
+
+
+@router.post("/studies/{study}/privacy")
+async def save_privacy(
+    request: Request, study: str, who: Annotated[InStudy, Depends(STUDY_MANAGE)]
+) -> Response:
+    form = await _form(request)
+    sid = who.study_id
+    _attempt(
+        request,
+        lambda: privacy.set_settings(
+            store_of(request),
+            sid,
+            suppress_below=str(form.get("suppress_below", "")).strip() or None,
+            coders_edit_others=form.get("coders_edit_others") == "yes",
+            by=who.user.id,
+        ),
+        "Privacy settings saved.",
+    )
+    return _back(f"/studies/{_q(study)}/privacy")
 
 
 # -- participants -------------------------------------------------------------------------------
@@ -697,6 +729,21 @@ async def diary_submit(
 # -- sessions -----------------------------------------------------------------------------------
 
 
+def _may_see(who: StudyPrincipal, participant: str, observer: str | None) -> bool:
+    return may_see_session(
+        who.role,
+        session_observer=observer,
+        session_participant=participant,
+        observer_code=who.observer_code or who.user.name,
+        participant_code=who.participant_code,
+    )
+
+
+def _visible_sessions(who: StudyPrincipal, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows of a session list the user may open (observers: the sessions they recorded)."""
+    return [r for r in rows if _may_see(who, r["participant"], r["observer"])]
+
+
 @router.get("/studies/{study}/sessions")
 def sessions(
     request: Request, study: str, who: Annotated[InStudy, Depends(STUDY_ANYONE)]
@@ -707,6 +754,7 @@ def sessions(
         if who.role == "participant" and own is None
         else setup.sessions_list(store_of(request), who.study_id, participant_code=own, limit=1000)
     )
+    rows = _visible_sessions(who, rows)
     return render(request, "sessions.html", who, sessions=rows)
 
 
@@ -716,8 +764,10 @@ def session_page(
 ) -> Response:
     store = store_of(request)
     s = setup.load_session(store, who.study_id, key)
-    if who.role == "participant" and s.participant != who.participant_code:
-        raise AuthError(403, "participants see only their own sessions")
+    if not _may_see(who, s.participant, s.observer):
+        raise AuthError(
+            403, "participants see only their own sessions, observers the sessions they recorded"
+        )
     audit.record(store, "session.view", study=who.study, target=f"session:{key}")
     tpl = setup.template_of(store, s)
     captured = capture_service.capture_session(store, who.study_id, key) is not None

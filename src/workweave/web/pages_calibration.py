@@ -23,6 +23,7 @@ from workweave.domain.errors import NotFoundError, ValidationError
 from workweave.services import calibration, setup
 from workweave.web.auth import AuthError, RequireStudy, StudyPrincipal, store_of
 from workweave.web.schemas import (
+    ERROR_RESPONSES,
     CalibrationOut,
     CalibrationSettingsIn,
     CalibrationStatusOut,
@@ -33,7 +34,7 @@ from workweave.web.templating import flash, render
 from workweave.web.timeline import DOMAIN_COLOURS, DOMAIN_TEXT
 
 router = APIRouter(include_in_schema=False)
-api = APIRouter(prefix="/api")
+api = APIRouter(prefix="/api", responses=ERROR_RESPONSES)
 
 STAFF = RequireStudy("admin", "researcher", "observer")
 MANAGE = RequireStudy("admin", "researcher")

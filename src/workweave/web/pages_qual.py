@@ -16,7 +16,7 @@ from urllib.parse import quote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pandas as pd
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
@@ -24,9 +24,9 @@ from workweave.domain.errors import NotFoundError, ValidationError
 from workweave.domain.qualitative import DOCUMENT_KINDS, Codebook, Document
 from workweave.io.codebooks import DEFAULT_CODEBOOK
 from workweave.io.quotes import QUOTE_FORMATS
-from workweave.services import audit
+from workweave.services import audit, privacy
 from workweave.services import qualitative as qual
-from workweave.web.auth import RequireStudy, StudyPrincipal, store_of
+from workweave.web.auth import AuthError, RequireStudy, StudyPrincipal, store_of
 from workweave.web.templating import flash, render
 
 router = APIRouter(include_in_schema=False)
@@ -374,11 +374,22 @@ async def add_coding(request: Request, study: str, key: str, who: Who) -> Respon
     return _done(request, study, key, {"coding": shown}, f"Coded as {shown.get('code_name')}.")
 
 
+def _own_coding(request: Request, who: StudyPrincipal, key: str, coding: str) -> None:
+    """A coder changes only their own codings unless the study lets coders edit others'."""
+    if not privacy.may_change_coding(store_of(request), who.study_id, key, coding, who.user.name):
+        raise AuthError(
+            403,
+            "this coding is another coder's: coders change only their own unless the study "
+            "lets them edit each other's (privacy settings)",
+        )
+
+
 @router.post("/studies/{study}/documents/{key}/codings/{coding}/delete")
 async def delete_coding(request: Request, study: str, key: str, coding: str, who: Who) -> Response:
     sid = who.study_id
     try:
         qual.document_view(store_of(request), sid, key)  # the document must exist
+        _own_coding(request, who, key, coding)
         qual.remove_coding(store_of(request), sid, coding)
     except (ValidationError, NotFoundError) as exc:
         return _failed(request, study, key, exc)
@@ -394,6 +405,7 @@ async def coding_memo(request: Request, study: str, key: str, coding: str, who: 
         if not isinstance(memo, str):
             raise ValidationError("a memo must be text")
         qual.document_view(store_of(request), sid, key)
+        _own_coding(request, who, key, coding)
         qual.set_coding_memo(store_of(request), sid, coding, _newlines(memo).strip())
     except (ValidationError, NotFoundError) as exc:
         return _failed(request, study, key, exc)
@@ -413,11 +425,20 @@ def _suppressed_rows(report: qual.CodeReport) -> list[tuple[str, list[int | None
 
 @router.get("/studies/{study}/codes")
 def codes_page(
-    request: Request, study: str, who: Who, by: str = "", coder: str = "", threshold: int = 3
+    request: Request,
+    study: str,
+    who: Who,
+    by: str = "",
+    coder: str = "",
+    threshold: Annotated[int | None, Query(ge=0, le=1000)] = None,
 ) -> Response:
-    """Code frequencies and coverage, co-occurrence and the code × site participant table."""
+    """Code frequencies and coverage, co-occurrence and the code × site participant table.
+    The small-number threshold is the study's unless a higher one is asked for."""
     sid = who.study_id
     store = store_of(request)
+    threshold, raised = privacy.threshold(store, sid, threshold)
+    if raised:
+        flash(request, raised, "warn")
     problem = None
     report = None
     try:
@@ -426,7 +447,7 @@ def codes_page(
             sid,
             by=by or None,
             coders=[coder] if coder else None,
-            threshold=max(1, threshold),
+            threshold=threshold,
         )
     except (ValidationError, NotFoundError) as exc:
         problem = str(exc)
@@ -448,7 +469,7 @@ def codes_page(
         breakdowns=BREAKDOWNS,
         coder=coder,
         coders=qual.list_coders(store, sid),
-        threshold=max(1, threshold),
+        threshold=threshold,
         formats=QUOTE_FORMATS,
         guid_of=guid_of,
         has_codebook=cb is not None,

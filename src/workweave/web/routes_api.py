@@ -9,8 +9,9 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
 from workweave.domain.errors import NotFoundError, ValidationError
+from workweave.domain.privacy import may_see_session
 from workweave.io.templates import parse_template
-from workweave.services import accounts, audit, setup
+from workweave.services import accounts, audit, privacy, setup
 from workweave.services import capture as capture_service
 from workweave.web import headline
 from workweave.web.auth import (
@@ -29,6 +30,7 @@ from workweave.web.auth import (
     study_principal,
 )
 from workweave.web.schemas import (
+    ERROR_RESPONSES,
     ActionOut,
     CaptureConfig,
     Code,
@@ -49,6 +51,8 @@ from workweave.web.schemas import (
     ParallelOut,
     ParticipantIn,
     ParticipantOut,
+    PrivacyIn,
+    PrivacyOut,
     SessionDetail,
     SessionOut,
     SessionRow,
@@ -77,7 +81,7 @@ from workweave.web.schemas import (
 )
 from workweave.web.timeline import layout
 
-router = APIRouter(prefix="/api")
+router = APIRouter(prefix="/api", responses=ERROR_RESPONSES)
 
 ADMIN = Require("admin")
 MANAGE = Require("admin", "researcher")
@@ -164,15 +168,21 @@ def study_summary(
     """The study summary: sessions, tasks, observed hours, interruptions, by group."""
     from workweave.services.studies import summary
 
-    return summary(store_of(request), who.study_id)
+    store = store_of(request)
+    return privacy.summary_for(store, who.study_id, summary(store, who.study_id), who.role)
 
 
 @router.get("/studies/{study}/metrics", response_model=Headline, tags=["studies"])
 def study_metrics(
     request: Request, study: str, who: Annotated[InStudy, Depends(STUDY_STAFF)]
 ) -> dict[str, Any]:
-    """Headline metrics from the metric registry (or the summary when it is not installed)."""
-    return headline.headline(store_of(request), who.study_id)
+    """Headline metrics from the metric registry (or the summary when it is not installed).
+    Without the researcher role, figures resting on fewer participants than the study's
+    small-number threshold are suppressed."""
+    store = store_of(request)
+    return privacy.headline_for(
+        store, who.study_id, headline.headline(store, who.study_id), who.role
+    )
 
 
 @router.get("/studies/{study}/sites", response_model=list[SiteOut], tags=["set-up"])
@@ -283,7 +293,9 @@ def list_members(
 def add_member(
     request: Request, study: str, body: MemberIn, who: Annotated[InStudy, Depends(STUDY_MANAGE)]
 ) -> MemberOut:
-    m = accounts.grant(store_of(request), body.user, study, body.role, code=body.code)
+    """Make a user a member (researchers: by exact name, a user in none of the studies yet or
+    in one of theirs; an admin adds anyone)."""
+    m = privacy.enrol(store_of(request), who.user, body.user, study, body.role, code=body.code)
     return _member_out(body.user, m)
 
 
@@ -421,9 +433,17 @@ def diary(
 # -- sessions -----------------------------------------------------------------------------------
 
 
-def _own_or_staff(who: Principal, session_participant: str) -> None:
-    if who.role == "participant" and session_participant != who.participant_code:
-        raise AuthError(403, "participants see only their own sessions")
+def _own_or_staff(who: Principal, session_participant: str, session_observer: str | None) -> None:
+    if not may_see_session(
+        who.role,
+        session_observer=session_observer,
+        session_participant=session_participant,
+        observer_code=who.observer_code or who.user.name,
+        participant_code=who.participant_code,
+    ):
+        raise AuthError(
+            403, "participants see only their own sessions, observers the sessions they recorded"
+        )
 
 
 @router.get("/studies/{study}/sessions", response_model=list[SessionRow], tags=["sessions"])
@@ -433,7 +453,10 @@ def list_sessions(
     own = who.participant_code if who.role == "participant" else None
     if who.role == "participant" and own is None:
         return []
-    return setup.sessions_list(store_of(request), who.study_id, participant_code=own)
+    rows = setup.sessions_list(store_of(request), who.study_id, participant_code=own)
+    if who.role == "observer":
+        rows = [r for r in rows if r["observer"] == (who.observer_code or who.user.name)]
+    return rows
 
 
 @router.get(
@@ -445,7 +468,7 @@ def session_edits(
     """Corrections made to a session after the fact: who, when, what, old and new values."""
     store = store_of(request)
     s = setup.load_session(store, who.study_id, key)
-    _own_or_staff(who, s.participant)
+    _own_or_staff(who, s.participant, s.observer)
     return capture_service.edits_of(store, who.study_id, key)
 
 
@@ -503,7 +526,7 @@ def get_session_detail(
     """A session with its tasks, events, notes and its timeline layout."""
     store = store_of(request)
     s = setup.load_session(store, who.study_id, key)
-    _own_or_staff(who, s.participant)
+    _own_or_staff(who, s.participant, s.observer)
     audit.record(store, "session.view", study=who.study, target=f"session:{key}")
     tpl = setup.template_of(store, s)
     return SessionDetail(
@@ -548,3 +571,30 @@ def get_session_detail(
         notes=[NoteOut(key=n.key, at=n.at.isoformat(), text=n.text) for n in s.notes],
         timeline=TimelineOut.model_validate(layout(s, tpl).as_dict()),
     )
+
+
+# -- least privilege ------------------------------------------------------------------------------
+
+
+@router.get("/studies/{study}/privacy", response_model=PrivacyOut, tags=["set-up"])
+def privacy_settings(
+    request: Request, study: str, who: Annotated[InStudy, Depends(STUDY_MANAGE)]
+) -> PrivacyOut:
+    """The study's small-number threshold and whether coders may edit each other's codings."""
+    s = privacy.settings(store_of(request), who.study_id)
+    return PrivacyOut(suppress_below=s.suppress_below, coders_edit_others=s.coders_edit_others)
+
+
+@router.post("/studies/{study}/privacy", response_model=PrivacyOut, tags=["set-up"])
+def set_privacy_settings(
+    request: Request, study: str, body: PrivacyIn, who: Annotated[InStudy, Depends(STUDY_MANAGE)]
+) -> PrivacyOut:
+    """Change either setting (what is left out stays as it was)."""
+    s = privacy.set_settings(
+        store_of(request),
+        who.study_id,
+        suppress_below=body.suppress_below,
+        coders_edit_others=body.coders_edit_others,
+        by=who.user.id,
+    )
+    return PrivacyOut(suppress_below=s.suppress_below, coders_edit_others=s.coders_edit_others)

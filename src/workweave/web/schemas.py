@@ -12,7 +12,8 @@ from typing import Annotated, Any, Literal
 from fastapi import Query
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from workweave.domain.policy import DEFAULT_TIMEZONE
+from workweave.domain.policy import DEFAULT_TIMEZONE, SUPPRESS_BELOW
+from workweave.domain.privacy import MAX_SUPPRESS_BELOW
 
 Number = int | float
 """A number sent as it was computed: an integer stays an integer."""
@@ -29,6 +30,37 @@ class OpenOut(Out):
     unchanged (after the named ones)."""
 
     model_config = ConfigDict(from_attributes=True, extra="allow")
+
+
+# -- errors ------------------------------------------------------------------------------------
+
+
+class ErrorOut(BaseModel):
+    """Every error the JSON API answers with (4xx): a one-line reason, and for bad input the
+    problems one by one (``field: reason``)."""
+
+    detail: str = Field(description="What is wrong, in one line.")
+    problems: list[str] = Field(
+        default_factory=list,
+        description="Bad input only (400, 422): each problem as 'field: reason'.",
+    )
+
+
+ERROR_STATUSES: dict[int, str] = {
+    400: "Bad input: a value the rules refuse (the reason names the field).",
+    401: "Not signed in, or the session has ended.",
+    403: "Not allowed for your role, or the CSRF token is missing or wrong.",
+    404: "No such study, session, participant or template.",
+    409: "Refused by the study's rules (e.g. no consent, no passed calibration).",
+    413: "The request body is too large.",
+    422: "The request does not match the declared schema (each problem listed).",
+    429: "Too many attempts: wait and try again.",
+}
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorOut, "description": text} for status, text in ERROR_STATUSES.items()
+}
+"""The error responses every JSON API route declares (``APIRouter(responses=...)``)."""
 
 
 # -- requests, the session and capture batches ---------------------------------------------------
@@ -328,16 +360,22 @@ class UserAdded(Out):
 # -- responses: summaries -------------------------------------------------------------------------
 
 
+WITHHELD = (
+    " Null when withheld: the figure rests on fewer participants than the study's "
+    "small-number threshold and you do not have the researcher role."
+)
+
+
 class SummaryRow(OpenOut):
     group: Any = Field(description="The group: 'all', or a site, participant or observer code.")
-    sessions: int
-    incomplete_sessions: int
-    tasks: int
-    observed_hours: float
-    interruptions: int = Field(
+    sessions: int | None = Field(description="Sessions." + WITHHELD)
+    incomplete_sessions: int | None
+    tasks: int | None
+    observed_hours: float | None
+    interruptions: int | None = Field(
         description="Interruption events: one interrupting task at one instant is one event."
     )
-    suspensions: int = Field(0, description="Tasks suspended by interruptions.")
+    suspensions: int | None = Field(0, description="Tasks suspended by interruptions.")
 
 
 class StudySummary(OpenOut):
@@ -350,6 +388,12 @@ class StudySummary(OpenOut):
     by_site: list[SummaryRow]
     by_participant: list[SummaryRow]
     by_observer: list[SummaryRow]
+    suppress_below: int | None = Field(
+        None,
+        description="The study's small-number threshold: without the researcher role, groups "
+        "with fewer participants are left out and a total resting on fewer is withheld.",
+    )
+    suppressed_groups: int = Field(0, description="Rows left out or withheld for you.")
 
 
 class HeadlineItem(Out):
@@ -358,6 +402,9 @@ class HeadlineItem(Out):
     value: str | Number = Field(description="Formatted for display.")
     unit: str
     detail: str
+    n_participants: int | None = Field(
+        None, description="Participants the figure rests on (metric items)."
+    )
 
 
 class Headline(Out):
@@ -584,3 +631,23 @@ class CalibrationStatusOut(Out):
     threshold: Number
     required: bool
     passed: list[PassedCalibrationOut]
+
+
+class PrivacyIn(BaseModel):
+    suppress_below: int | None = Field(
+        None,
+        ge=SUPPRESS_BELOW,
+        le=MAX_SUPPRESS_BELOW,
+        description="Hide figures resting on fewer participants than this from anyone "
+        "without the researcher role, and never show fewer in the code analysis.",
+    )
+    coders_edit_others: bool | None = Field(
+        None, description="Let coders delete and write memos on each other's codings."
+    )
+
+
+class PrivacyOut(BaseModel):
+    """A study's least-privilege settings."""
+
+    suppress_below: int
+    coders_edit_others: bool
