@@ -1,6 +1,6 @@
 """Least privilege, applied: a study's privacy settings, the small-number rule on the
 figures a role may see, who may change a coding, and whom a researcher sees and may enrol.
-The rules themselves are in ``workweave.domain.privacy``; docs/security-privilege.md says
+The rules themselves are in ``workweave.domain.privacy``; docs/security.md (Least privilege) says
 why."""
 
 from __future__ import annotations
