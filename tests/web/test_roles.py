@@ -36,6 +36,7 @@ def fill(path: str, key: str) -> str:
         "key": key,
         "coding": key,
         "version": "1",
+        "event_id": "1",
     }
     path = re.sub(r"/templates/\{name\}", "/templates/ahp-clinician-manager", path)
     path = path.replace("/admin/users/{name}", "/admin/users/obs2")
