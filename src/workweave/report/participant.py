@@ -59,6 +59,7 @@ from workweave.report.options import ReportOptions
 from workweave.report.output import Report
 from workweave.report.palette import DOMAIN_STYLES, Style
 from workweave.report.pdf import require_chromium
+from workweave.services.audit import audited
 from workweave.store import Store
 
 MAX_DAYS = 20
@@ -171,6 +172,7 @@ GLOSSARY: list[tuple[str, str]] = [
 ]
 
 
+@audited("report.participant", lambda *a, **k: f"participant:{a[2]}")
 def participant_report(
     store: Store,
     study_id: int,

@@ -9,13 +9,14 @@ and anything else (the Python API) is ``api:<os user>`` / ``api``.
 
 from __future__ import annotations
 
+import functools
 import getpass
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from sqlalchemy import Connection
 
@@ -87,6 +88,36 @@ def acting_as(who: str, origin: str) -> Iterator[Actor]:
         _actor.reset(token)
 
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def audited(
+    action: str, target: Callable[..., str | None] | None = None
+) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Record `action` in the audit trail each time the decorated use case succeeds. The use
+    case takes the store and the study id as its first two arguments; `target` (given the
+    same arguments) names what it acted on (e.g. ``participant:P1``)."""
+
+    def wrap(fn: Callable[P, R]) -> Callable[P, R]:
+        @functools.wraps(fn)
+        def run(*args: P.args, **kwargs: P.kwargs) -> R:
+            result = fn(*args, **kwargs)
+            store, study = args[0], args[1]
+            if isinstance(store, Store):
+                record(
+                    store,
+                    action,
+                    study=int(study) if isinstance(study, int) else None,
+                    target=target(*args, **kwargs) if target else None,
+                )
+            return result
+
+        return run
+
+    return wrap
+
+
 def record(
     store: Store,
     action: str,
@@ -152,6 +183,7 @@ __all__ = [
     "Actor",
     "acting_as",
     "as_cli",
+    "audited",
     "begin_request",
     "current_actor",
     "entries",

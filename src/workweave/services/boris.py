@@ -19,6 +19,7 @@ from workweave.analysis.boris_compat import (
 from workweave.domain.errors import ValidationError
 from workweave.domain.observation import Session
 from workweave.io.boris import POINT_KIND, read_project, to_project, write_project
+from workweave.services.audit import audited
 from workweave.store import Store, WriteCounts
 
 
@@ -34,6 +35,7 @@ class BorisImportResult:
     warnings: list[str] = field(default_factory=list)
 
 
+@audited("import.boris")
 def import_boris(
     store: Store,
     study_id: int,
@@ -84,6 +86,7 @@ class BorisExportResult:
     warnings: list[str]
 
 
+@audited("export.boris")
 def export_boris(store: Store, study_id: int, out: str | Path) -> BorisExportResult:
     """Write every session of the study as a BORIS project (see io.boris.to_project)."""
     sessions = store.sessions.load(study_id)

@@ -17,6 +17,7 @@ from workweave.domain.errors import NotFoundError, Problem, ValidationError
 from workweave.domain.planned import PlannedBlock
 from workweave.domain.time import to_ms
 from workweave.io.calendar import IGNORE, Mapping, read_calendar, read_mapping
+from workweave.services.audit import audited
 from workweave.store import Store
 
 
@@ -40,6 +41,9 @@ class CalendarImport:
     unchanged: bool = False
 
 
+@audited(
+    "import.calendar", lambda *a, **k: f"participant:{a[3] if len(a) > 3 else k.get('participant')}"
+)
 def import_calendar(
     store: Store,
     study_id: int,

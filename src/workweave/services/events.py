@@ -12,6 +12,7 @@ from datetime import date
 
 from workweave.domain.errors import NotFoundError, Problem, ValidationError
 from workweave.domain.time import now_ms
+from workweave.services.audit import audited
 from workweave.store import Store
 from workweave.store.events import SiteEvent
 
@@ -76,6 +77,7 @@ def check_kind(kind: str) -> str:
     return k
 
 
+@audited("site_event.add")
 def add(
     store: Store, study_id: int, site: str, day: str | date, label: str, kind: str = "other"
 ) -> SiteEvent:
@@ -113,6 +115,7 @@ def list_events(store: Store, study_id: int, site: str | None = None) -> list[Si
     return store.events.list(study_id, site=site)
 
 
+@audited("site_event.remove", lambda *a, **k: f"site_event:{a[2]}")
 def remove(store: Store, study_id: int, event_id: int) -> None:
     """Remove one event by its id (as `list_events` shows it)."""
     if not store.events.remove(study_id, int(event_id)):

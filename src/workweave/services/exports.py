@@ -22,6 +22,7 @@ from workweave.domain.errors import NotFoundError
 from workweave.domain.template import Template
 from workweave.io.exports import FORMATS, Sheet, write_tables
 from workweave.services import metrics as metrics_service
+from workweave.services.audit import audited
 from workweave.store import Store
 
 TABLES: tuple[str, ...] = (
@@ -277,6 +278,7 @@ def readme_rows(include_metrics: bool = True) -> list[tuple[str, str, str]]:
     return rows
 
 
+@audited("export.tables")
 def export_tables(
     store: Store,
     study_id: int,
@@ -313,6 +315,7 @@ def metrics_frame(store: Store, study_id: int, **options: Any) -> pd.DataFrame:
     return out
 
 
+@audited("export.metrics")
 def export_metrics(
     store: Store, study_id: int, fmt: str, out: str | Path, **options: Any
 ) -> list[Path]:
@@ -333,6 +336,7 @@ def export_metrics(
     return [write_one(sheet, fmt, path)]
 
 
+@audited("export.wombat")
 def export_wombat(
     store: Store, study_id: int, out: str | Path, *, timezone: str | None = None
 ) -> Any:

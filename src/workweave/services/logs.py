@@ -32,6 +32,7 @@ from workweave.analysis.passive import Agreement, bland_altman, observed_system_
 from workweave.domain.errors import NotFoundError, Problem, ValidationError
 from workweave.domain.policy import BOOTSTRAP_REPLICATES, FLAG_BELOW, INTERVAL_METHOD
 from workweave.io import auditlogs
+from workweave.services.audit import audited
 from workweave.store import Store
 
 LOGS_ENV = "WORKWEAVE_LOGS"
@@ -96,6 +97,7 @@ class LogImportResult:
     folder: Path | None = None
 
 
+@audited("import.logs")
 def import_logs(
     store: Store,
     study_id: int,

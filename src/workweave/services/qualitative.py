@@ -37,6 +37,7 @@ from workweave.io import codebooks as cbio
 from workweave.io import refiqda
 from workweave.io.quotes import QUOTE_FORMATS, write_quotes
 from workweave.io.transcripts import read_document
+from workweave.services.audit import audited
 from workweave.store import Store
 from workweave.store.qualitative import CodebookInfo, DocumentInfo, SavedCodebook
 
@@ -51,6 +52,7 @@ def _check_offsets(offsets: str) -> None:
 # -- codebooks ---------------------------------------------------------------------------------
 
 
+@audited("codebook.load")
 def load_codebook(store: Store, study_id: int, source: str | Path) -> SavedCodebook:
     """Load a codebook into the study as its current one: a built-in codebook's name (e.g.
     ``clinician-manager-themes``) or a file (.yaml/.yml/.json/.qdc/.qdpx). A changed codebook
@@ -209,6 +211,7 @@ def _place(
     return site, warnings
 
 
+@audited("document.add")
 def add_document(store: Store, study_id: int, document: Document) -> AddedDocument:
     """Store a document (the participant's registered site is used when none is given)."""
     site, warnings = _place(store, study_id, document.participant, document.site)
@@ -274,6 +277,7 @@ def get_document(store: Store, study_id: int, ref: str) -> Document:
     return store.qual.find_document(study_id, ref)
 
 
+@audited("document.remove", lambda *a, **k: f"document:{a[2]}")
 def remove_document(store: Store, study_id: int, key: str) -> None:
     store.qual.delete_document(study_id, key)
 
@@ -473,6 +477,7 @@ def set_coding_memo(store: Store, study_id: int, key: str, memo: str) -> None:
     store.qual.update_coding_memo(study_id, key, memo)
 
 
+@audited("coding.remove", lambda *a, **k: f"coding:{a[2]}")
 def remove_coding(store: Store, study_id: int, key: str) -> None:
     if not store.qual.delete_codings(study_id, keys=[key]):
         raise NotFoundError(f"no coding {key} in the study")
@@ -649,6 +654,7 @@ def quotes(
     return out
 
 
+@audited("export.quotes")
 def export_quotes(
     store: Store,
     study_id: int,
@@ -693,6 +699,7 @@ class ExportSummary:
 _ORIGIN = re.compile(r"^workweave \(codebook (?P<name>.+) v(?P<version>[^ )]+)\)$")
 
 
+@audited("export.qdpx")
 def export_qdpx(
     store: Store, study_id: int, path: str | Path, *, coders: Sequence[str] | None = None
 ) -> ExportSummary:
@@ -751,6 +758,7 @@ class ProjectImport:
         }
 
 
+@audited("import.qdpx")
 def import_qdpx(store: Store, study_id: int, path: str | Path) -> ProjectImport:
     """Import a REFI-QDA project (.qdpx, or a bare .qde): its codebook (as the study's current
     codebook), text sources as documents and their codings, all in one transaction. Importing

@@ -36,6 +36,7 @@ from workweave.report.study import (
 )
 from workweave.report.study.context import StudyContext
 from workweave.services import studies as svc
+from workweave.services.audit import audited
 from workweave.store import Store
 
 APPENDIX = ("methods", "tables")
@@ -46,6 +47,7 @@ APPENDIX_TITLES = {
 }
 
 
+@audited("report.study")
 def study_report(
     store: Store,
     study_id: int,
