@@ -50,6 +50,10 @@ def test_withdraw_export_erase_backup_restore_purge(demo: Path) -> None:
     assert code == 0
     code, text = ww("summary", "--by", "site")
     assert "1 participant(s) excluded after withdrawing consent" in text
+    code, text = ww("metrics", "--boot", "0")
+    assert code == 0 and "1 participant(s) excluded after withdrawing consent" in text
+    code, text = ww("metrics", "--boot", "0", "--format", "json", "--by", "participant")
+    assert '"excluded_withdrawn": 1' in text and '"ART-01"' not in text
     code, text = ww("participants", "export", "ART-01", "--out", "exports")
     assert code == 0 and (demo / "exports" / "subject-access-art-01.zip").is_file()
     code, text = ww("participants", "erase", "ART-01", "--yes")

@@ -223,6 +223,7 @@ def metrics(
                 )
         finally:
             engine.close()
+        withdrawn = len(st.analytic.withdrawn(sid))
     finally:
         spinner.stop()
         st.close()
@@ -230,6 +231,7 @@ def metrics(
         _emit_budget(budget, fmt, out_file)
         return
     df.attrs["plan"] = plan
+    df.attrs["excluded_withdrawn"] = withdrawn
     if headline_only:
         df = _headline_rows(df)
     _emit(df, fmt, out_file, compared=bool(compare))
@@ -294,6 +296,7 @@ def to_json(df: pd.DataFrame) -> dict[str, Any]:
         "by": by,
         "filter": df.attrs.get("filter", {}),
         "observers": df.attrs.get("observers"),
+        "excluded_withdrawn": df.attrs.get("excluded_withdrawn", 0),
         "plan": df.attrs.get("plan", "jobplan"),
         "parameters": df.attrs.get("parameters", {}),
         "payscale": df.attrs.get("payscale", {}),
@@ -315,6 +318,7 @@ def _compare_json(df: pd.DataFrame) -> dict[str, Any]:
         "a": df.attrs.get("a"),
         "b": df.attrs.get("b"),
         "observers": df.attrs.get("observers"),
+        "excluded_withdrawn": df.attrs.get("excluded_withdrawn", 0),
         "parameters": df.attrs.get("parameters", {}),
         "bootstrap": df.attrs.get("bootstrap", {}),
         "metrics": metrics,
@@ -595,6 +599,11 @@ def _footer(df: pd.DataFrame) -> None:
             "; plan: calendars (planned activity)"
             if df.attrs.get("plan") == "calendar"
             else "; plan: job plans"
+        )
+        + (
+            f"; {n} participant(s) excluded after withdrawing consent"
+            if (n := df.attrs.get("excluded_withdrawn"))
+            else ""
         ),
         highlight=False,
     )
