@@ -1,6 +1,7 @@
 """The web edge refuses what is not a number (NaN, Infinity, integers beyond 2**53, times past
 the year 5138) with 422 instead of storing it or failing later with a 500; a study name with
-surrounding spaces is stripped; a NUL in a sign-in name is a wrong sign-in, not an error."""
+surrounding spaces is stripped; a NUL character in any text (JSON or form) is refused at the
+edge on both backends."""
 
 from __future__ import annotations
 
@@ -62,7 +63,32 @@ def test_a_study_name_with_spaces_is_stripped(server: LiveServer) -> None:
     assert r.status_code == 400 and "study name" in r.json()["detail"]
 
 
-def test_a_nul_in_a_sign_in_name_is_a_wrong_sign_in(server: LiveServer) -> None:
+def test_a_nul_in_a_sign_in_name_is_refused_at_the_edge(server: LiveServer) -> None:
     c = server.client()
     r = c.post("/api/login", json={"name": "obs\u00001", "password": "wrong-password-x"})
-    assert r.status_code == 401
+    assert r.status_code == 422 and "NUL" in r.text
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/api/studies/s1/participants", '{"code": "P\\u00009", "site": "RAD"}'),
+        ("/api/studies/s1/sites", '{"code": "X1", "name": "a\\u0000b"}'),
+        (
+            "/api/studies/s1/sessions/k/corrections",
+            '{"target": "t", "field": "f", "value": "\\u0000"}',
+        ),
+        ("/api/sync", _sync("1700000000000", '{"participant": "P1", "note": "a\\u0000"}')),
+    ],
+)
+def test_nul_in_json_text_is_422_on_both_backends(server: LiveServer, path: str, body: str) -> None:
+    r = server.client("res").post(path, content=body, headers=JSON)
+    assert r.status_code == 422, r.text
+    assert "NUL" in r.text
+
+
+def test_nul_in_a_form_field_is_a_clear_400(server: LiveServer) -> None:
+    c = server.client("res")
+    r = c.post("/studies/s1/sites", data={"code": "X2", "name": "a\x00b", "timezone": "UTC"})
+    assert r.status_code == 400, r.text
+    assert "NUL character" in r.text

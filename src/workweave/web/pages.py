@@ -36,6 +36,7 @@ from workweave.web.auth import (
     sign_out,
     store_of,
 )
+from workweave.web.forms import read_form
 from workweave.web.templating import flash, render
 from workweave.web.timeline import crosses_midnight, layout, local_clock
 
@@ -70,7 +71,7 @@ def _local(target: str) -> str:
 
 
 async def _form(request: Request) -> dict[str, Any]:
-    form = await request.form()
+    form = await read_form(request)
     out: dict[str, Any] = {}
     for k, v in form.multi_items():
         if k == "csrf_token":
@@ -492,7 +493,7 @@ async def update_participant(
 async def save_job_plan(
     request: Request, study: str, code: str, who: Annotated[InStudy, Depends(STUDY_MANAGE)]
 ) -> Response:
-    form = await request.form()
+    form = await read_form(request)
     rows = []
     weekdays = form.getlist("weekday")
     starts = form.getlist("start")
@@ -553,7 +554,7 @@ def templates_page(request: Request, who: Annotated[Who, Depends(MANAGE)]) -> Re
 
 @router.post("/templates")
 async def upload_template(request: Request, who: Annotated[Who, Depends(MANAGE)]) -> Response:
-    form = await request.form()
+    form = await read_form(request)
     text = str(form.get("text") or "")
     upload = form.get("file")
     if upload is not None and not isinstance(upload, str):
@@ -691,7 +692,7 @@ def diary_page(
 async def diary_submit(
     request: Request, study: str, who: Annotated[InStudy, Depends(STUDY_PARTICIPANT)]
 ) -> Response:
-    form = await request.form()
+    form = await read_form(request)
     cats, starts, ends = form.getlist("category"), form.getlist("start"), form.getlist("end")
     withs = form.getlist("with_whom")
     entries = []

@@ -13,6 +13,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from workweave.services import audit, governance
 from workweave.web.auth import Principal, Require, RequireStudy, StudyPrincipal, store_of
+from workweave.web.forms import read_form
 from workweave.web.templating import flash, render
 
 router = APIRouter(include_in_schema=False)
@@ -95,7 +96,7 @@ def consent_page(
 async def consent_withdraw(
     request: Request, study: str, who: Annotated[StudyPrincipal, Depends(STUDY_PARTICIPANT)]
 ) -> Response:
-    form = await request.form()
+    form = await read_form(request)
     if who.participant_code is None or form.get("confirm") != "yes":
         flash(request, "Tick the box to confirm that you withdraw.", "error")
         return RedirectResponse(f"/me/{study}/consent", status_code=303)

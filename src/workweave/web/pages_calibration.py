@@ -22,6 +22,7 @@ from workweave.domain.calibration import MEASURE
 from workweave.domain.errors import NotFoundError, ValidationError
 from workweave.services import calibration, setup
 from workweave.web.auth import AuthError, RequireStudy, StudyPrincipal, store_of
+from workweave.web.forms import read_form
 from workweave.web.schemas import (
     ERROR_RESPONSES,
     CalibrationOut,
@@ -249,7 +250,7 @@ def settings_page(
 async def save_settings(
     request: Request, study: str, who: Annotated[InStudy, Depends(MANAGE)]
 ) -> Response:
-    form = await request.form()
+    form = await read_form(request)
     try:
         rule = calibration.set_settings(
             store_of(request),

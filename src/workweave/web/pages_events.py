@@ -14,6 +14,7 @@ from fastapi.responses import RedirectResponse, Response
 from workweave.domain.errors import NotFoundError, ValidationError
 from workweave.services import events
 from workweave.web.auth import RequireStudy, StudyPrincipal, store_of
+from workweave.web.forms import read_form
 from workweave.web.templating import flash, render
 
 router = APIRouter(include_in_schema=False)
@@ -45,7 +46,7 @@ def events_page(
 async def add_event(
     request: Request, study: str, who: Annotated[StudyPrincipal, Depends(MANAGE)]
 ) -> Response:
-    form = await request.form()
+    form = await read_form(request)
     try:
         e = events.add(
             store_of(request),

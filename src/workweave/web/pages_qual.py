@@ -27,6 +27,7 @@ from workweave.io.quotes import QUOTE_FORMATS
 from workweave.services import audit, privacy
 from workweave.services import qualitative as qual
 from workweave.web.auth import AuthError, RequireStudy, StudyPrincipal, store_of
+from workweave.web.forms import read_form
 from workweave.web.templating import flash, render
 
 router = APIRouter(include_in_schema=False)
@@ -69,7 +70,7 @@ async def _payload(request: Request) -> dict[str, Any]:
         if not isinstance(body, dict):
             raise ValidationError("the request body must be a JSON object")
         return body
-    form = await request.form()
+    form = await read_form(request)
     return {k: v for k, v in form.items() if k != "csrf_token"}
 
 
@@ -156,7 +157,7 @@ async def add_document(request: Request, study: str, who: Who) -> Response:
     """Add a transcript from pasted text or an uploaded file."""
     sid = who.study_id
     store = store_of(request)
-    form = await request.form()
+    form = await read_form(request)
     participant = _text(form.get("participant")) or None
     site = _text(form.get("site")) or None
     kind = _text(form.get("kind")) or "transcript"

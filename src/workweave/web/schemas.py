@@ -72,13 +72,17 @@ MAX_MS = 10**14
 
 
 def _finite(value: Any, where: str = "") -> None:
-    """Refuse NaN, Infinity and integers too large for any column, anywhere in a value."""
+    """Refuse NaN, Infinity, integers too large for any column and text holding a NUL
+    character (which PostgreSQL cannot store), anywhere in a value."""
+    if isinstance(value, str) and "\x00" in value:
+        raise ValueError(f"{where or 'text'}: a NUL character is not allowed in text")
     if isinstance(value, float) and not math.isfinite(value):
         raise ValueError(f"{where or 'a number'}: NaN and Infinity are not numbers we accept")
     if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_INT:
         raise ValueError(f"{where or 'a number'}: {value} is out of range")
     if isinstance(value, dict):
         for k, v in value.items():
+            _finite(k, where)
             _finite(v, f"{where}.{k}" if where else str(k))
     elif isinstance(value, list | tuple):
         for i, v in enumerate(value):
@@ -99,7 +103,8 @@ Tolerance = Annotated[
 
 class In(BaseModel):
     """A request body: floats must be finite, and no number anywhere in it (nested payloads
-    included) may be NaN, Infinity or an integer beyond 2**53 (422, never a 500 later)."""
+    included) may be NaN, Infinity or an integer beyond 2**53, nor any text hold a NUL
+    character (422, never a 500 later, on SQLite and PostgreSQL alike)."""
 
     model_config = ConfigDict(allow_inf_nan=False)
 
