@@ -93,7 +93,9 @@ def write_wombat_export(
     problems: list[Problem] = []
     src = path.name
 
-    # task ids: the task's key when unique in the file and usable in WOMBAT's lists
+    # task ids: WOMBAT's own form, "<observer>_<session>_<task>": the task's key when it has
+    # that form already (a WOMBAT import), else the key (or the task's number, when the key is
+    # not usable in WOMBAT's lists) after that prefix; unique in the file
     counts: dict[str, int] = {}
     for s in sessions:
         for t in s.tasks:
@@ -102,14 +104,16 @@ def write_wombat_export(
     taken: set[str] = set()
     for s in sessions:
         sid = s.source_id if s.source == "wombat" and s.source_id else s.key
+        prefix = f"{s.observer or SELF_OBSERVER}_{sid}_"
         for t in s.tasks:
             k = t.key
-            if counts[k] > 1 or "," in k or k.strip() != k or k in ("", "0"):
-                k = f"{sid}_{t.seq}"
+            usable = counts[k] == 1 and "," not in k and k.strip() == k and k not in ("", "0")
+            if not (usable and k.startswith(prefix)):
+                k = f"{prefix}{t.key if usable else t.seq}"
                 n = 1
                 while k in taken:
                     n += 1
-                    k = f"{sid}_{t.seq}_{n}"
+                    k = f"{prefix}{t.seq}_{n}"
             taken.add(k)
             ids[(s.key, t.key)] = k
 
