@@ -245,7 +245,8 @@ def client_log(data: st.DataObject, session: str) -> list[dict[str, Any]]:
             }[field]
             add("edit", target=k, field=field, value=value)
     if data.draw(st.booleans(), label="ended"):
-        t += 1
+        # after the start: a session ending before it started is refused (tested apart)
+        t = max(t, 0.0) + 1
         add("session_end")
     return log
 
