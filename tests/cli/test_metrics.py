@@ -123,7 +123,7 @@ def test_mistakes_are_messages(paper: str):
     code, out = ww("metrics", "--store", paper, "--metric", "happiness")
     assert code == 2 and "no metric 'happiness'" in out
     code, out = ww("metrics", "--store", paper, "--by", "weather")
-    assert code == 2 and "cannot group by 'weather'" in out
+    assert code == 2 and "cannot be grouped by 'weather'" in out
     code, out = ww("metrics", "--store", paper, "--filter", "site")
     assert code == 2 and "key=value" in out
     code, out = ww("metrics", "--store", paper, "--format", "yaml")

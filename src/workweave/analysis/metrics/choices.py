@@ -7,7 +7,10 @@ what exists ("did you mean ...?" for a close miss)."""
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from workweave.domain.errors import ValidationError
 
 SHOWN = 12
 """How many existing values an error lists before it says how many more there are."""
@@ -38,6 +41,50 @@ def unknown(what: str, value: str, choices: Sequence[str]) -> str:
     hint = did_you_mean(value, choices)
     head = f"no {what} '{value}'" + (f" (did you mean '{hint}'?)" if hint else "")
     return f"{head}; the study has: {listing(choices)}"
+
+
+def hint(value: str, names: Sequence[str]) -> str:
+    """``; did you mean 'x'?`` for a close miss, else nothing."""
+    close = did_you_mean(value, names)
+    return f"; did you mean '{close}'?" if close else ""
+
+
+def group_keys(
+    by: Sequence[str] | str | None, allowed: Sequence[str], what: str = "estimates"
+) -> tuple[str, ...]:
+    """The grouping keys asked for (comma-separated or repeated; default: the study as one
+    group), each one of `allowed`."""
+    items = [] if by is None else ([by] if isinstance(by, str) else list(by))
+    out: list[str] = []
+    for item in items:
+        for k in str(item).split(","):
+            k = k.strip()
+            if not k:
+                continue
+            if k not in allowed:
+                raise ValidationError(
+                    f"{what} cannot be grouped by '{k}'{hint(k, allowed)} "
+                    f"(choose from: {', '.join(allowed)})"
+                )
+            if k not in out:
+                out.append(k)
+    return tuple(out) or ("study",)
+
+
+def filter_values(
+    filter: Mapping[str, Any] | None, allowed: Sequence[str], what: str = "estimates"
+) -> dict[str, list[str]]:
+    """A filter as key -> values (text), each key one of `allowed`."""
+    out: dict[str, list[str]] = {}
+    for key, value in (filter or {}).items():
+        if key not in allowed:
+            raise ValidationError(
+                f"{what} cannot be filtered on '{key}'{hint(key, allowed)} "
+                f"(choose from: {', '.join(allowed)})"
+            )
+        values = [value] if isinstance(value, str | int | float) else list(value)
+        out.setdefault(key, []).extend(str(v) for v in values)
+    return out
 
 
 def _natural(text: str) -> tuple[object, ...]:

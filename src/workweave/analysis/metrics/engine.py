@@ -951,42 +951,13 @@ def _col_positions(df: pd.DataFrame, col_index: Mapping[tuple[str, str], int]) -
 
 
 def _check_by(by: Sequence[str] | str | None) -> tuple[str, ...]:
-    if by is None or by == [] or by == ():
-        return ("study",)
-    items = [by] if isinstance(by, str) else list(by)
-    out: list[str] = []
-    for item in items:
-        for k in str(item).split(","):
-            k = k.strip()
-            if not k:
-                continue
-            if k not in GROUP_KEYS:
-                raise ValidationError(
-                    f"cannot group by '{k}'{_hint(k, GROUP_KEYS)} "
-                    f"(choose from: {', '.join(GROUP_KEYS)})"
-                )
-            if k not in out:
-                out.append(k)
-    return tuple(out) or ("study",)
-
-
-def _hint(value: str, names: Sequence[str]) -> str:
-    close = choices.did_you_mean(value, names)
-    return f"; did you mean '{close}'?" if close else ""
+    return choices.group_keys(by, GROUP_KEYS)
 
 
 def _check_filter(filter: Mapping[str, Any] | None) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = {}
-    for key, value in (filter or {}).items():
-        if key not in GROUP_KEYS:
-            raise ValidationError(
-                f"cannot filter on '{key}'{_hint(key, GROUP_KEYS)} "
-                f"(choose from: {', '.join(GROUP_KEYS)})"
-            )
-        values = [value] if isinstance(value, str | int | float) else list(value)
-        out.setdefault(key, []).extend(str(v) for v in values)
-        if key == "mode" and (bad := [v for v in out[key] if v not in MODES]):
-            raise ValidationError(f"no session mode '{bad[0]}' (choose from: {', '.join(MODES)})")
+    out = choices.filter_values(filter, GROUP_KEYS)
+    if bad := [v for v in out.get("mode", []) if v not in MODES]:
+        raise ValidationError(f"no session mode '{bad[0]}' (choose from: {', '.join(MODES)})")
     return out
 
 

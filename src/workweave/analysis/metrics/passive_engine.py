@@ -19,7 +19,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from workweave.analysis.metrics import stats
+from workweave.analysis.metrics import choices, stats
 from workweave.analysis.metrics.passive import (
     DAY_MS,
     PASSIVE_METRICS,
@@ -487,34 +487,11 @@ def _lit(value: str) -> str:
 
 
 def _check_by(by: Sequence[str] | str | None) -> tuple[str, ...]:
-    items = [] if by is None else ([by] if isinstance(by, str) else list(by))
-    out: list[str] = []
-    for item in items:
-        for k in str(item).split(","):
-            k = k.strip()
-            if not k:
-                continue
-            if k not in GROUP_KEYS:
-                raise ValidationError(
-                    f"passive metrics cannot be grouped by '{k}' "
-                    f"(choose from: {', '.join(GROUP_KEYS)})"
-                )
-            if k not in out:
-                out.append(k)
-    return tuple(out) or ("study",)
+    return choices.group_keys(by, GROUP_KEYS, "passive metrics")
 
 
 def _check_filter(filter: Mapping[str, Any] | None) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = {}
-    for key, value in (filter or {}).items():
-        if key not in GROUP_KEYS:
-            raise ValidationError(
-                f"passive metrics cannot be filtered on '{key}' "
-                f"(choose from: {', '.join(GROUP_KEYS)})"
-            )
-        values = [value] if isinstance(value, str | int | float) else list(value)
-        out.setdefault(key, []).extend(str(v) for v in values)
-    return out
+    return choices.filter_values(filter, GROUP_KEYS, "passive metrics")
 
 
 def _choose(metrics: Iterable[str] | str | None, available: Sequence[Metric]) -> list[Metric]:
