@@ -388,9 +388,9 @@ def test_unknown_names_are_refused(paper_store):
     store, sid = paper_store
     with pytest.raises(ValidationError, match="no metric"):
         compute(store, study_id=sid, metrics="nonsense", B=0)
-    with pytest.raises(ValidationError, match="cannot group"):
+    with pytest.raises(ValidationError, match="cannot be grouped"):
         compute(store, study_id=sid, by="weather", B=0)
-    with pytest.raises(ValidationError, match="cannot filter"):
+    with pytest.raises(ValidationError, match="cannot be filtered"):
         compute(store, study_id=sid, filter={"weather": "rain"}, B=0)
     with pytest.raises(ValidationError, match="parameter"):
         compute(store, study_id=sid, params={"nonsense": 1}, B=0)
