@@ -198,6 +198,8 @@ def plan_tablet(
     rng = random.Random(seed * 1000 + index)
     actions = make_batch(n_actions, seed=seed * 1000 + index)
     actions[0]["payload"] = {"participant": participant}
+    for a in actions:  # action ids are unique in the whole store: fresh ones on every run
+        a["uuid"] = str(uuid.uuid4())
     batches = [actions[i : i + batch_size] for i in range(0, len(actions), batch_size)]
     order = list(range(len(batches)))
     for i in range(0, len(order) - 1):  # neighbours swapped
