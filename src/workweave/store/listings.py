@@ -120,5 +120,81 @@ class ListingRepository(Repository):
             ).scalar_one()
         return (self.store.location, study_id, n, top, last, projected, plans)
 
+    def study_content_version(self, study_id: int) -> str:
+        """A digest of everything a study's reports and dashboard are computed from: every
+        session's content fingerprint, participant, site, observer, template and observer
+        role; the full rows of its sites, participants, observers, job plans, plan periods,
+        consents, merges, settings and calibrations; and the size and newest row of every
+        other table that belongs to the study (captured actions, planned activity, and any
+        table added later). Any import, sync, correction, erasure, merge or set-up edit
+        changes it; the key under which built reports and dashboards are cached."""
+        import hashlib
+
+        digest = hashlib.sha256()
+        skip = {"study_members", "codebooks", "documents", "codings", "edits"}
+        full = {
+            "consents",
+            "observers",
+            "sites",
+            "study_settings",
+            "study_templates",
+            "participants",
+            "participant_merges",
+            "calibrations",
+        }
+        by_participant = {
+            "job_plan_sessions": True,
+            "plan_periods": True,
+            "planned_activity": False,
+        }
+        ses = S.sessions.c
+        with self.engine.connect() as conn:
+            digest.update(
+                repr(
+                    conn.execute(select(S.studies).where(S.studies.c.id == study_id)).all()
+                ).encode()
+            )
+            for row in conn.execute(
+                select(
+                    ses.id,
+                    ses.key,
+                    ses.participant_id,
+                    ses.site_id,
+                    ses.observer_id,
+                    ses.template_id,
+                    ses.observer_role,
+                    ses.fingerprint,
+                    ses.known_end_ms,
+                )
+                .where(ses.study_id == study_id)
+                .order_by(ses.id)
+            ):
+                digest.update(repr(tuple(row)).encode())
+            for table in S.metadata.sorted_tables:
+                if table.name in skip or table.name == "sessions":
+                    continue
+                pk = list(table.primary_key.columns)
+                source: Any
+                if "study_id" in table.c:
+                    where = table.c.study_id == study_id
+                    source = table
+                elif table.name in by_participant:
+                    source = table.join(
+                        S.participants, S.participants.c.id == table.c.participant_id
+                    )
+                    where = S.participants.c.study_id == study_id
+                else:
+                    continue
+                if table.name in full or by_participant.get(table.name):
+                    rows = conn.execute(
+                        select(*table.c).select_from(source).where(where).order_by(*pk)
+                    ).all()
+                else:
+                    rows = conn.execute(
+                        select(func.count(), func.max(pk[0])).select_from(source).where(where)
+                    ).all()
+                digest.update(f"{table.name}:{rows!r}".encode())
+        return digest.hexdigest()
+
 
 __all__ = ["ListingRepository", "SessionRow"]

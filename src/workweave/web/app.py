@@ -16,7 +16,7 @@ from workweave.domain.errors import NotFoundError, ValidationError, WorkweaveErr
 from workweave.services import accounts
 from workweave.services.setup import open_store
 from workweave.store import Store
-from workweave.web import pages, pages_analysis, pages_calibration, pages_qual, routes_api
+from workweave.web import building, pages, pages_analysis, pages_calibration, pages_qual, routes_api
 from workweave.web.auth import SESSION_COOKIE, AuthError, CSRFMiddleware
 from workweave.web.templating import WEB_DIR, error_page
 
@@ -93,6 +93,7 @@ def create_app(
     app.include_router(pages_qual.router)
     app.include_router(pages_calibration.router)
     app.include_router(pages_calibration.api)
+    app.include_router(building.router)
 
     @app.exception_handler(AuthError)
     async def auth_error(request: Request, exc: AuthError) -> Response:

@@ -20,7 +20,7 @@ from workweave.io.templates import parse_template
 from workweave.services import accounts, setup
 from workweave.services import calibration as calibration_service
 from workweave.services import capture as capture_service
-from workweave.web import headline, pages_qual
+from workweave.web import pages_qual
 from workweave.web.auth import (
     ANY_ROLE,
     AuthError,
@@ -33,6 +33,7 @@ from workweave.web.auth import (
     sign_out,
     store_of,
 )
+from workweave.web.building import dashboard_build, dashboard_figures
 from workweave.web.templating import flash, render
 from workweave.web.timeline import crosses_midnight, layout, local_clock
 
@@ -204,13 +205,17 @@ async def create_study(request: Request, who: Annotated[Who, Depends(MANAGE)]) -
 
 @router.get("/studies/{study}")
 def dashboard(
-    request: Request, study: str, who: Annotated[InStudy, Depends(STUDY_ANYONE)]
+    request: Request,
+    study: str,
+    who: Annotated[InStudy, Depends(STUDY_ANYONE)],
+    retry: bool = False,
 ) -> Response:
     if who.role == "participant":
         return _back(f"/me/{_q(study)}")
     store = store_of(request)
     info = store.studies.get(who.study_id)
-    head = headline.headline(store, who.study_id)
+    build = dashboard_build(request, who.study_id, retry=retry)
+    head = dashboard_figures(build)
     tpl = setup.study_template(store, who.study_id)
     return render(
         request,
@@ -218,6 +223,9 @@ def dashboard(
         who,
         info=info,
         head=head,
+        build=build,
+        build_status_url=f"/api/studies/{_q(study)}/builds/dashboard",
+        build_retry_url=f"/studies/{_q(study)}?retry=1",
         sessions=setup.sessions_list(store, who.study_id, limit=25),
         template=tpl,
         templates=setup.all_templates(store) if who.role in ("admin", "researcher") else [],

@@ -8,11 +8,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
-from workweave.domain.errors import NotFoundError, ValidationError
+from workweave.domain.errors import NotFoundError, ValidationError, WorkweaveError
 from workweave.io.templates import parse_template
 from workweave.services import accounts, setup
 from workweave.services import capture as capture_service
-from workweave.web import headline
 from workweave.web.auth import (
     ANY_ROLE,
     AuthError,
@@ -27,6 +26,7 @@ from workweave.web.auth import (
     store_of,
     study_principal,
 )
+from workweave.web.building import dashboard_build, dashboard_figures
 from workweave.web.schemas import (
     ActionOut,
     CaptureConfig,
@@ -168,8 +168,13 @@ def study_summary(
 def study_metrics(
     request: Request, study: str, who: Annotated[InStudy, Depends(STUDY_STAFF)]
 ) -> dict[str, Any]:
-    """Headline metrics from the metric registry (or the summary when it is not installed)."""
-    return headline.headline(store_of(request), who.study_id)
+    """Headline metrics from the metric registry (or the summary when it is not installed):
+    the dashboard's figures, waiting for their build (joined if under way, cached after)."""
+    build = dashboard_build(request, who.study_id)
+    build.wait()
+    if build.failed:
+        raise WorkweaveError(build.error or "the figures could not be built")
+    return dashboard_figures(build)  # type: ignore[return-value]
 
 
 @router.get("/studies/{study}/sites", response_model=list[SiteOut], tags=["set-up"])
