@@ -25,7 +25,9 @@ import hashlib
 import json
 import logging
 import math
+import multiprocessing
 import os
+import pickle
 import queue
 import shutil
 import tempfile
@@ -148,7 +150,9 @@ def _size(result: Any) -> int:
 class Builds:
     """A registry of background builds with a bounded memory cache and an optional disk cache.
 
-    `workers`: builds that may run at once (1 or 2 on a small machine); `cache_dir`: where
+    `workers`: builds that may run at once (1 or 2 on a small machine); `processes`: run the
+    study report and dashboard builds each in a process of its own (the server stays
+    responsive while they compute), else in the worker threads; `cache_dir`: where
     results that are bytes are kept across restarts (None: memory only); `memory_items` and
     `memory_bytes` bound the memory cache."""
 
@@ -159,6 +163,7 @@ class Builds:
         workers: int = 1,
         memory_items: int = 32,
         memory_bytes: int = 256 * 1024 * 1024,
+        processes: bool = True,
     ) -> None:
         if not 1 <= workers <= 4:
             raise ValueError("workers must be between 1 and 4")
@@ -166,6 +171,7 @@ class Builds:
         self.memory_items = memory_items
         self.memory_bytes = memory_bytes
         self.workers = workers
+        self.processes = processes
         self._queue: queue.SimpleQueue[tuple[Build, Builder] | None] = queue.SimpleQueue()
         self._threads: list[threading.Thread] = []
         self._lock = threading.Lock()
@@ -295,6 +301,8 @@ class Builds:
 
     def _run(self, job: Build, builder: Builder) -> None:
         def progress(stage: str) -> None:
+            if job.status != RUNNING:
+                return
             job.step += 1
             job.stage = stage
 
@@ -353,16 +361,8 @@ class Builds:
         """The study report (``report.study_report(store, study_id, options)``) as HTML bytes.
         `options` is a ``report.ReportOptions``; its fields that change the page key the
         cache."""
-        from workweave import report
-
         key = report_key(store, study_id, options)
-
-        def build(progress: Progress) -> bytes:
-            doc = report.study_report(store, study_id, options, progress=progress)
-            progress("writing the page")
-            return doc.html().encode("utf-8")
-
-        return self.start(key, build, retry=retry)
+        return self.start(key, self._builder(_report_html, store, study_id, options), retry=retry)
 
     def dashboard(
         self,
@@ -372,14 +372,91 @@ class Builds:
         *,
         retry: bool = False,
     ) -> Build:
-        """A study's dashboard figures: ``compute(store, study_id, progress)`` -> a dict of
-        JSON values, kept as JSON bytes (``json.loads(build.result)`` gives it back)."""
+        """A study's dashboard figures: ``compute(store, study_id, progress)`` (a module-level
+        function) -> a dict of JSON values, kept as JSON bytes (``json.loads(build.result)``
+        gives it back)."""
         key = dashboard_key(store, study_id)
+        return self.start(key, self._builder(_figures_json, store, study_id, compute), retry=retry)
 
-        def build(progress: Progress) -> bytes:
-            return json.dumps(compute(store, study_id, progress), default=_json_value).encode()
+    def _builder(self, fn: Callable[..., bytes], store: Store, study_id: int, arg: Any) -> Builder:
+        """`fn(progress, store, study_id, arg)` in a process of its own when the registry
+        runs builds in processes and `arg` can be sent there, else in the worker thread."""
+        if self.processes:
+            url = store.engine.url.render_as_string(hide_password=False)
+            try:
+                pickle.dumps(arg)
+            except Exception:  # e.g. options holding a lambda: build in this process
+                pass
+            else:
+                return lambda progress: _in_process(fn, url, study_id, arg, progress)
+        return lambda progress: fn(progress, store, study_id, arg)
 
-        return self.start(key, build, retry=retry)
+
+# -- the builds themselves ----------------------------------------------------------------------
+
+
+def _report_html(progress: Progress, store: Store, study_id: int, options: Any) -> bytes:
+    from workweave import report
+
+    doc = report.study_report(store, study_id, options, progress=progress)
+    progress("writing the page")
+    return doc.html().encode("utf-8")
+
+
+def _figures_json(progress: Progress, store: Store, study_id: int, compute: Any) -> bytes:
+    return json.dumps(compute(store, study_id, progress), default=_json_value).encode()
+
+
+def _in_process(
+    fn: Callable[..., bytes], url: str, study_id: int, arg: Any, progress: Progress
+) -> bytes:
+    """Run a build in a new (spawned, daemonic) process, so that its work never holds this
+    process's interpreter lock while the server answers other requests; its progress and its
+    result come back through a pipe."""
+    ctx = multiprocessing.get_context("spawn")
+    mine, theirs = ctx.Pipe(duplex=False)
+    proc = ctx.Process(
+        target=_child, args=(theirs, fn, url, study_id, arg), name="workweave-build", daemon=True
+    )
+    proc.start()
+    theirs.close()
+    try:
+        while True:
+            try:
+                kind, value = mine.recv()
+            except EOFError:
+                proc.join(5)
+                raise WorkweaveError(
+                    f"the build stopped unexpectedly (exit code {proc.exitcode}; out of memory?)"
+                ) from None
+            if kind == "progress":
+                progress(value)
+            elif kind == "done":
+                return bytes(value)
+            elif kind == "error":
+                raise WorkweaveError(value)
+            else:
+                raise RuntimeError(value)
+    finally:
+        mine.close()
+        proc.join(5)
+        if proc.is_alive():
+            proc.terminate()
+
+
+def _child(conn: Any, fn: Callable[..., bytes], url: str, study_id: int, arg: Any) -> None:
+    store = Store.open(url)
+    try:
+        result = fn(lambda stage: conn.send(("progress", stage)), store, study_id, arg)
+        conn.send(("done", result))
+    except WorkweaveError as exc:
+        conn.send(("error", str(exc)))
+    except Exception as exc:
+        log.exception("building failed")
+        conn.send(("crash", f"{type(exc).__name__}: {exc}"))
+    finally:
+        store.close()
+        conn.close()
 
 
 def report_key(store: Store, study_id: int, options: Any) -> BuildKey:

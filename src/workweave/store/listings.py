@@ -149,27 +149,22 @@ class ListingRepository(Repository):
         }
         ses = S.sessions.c
         with self.engine.connect() as conn:
-            digest.update(
-                repr(
-                    conn.execute(select(S.studies).where(S.studies.c.id == study_id)).all()
-                ).encode()
-            )
-            for row in conn.execute(
+            study = conn.execute(select(S.studies).where(S.studies.c.id == study_id)).all()
+            digest.update(repr([tuple(r) for r in study]).encode())
+            rows = conn.execute(
                 select(
                     ses.id,
-                    ses.key,
                     ses.participant_id,
                     ses.site_id,
                     ses.observer_id,
                     ses.template_id,
                     ses.observer_role,
                     ses.fingerprint,
-                    ses.known_end_ms,
                 )
                 .where(ses.study_id == study_id)
                 .order_by(ses.id)
-            ):
-                digest.update(repr(tuple(row)).encode())
+            ).all()
+            digest.update(repr([tuple(r) for r in rows]).encode())
             for table in S.metadata.sorted_tables:
                 if table.name in skip or table.name == "sessions":
                     continue
@@ -193,7 +188,8 @@ class ListingRepository(Repository):
                     rows = conn.execute(
                         select(func.count(), func.max(pk[0])).select_from(source).where(where)
                     ).all()
-                digest.update(f"{table.name}:{rows!r}".encode())
+                # plain tuples: a Row's repr shortens long values
+                digest.update(f"{table.name}:{[tuple(r) for r in rows]!r}".encode())
         return digest.hexdigest()
 
 
