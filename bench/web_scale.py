@@ -12,6 +12,7 @@ to the study (``bench-researcher``), and starts from an empty build cache.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import re
 import shutil
 import socket
@@ -46,14 +47,10 @@ def prepare(store_arg: str, study: str) -> str:
     location, _, _ = resolve_store(store_arg)
     store = Store.open(location)
     try:
-        try:
+        with contextlib.suppress(ValidationError):  # added by an earlier run
             accounts.add_user(store, USER, "researcher", PASSWORD)
-        except ValidationError:
-            pass  # added by an earlier run
-        try:
+        with contextlib.suppress(ValidationError):
             accounts.grant(store, USER, study, "researcher")
-        except ValidationError:
-            pass
         shutil.rmtree(cache_dir_for(store.location), ignore_errors=True)
     finally:
         store.close()
@@ -65,8 +62,16 @@ class Server:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc = subprocess.Popen(
-            [str(WORKWEAVE), "serve", "--store", location, "--study", study]
-            + ["--port", str(self.port)],
+            [
+                str(WORKWEAVE),
+                "serve",
+                "--store",
+                location,
+                "--study",
+                study,
+                "--port",
+                str(self.port),
+            ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -121,7 +126,7 @@ def until_built(c: httpx.Client, status_path: str, t0: float) -> tuple[float, li
 
 def page(c: httpx.Client, name: str, path: str, status_path: str) -> dict[str, Any]:
     t0 = time.perf_counter()
-    ttfb, total, status, size = timed_get(c, path)
+    ttfb, total, status, _ = timed_get(c, path)
     print(f"{name}: first view {status} in {ttfb:.2f} s (first byte), {total:.2f} s (whole page)")
     built, stages = until_built(c, status_path, t0)
     print(f"{name}: built {built:.1f} s after the first request; progress seen:")
@@ -139,8 +144,18 @@ def page(c: httpx.Client, name: str, path: str, status_path: str) -> dict[str, A
 
 def metrics_by_site(location: str, study: str) -> None:
     done = subprocess.run(
-        ["/usr/bin/time", "-v", str(WORKWEAVE), "metrics", "--by", "site"]
-        + ["--store", location, "--study", study],
+        [
+            "/usr/bin/time",
+            "-v",
+            str(WORKWEAVE),
+            "metrics",
+            "--by",
+            "site",
+            "--store",
+            location,
+            "--study",
+            study,
+        ],
         capture_output=True,
         text=True,
     )
@@ -148,7 +163,9 @@ def metrics_by_site(location: str, study: str) -> None:
     rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", done.stderr)
     print(
         f"metrics --by site: exit {done.returncode}, wall {wall.group(1) if wall else '?'}, "
-        f"peak memory {int(rss.group(1)) / 1024:.0f} MB" if rss else "peak memory ?"
+        f"peak memory {int(rss.group(1)) / 1024:.0f} MB"
+        if rss
+        else "peak memory ?"
     )
 
 
@@ -172,7 +189,7 @@ def main() -> None:
     try:
         c = server.client()
         for name, path in (("dashboard", base), ("report", f"{base}/report?B={args.B}")):
-            ttfb, total, status, _ = timed_get(c, path)
+            _, total, status, _ = timed_get(c, path)
             print(f"{name} after a restart: {status} in {total:.3f} s (disk cache)")
     finally:
         server.stop()

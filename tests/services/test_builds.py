@@ -185,7 +185,7 @@ def test_the_study_report_is_built_once_then_rebuilt_when_a_session_is_imported(
     study: tuple[Store, int], tmp_path: Path
 ) -> None:
     store, sid = study
-    builds = Builds(tmp_path / "cache")
+    builds = Builds(tmp_path / "cache", process_above=0)  # in a process, as a large study
     options = report.ReportOptions(B=0)
     build = finished(builds.study_report(store, sid, options))
     assert build.ready, build.error

@@ -26,7 +26,7 @@ from tests.web.support import (
 from workweave import report  # noqa: F401  (loaded before the timed-out requests below)
 from workweave.domain import Study
 from workweave.services import accounts
-from workweave.services.builds import BuildKey, Builds
+from workweave.services.builds import BuildKey, Builds, cache_dir_for
 from workweave.services.studies import import_wombat
 from workweave.web.building import builds_of
 
@@ -42,6 +42,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
         import_wombat(srv.store, sid, [write_wombat(folder, WOMBAT_ROWS)], timezone="UTC")
         srv.store.studies.create(Study("empty", "A study without sessions"))
         accounts.grant(srv.store, "res", "empty", "researcher")
+        # builds in the server's own threads: a process per build only costs time here (the
+        # services tests build in processes)
+        srv.app.state.builds = Builds(cache_dir_for(srv.store.location), processes=False)
         yield srv
 
 
@@ -162,7 +165,8 @@ def test_a_restarted_server_answers_from_the_disk_cache(server: LiveServer) -> N
     assert built_page(c, REPORT, params=B0).status_code == 200
     cache = builds_of(server.app).cache_dir
     assert cache is not None and any(cache.rglob("study-report-*.bin"))
-    server.app.state.builds = None  # what a restart loses: the registry and its memory
+    # what a restart loses: the registry and its memory
+    server.app.state.builds = Builds(cache_dir_for(server.store.location), processes=False)
     r = c.get(REPORT, params=B0)
     assert r.status_code == 200 and "Methods" in r.text
     assert builds_of(server.app).builds_started == 0

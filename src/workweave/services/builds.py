@@ -49,6 +49,7 @@ Builder = Callable[[Progress], Any]
 
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
 CACHE_FOLDER = ".workweave-cache"
+PROCESS_ABOVE_SESSIONS = 2000
 DEFAULT_STEPS = {"study-report": 14, "dashboard": 3}
 """How many progress stages a build of each kind reports, until one has been seen to finish
 (the percentage shown is stages done over stages expected)."""
@@ -150,9 +151,10 @@ def _size(result: Any) -> int:
 class Builds:
     """A registry of background builds with a bounded memory cache and an optional disk cache.
 
-    `workers`: builds that may run at once (1 or 2 on a small machine); `processes`: run the
-    study report and dashboard builds each in a process of its own (the server stays
-    responsive while they compute), else in the worker threads; `cache_dir`: where
+    `workers`: builds that may run at once (1 or 2 on a small machine); `processes`: build
+    the study report and dashboard figures of a study of more than `process_above` sessions
+    in a process of their own (the server stays responsive while they compute; a small
+    study builds faster in the worker thread than a new process starts); `cache_dir`: where
     results that are bytes are kept across restarts (None: memory only); `memory_items` and
     `memory_bytes` bound the memory cache."""
 
@@ -164,6 +166,7 @@ class Builds:
         memory_items: int = 32,
         memory_bytes: int = 256 * 1024 * 1024,
         processes: bool = True,
+        process_above: int = PROCESS_ABOVE_SESSIONS,
     ) -> None:
         if not 1 <= workers <= 4:
             raise ValueError("workers must be between 1 and 4")
@@ -172,6 +175,7 @@ class Builds:
         self.memory_bytes = memory_bytes
         self.workers = workers
         self.processes = processes
+        self.process_above = process_above
         self._queue: queue.SimpleQueue[tuple[Build, Builder] | None] = queue.SimpleQueue()
         self._threads: list[threading.Thread] = []
         self._lock = threading.Lock()
@@ -381,7 +385,7 @@ class Builds:
     def _builder(self, fn: Callable[..., bytes], store: Store, study_id: int, arg: Any) -> Builder:
         """`fn(progress, store, study_id, arg)` in a process of its own when the registry
         runs builds in processes and `arg` can be sent there, else in the worker thread."""
-        if self.processes:
+        if self.processes and _sessions(store, study_id) > self.process_above:
             url = store.engine.url.render_as_string(hide_password=False)
             try:
                 pickle.dumps(arg)
@@ -390,6 +394,10 @@ class Builds:
             else:
                 return lambda progress: _in_process(fn, url, study_id, arg, progress)
         return lambda progress: fn(progress, store, study_id, arg)
+
+
+def _sessions(store: Store, study_id: int) -> int:
+    return int(store.listings.study_data_version(study_id)[2])
 
 
 # -- the builds themselves ----------------------------------------------------------------------

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from workweave.store import schema as S
 from workweave.store import schema_web as W
 from workweave.store.base import Repository
+from workweave.store.batching import chunked
 
 
 @dataclass(frozen=True)
@@ -45,13 +46,9 @@ class ListingRepository(Repository):
         limit: int = 200,
     ) -> list[SessionRow]:
         """The study's sessions (of one participant if given), latest first, with task counts."""
-        n_tasks = (
-            select(S.tasks.c.session_id, func.count().label("n"))
-            .group_by(S.tasks.c.session_id)
-            .subquery()
-        )
         q = (
             select(
+                S.sessions.c.id,
                 S.sessions.c.key,
                 S.sessions.c.mode,
                 S.sessions.c.source,
@@ -63,12 +60,10 @@ class ListingRepository(Repository):
                 S.participants.c.code.label("participant"),
                 S.sites.c.code.label("site"),
                 S.observers.c.code.label("observer"),
-                func.coalesce(n_tasks.c.n, 0).label("tasks"),
             )
             .join(S.participants, S.participants.c.id == S.sessions.c.participant_id)
             .join(S.sites, S.sites.c.id == S.sessions.c.site_id)
             .outerjoin(S.observers, S.observers.c.id == S.sessions.c.observer_id)
-            .outerjoin(n_tasks, n_tasks.c.session_id == S.sessions.c.id)
             .where(S.sessions.c.study_id == study_id)
             .order_by(S.sessions.c.start_ms.desc(), S.sessions.c.key)
             .limit(limit)
@@ -77,6 +72,15 @@ class ListingRepository(Repository):
             q = q.where(S.participants.c.code == participant_code)
         with self.engine.connect() as conn:
             rows = conn.execute(q).all()
+            # tasks counted for the sessions listed only (not grouped over every task first)
+            tasks: dict[int, int] = {}
+            for ids in chunked([r.id for r in rows]):
+                counted = conn.execute(
+                    select(S.tasks.c.session_id, func.count())
+                    .where(S.tasks.c.session_id.in_(ids))
+                    .group_by(S.tasks.c.session_id)
+                )
+                tasks.update((int(sid), int(n)) for sid, n in counted)
         return [
             SessionRow(
                 key=r.key,
@@ -90,7 +94,7 @@ class ListingRepository(Repository):
                 participant=r.participant,
                 site=r.site,
                 observer=r.observer,
-                tasks=int(r.tasks),
+                tasks=int(tasks.get(r.id, 0)),
             )
             for r in rows
         ]

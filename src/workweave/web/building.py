@@ -45,7 +45,13 @@ def builds_of(app: FastAPI) -> Builds:
                 raise ValidationError(f"{ENV_WORKERS} must be 1 or 2, not {workers!r}")
             found = Builds(cache_dir_for(app.state.store.location), workers=int(workers))
             app.state.builds = found
+            # the report package is large: load it now, not in the first report request
+            threading.Thread(target=_load_report, name="workweave-warm-up", daemon=True).start()
     return found
+
+
+def _load_report() -> None:
+    import workweave.report  # noqa: F401
 
 
 def report_options(B: int) -> Any:
