@@ -5,8 +5,9 @@ optionally ``workweave metrics --by site`` (wall time and peak memory, /usr/bin/
     workweave simulate --tasks 1000000 --name million --store /tmp/big   # once, minutes
     .venv/bin/python bench/web_scale.py --store /tmp/big --study million [--metrics]
 
-It serves the store with ``workweave serve`` on a free port, signs in as a researcher it adds
-to the study (``bench-researcher``), and starts from an empty build cache.
+It serves the store with ``workweave serve`` on a free port, lets it load its libraries
+(``--settle`` seconds), signs in as a researcher it adds to the study (``bench-researcher``),
+and starts from an empty build cache. ``--first-view-only`` times the first views alone.
 """
 
 from __future__ import annotations
@@ -175,10 +176,31 @@ def main() -> None:
     ap.add_argument("--study", required=True)
     ap.add_argument("--B", type=int, default=500, help="bootstrap replicates of the report")
     ap.add_argument("--metrics", action="store_true", help="also time metrics --by site")
+    ap.add_argument(
+        "--settle",
+        type=float,
+        default=20,
+        help="seconds to let a started server load its libraries before the first view",
+    )
+    ap.add_argument(
+        "--first-view-only",
+        action="store_true",
+        help="only the first views' time to first byte (the builds are not waited for)",
+    )
     args = ap.parse_args()
     location = prepare(args.store, args.study)
     base = f"/studies/{args.study}"
     server = Server(location, args.study)
+    time.sleep(args.settle)
+    if args.first_view_only:
+        try:
+            c = server.client()
+            for name, path in (("dashboard", base), ("report", f"{base}/report?B={args.B}")):
+                ttfb, total, status, _ = timed_get(c, path)
+                print(f"{name}: first view {status} in {ttfb:.3f} s (first byte), {total:.3f} s")
+        finally:
+            server.stop()
+        return
     try:
         c = server.client()
         page(c, "dashboard", base, f"/api{base}/builds/dashboard")
@@ -186,6 +208,7 @@ def main() -> None:
     finally:
         server.stop()
     server = Server(location, args.study)
+    time.sleep(args.settle)
     try:
         c = server.client()
         for name, path in (("dashboard", base), ("report", f"{base}/report?B={args.B}")):

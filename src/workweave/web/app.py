@@ -94,6 +94,7 @@ def create_app(
     app.include_router(pages_calibration.router)
     app.include_router(pages_calibration.api)
     app.include_router(building.router)
+    building.warm_up(app)
 
     @app.exception_handler(AuthError)
     async def auth_error(request: Request, exc: AuthError) -> Response:

@@ -45,13 +45,20 @@ def builds_of(app: FastAPI) -> Builds:
                 raise ValidationError(f"{ENV_WORKERS} must be 1 or 2, not {workers!r}")
             found = Builds(cache_dir_for(app.state.store.location), workers=int(workers))
             app.state.builds = found
-            # the report package is large: load it now, not in the first report request
-            threading.Thread(target=_load_report, name="workweave-warm-up", daemon=True).start()
     return found
 
 
-def _load_report() -> None:
-    import workweave.report  # noqa: F401
+def warm_up(app: FastAPI) -> None:
+    """Make the app's build registry and load, in the background, the libraries the first
+    report or dashboard request would otherwise load while its user waits."""
+    builds_of(app)
+    threading.Thread(target=_load_libraries, name="workweave-warm-up", daemon=True).start()
+
+
+def _load_libraries() -> None:
+    import workweave.report
+    import workweave.services.studies
+    import workweave.web.headline  # noqa: F401
 
 
 def report_options(B: int) -> Any:
@@ -142,4 +149,5 @@ __all__ = [
     "report_options",
     "router",
     "study_report_build",
+    "warm_up",
 ]
