@@ -50,7 +50,7 @@ class Gate:
 
 
 def finished(build: Build) -> Build:
-    assert build.wait(30)
+    assert build.wait(900)  # a loaded machine: no timing is asserted
     return build
 
 

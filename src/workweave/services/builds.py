@@ -33,6 +33,7 @@ import shutil
 import tempfile
 import threading
 import time
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -383,17 +384,23 @@ class Builds:
         return self.start(key, self._builder(_figures_json, store, study_id, compute), retry=retry)
 
     def _builder(self, fn: Callable[..., bytes], store: Store, study_id: int, arg: Any) -> Builder:
-        """`fn(progress, store, study_id, arg)` in a process of its own when the registry
-        runs builds in processes and `arg` can be sent there, else in the worker thread."""
-        if self.processes and _sessions(store, study_id) > self.process_above:
-            url = store.engine.url.render_as_string(hide_password=False)
-            try:
-                pickle.dumps(arg)
-            except Exception:  # e.g. options holding a lambda: build in this process
-                pass
-            else:
-                return lambda progress: _in_process(fn, url, study_id, arg, progress)
-        return lambda progress: fn(progress, store, study_id, arg)
+        """`fn(progress, store, study_id, arg)`: in a process of its own when the registry
+        runs builds in processes, the study has more than `process_above` sessions and `arg`
+        can be sent there; else in the worker thread. (Decided when the build runs, so that
+        a view answered from the cache pays nothing for it.)"""
+
+        def build(progress: Progress) -> bytes:
+            if self.processes and _sessions(store, study_id) > self.process_above:
+                try:
+                    pickle.dumps(arg)
+                except Exception:  # e.g. options holding a lambda: build in this process
+                    pass
+                else:
+                    url = store.engine.url.render_as_string(hide_password=False)
+                    return _in_process(fn, url, study_id, arg, progress)
+            return fn(progress, store, study_id, arg)
+
+        return build
 
 
 def _sessions(store: Store, study_id: int) -> int:
@@ -498,10 +505,51 @@ def _json_value(value: Any) -> Any:
     return str(value)
 
 
+MEMO_SECONDS = 10.0
+"""How long a study's data version is taken as known while nothing has been committed through
+any store handle of this process and the study's session count, newest session and newest
+projection are unchanged (changes made by another process that leave those alone, such as a
+merge from the command line while the server runs, are seen within this time)."""
+
+_memo: dict[tuple[str, int], tuple[int, tuple[Any, ...], float, str]] = {}
+_memo_lock = threading.Lock()
+_commits = [0]
+_watched: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
+def _count_commit(*_args: Any) -> None:
+    _commits[0] += 1
+
+
+def _watch(store: Store) -> None:
+    from sqlalchemy import event
+
+    with _memo_lock:
+        if store.engine not in _watched:
+            event.listen(store.engine, "commit", _count_commit)
+            _watched.add(store.engine)
+
+
 def content_version(store: Store, study_id: int) -> str:
     """The study's data version: a digest that changes whenever anything its reports and
-    dashboard are computed from does (``store.listings.study_content_version``)."""
-    return store.listings.study_content_version(study_id)
+    dashboard are computed from does (``store.listings.study_content_version``). Remembered
+    while no transaction has committed in this process and the study's sessions look the same
+    (`MEMO_SECONDS` at most), so that a view answered from the cache stays cheap."""
+    _watch(store)
+    commits = _commits[0]
+    cheap = store.listings.study_data_version(study_id)
+    now = time.monotonic()
+    slot = (store.location, study_id)
+    with _memo_lock:
+        found = _memo.get(slot)
+    if found is not None and found[:2] == (commits, cheap) and now - found[2] < MEMO_SECONDS:
+        return found[3]
+    digest = store.listings.study_content_version(study_id)
+    with _memo_lock:
+        if len(_memo) > 256:
+            _memo.clear()
+        _memo[slot] = (commits, cheap, now, digest)
+    return digest
 
 
 def cache_dir_for(location: str) -> Path:
