@@ -36,7 +36,7 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def prepare(store_arg: str, study: str) -> str:
+def prepare(store_arg: str, study: str, keep_cache: bool = False) -> str:
     """The store's location; the bench user exists and is a researcher in the study; the
     build cache is empty."""
     from workweave.domain.errors import ValidationError
@@ -52,7 +52,8 @@ def prepare(store_arg: str, study: str) -> str:
             accounts.add_user(store, USER, "researcher", PASSWORD)
         with contextlib.suppress(ValidationError):
             accounts.grant(store, USER, study, "researcher")
-        shutil.rmtree(cache_dir_for(store.location), ignore_errors=True)
+        if not keep_cache:
+            shutil.rmtree(cache_dir_for(store.location), ignore_errors=True)
     finally:
         store.close()
     return location
@@ -187,8 +188,13 @@ def main() -> None:
         action="store_true",
         help="only the first views' time to first byte (the builds are not waited for)",
     )
+    ap.add_argument(
+        "--keep-cache",
+        action="store_true",
+        help="keep the results built by an earlier run (the first views are then cached ones)",
+    )
     args = ap.parse_args()
-    location = prepare(args.store, args.study)
+    location = prepare(args.store, args.study, args.keep_cache)
     base = f"/studies/{args.study}"
     server = Server(location, args.study)
     time.sleep(args.settle)
