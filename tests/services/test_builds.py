@@ -148,8 +148,8 @@ def test_cache_folder_beside_a_workspace_store_or_in_the_temporary_folder(
 
 
 @pytest.fixture
-def study(tmp_path: Path):  # type: ignore[no-untyped-def]
-    store, sid = drawn_study(tmp_path / "s.sqlite", paper_sessions()[:2], paper_participants())
+def study(store_location: str):  # type: ignore[no-untyped-def]
+    store, sid = drawn_study(store_location, paper_sessions()[:2], paper_participants())
     yield store, sid
     store.close()
 
