@@ -192,3 +192,17 @@ def wait_until(check: Callable[[], Any], timeout: float = 15.0, what: str = "con
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         time.sleep(0.05)
+
+
+def built_page(client: httpx.Client, path: str, params: dict[str, Any] | None = None) -> Any:
+    """GET a page that is built in the background (the study report, the dashboard) until it
+    is no longer the progress view (202); the final response."""
+    deadline = time.monotonic() + 300
+    while True:
+        r = client.get(path, params=params)
+        if r.status_code != 202:
+            return r
+        assert 'data-build-status="' in r.text, r.text[:500]
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{path} was not built in time")
+        time.sleep(0.2)

@@ -8,7 +8,13 @@ from collections.abc import Iterator
 import pytest
 
 from tests.factories import WOMBAT_ROWS, wombat_edit, write_wombat
-from tests.web.support import LiveServer, captured_session, live_server, store_location
+from tests.web.support import (
+    LiveServer,
+    built_page,
+    captured_session,
+    live_server,
+    store_location,
+)
 from workweave.services.studies import import_wombat
 
 
@@ -42,7 +48,7 @@ def test_reliability_page_lists_the_co_observed_pair(server: LiveServer) -> None
 
 
 def test_study_report_is_served_to_researchers(server: LiveServer) -> None:
-    r = server.client("res").get("/studies/s1/report", params={"B": 0})
+    r = built_page(server.client("res"), "/studies/s1/report", params={"B": 0})
     assert r.status_code == 200
     assert "Methods" in r.text and "<html" in r.text
     assert server.client("part").get("/studies/s1/report").status_code == 403

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from workweave.store import schema as S
 from workweave.store import schema_web as W
 from workweave.store.base import Repository
+from workweave.store.batching import chunked
 
 
 @dataclass(frozen=True)
@@ -45,13 +46,9 @@ class ListingRepository(Repository):
         limit: int = 200,
     ) -> list[SessionRow]:
         """The study's sessions (of one participant if given), latest first, with task counts."""
-        n_tasks = (
-            select(S.tasks.c.session_id, func.count().label("n"))
-            .group_by(S.tasks.c.session_id)
-            .subquery()
-        )
         q = (
             select(
+                S.sessions.c.id,
                 S.sessions.c.key,
                 S.sessions.c.mode,
                 S.sessions.c.source,
@@ -63,12 +60,10 @@ class ListingRepository(Repository):
                 S.participants.c.code.label("participant"),
                 S.sites.c.code.label("site"),
                 S.observers.c.code.label("observer"),
-                func.coalesce(n_tasks.c.n, 0).label("tasks"),
             )
             .join(S.participants, S.participants.c.id == S.sessions.c.participant_id)
             .join(S.sites, S.sites.c.id == S.sessions.c.site_id)
             .outerjoin(S.observers, S.observers.c.id == S.sessions.c.observer_id)
-            .outerjoin(n_tasks, n_tasks.c.session_id == S.sessions.c.id)
             .where(S.sessions.c.study_id == study_id)
             .order_by(S.sessions.c.start_ms.desc(), S.sessions.c.key)
             .limit(limit)
@@ -77,6 +72,15 @@ class ListingRepository(Repository):
             q = q.where(S.participants.c.code == participant_code)
         with self.engine.connect() as conn:
             rows = conn.execute(q).all()
+            # tasks counted for the sessions listed only (not grouped over every task first)
+            tasks: dict[int, int] = {}
+            for ids in chunked([r.id for r in rows]):
+                counted = conn.execute(
+                    select(S.tasks.c.session_id, func.count())
+                    .where(S.tasks.c.session_id.in_(ids))
+                    .group_by(S.tasks.c.session_id)
+                )
+                tasks.update((int(sid), int(n)) for sid, n in counted)
         return [
             SessionRow(
                 key=r.key,
@@ -90,7 +94,7 @@ class ListingRepository(Repository):
                 participant=r.participant,
                 site=r.site,
                 observer=r.observer,
-                tasks=int(r.tasks),
+                tasks=int(tasks.get(r.id, 0)),
             )
             for r in rows
         ]
@@ -122,6 +126,78 @@ class ListingRepository(Repository):
                 select(func.max(W.consents.c.id)).where(W.consents.c.study_id == study_id)
             ).scalar_one()
         return (self.store.location, study_id, n, top, last, projected, plans, consent)
+
+    def study_content_version(self, study_id: int) -> str:
+        """A digest of everything a study's reports and dashboard are computed from: every
+        session's content fingerprint, participant, site, observer, template and observer
+        role; the full rows of its sites, participants, observers, job plans, plan periods,
+        consents, merges, settings and calibrations; and the size and newest row of every
+        other table that belongs to the study (captured actions, planned activity, and any
+        table added later). Any import, sync, correction, erasure, merge or set-up edit
+        changes it; the key under which built reports and dashboards are cached."""
+        import hashlib
+
+        digest = hashlib.sha256()
+        skip = {"study_members", "codebooks", "documents", "codings", "edits"}
+        full = {
+            "consents",
+            "observers",
+            "sites",
+            "study_settings",
+            "study_templates",
+            "participants",
+            "participant_merges",
+            "calibrations",
+        }
+        by_participant = {
+            "job_plan_sessions": True,
+            "plan_periods": True,
+            "planned_activity": False,
+        }
+        ses = S.sessions.c
+        with self.engine.connect() as conn:
+            study = conn.execute(select(S.studies).where(S.studies.c.id == study_id)).all()
+            digest.update(repr([tuple(r) for r in study]).encode())
+            rows = conn.execute(
+                select(
+                    ses.id,
+                    ses.participant_id,
+                    ses.site_id,
+                    ses.observer_id,
+                    ses.template_id,
+                    ses.observer_role,
+                    ses.fingerprint,
+                )
+                .where(ses.study_id == study_id)
+                .order_by(ses.id)
+            ).all()
+            digest.update(repr([tuple(r) for r in rows]).encode())
+            for table in S.metadata.sorted_tables:
+                if table.name in skip or table.name == "sessions":
+                    continue
+                pk = list(table.primary_key.columns)
+                source: Any
+                if "study_id" in table.c:
+                    where = table.c.study_id == study_id
+                    source = table
+                elif table.name in by_participant:
+                    source = table.join(
+                        S.participants, S.participants.c.id == table.c.participant_id
+                    )
+                    where = S.participants.c.study_id == study_id
+                else:
+                    continue
+                if table.name in full or by_participant.get(table.name):
+                    rows = conn.execute(
+                        select(*table.c).select_from(source).where(where).order_by(*pk)
+                    ).all()
+                else:
+                    rows = conn.execute(
+                        select(func.count(), func.max(pk[0])).select_from(source).where(where)
+                    ).all()
+                # plain tuples: a Row's repr shortens long values
+                digest.update(f"{table.name}:{[tuple(r) for r in rows]!r}".encode())
+        return digest.hexdigest()
 
 
 __all__ = ["ListingRepository", "SessionRow"]

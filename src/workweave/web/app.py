@@ -19,6 +19,7 @@ from workweave.services import accounts
 from workweave.services.setup import open_store
 from workweave.store import Store
 from workweave.web import (
+    building,
     pages,
     pages_analysis,
     pages_audit,
@@ -135,6 +136,9 @@ def create_app(
         if headers:
             response.headers.update(headers)
         return response
+
+    app.include_router(building.router)
+    building.warm_up(app)
 
     @app.exception_handler(AuthError)
     async def auth_error(request: Request, exc: AuthError) -> Response:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import math
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from workweave.analysis.metrics.headline import HEADLINE_METRICS, SHOWN_KEYS
@@ -119,6 +120,25 @@ def _summary_items(data: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
+def compute_headline(
+    store: Store, study_id: int, progress: Callable[[str], None] | None = None
+) -> dict[str, Any]:
+    """The dashboard's figures, built afresh (`progress` hears each stage): what `headline`
+    returns and the background build of the dashboard (``services.builds``) keeps."""
+    say = progress or (lambda _s: None)
+    say("summarising sessions, tasks and hours")
+    data = summary(store, study_id)
+    totals = _summary_items(data)
+    say("computing the headline metrics")
+    items = _registry_headline(store, study_id) if data["total"]["sessions"] else None
+    return {
+        "source": "metrics" if items is not None else "summary",
+        "items": items if items is not None else totals,
+        "totals": totals,
+        "summary": data,
+    }
+
+
 def headline(store: Store, study_id: int) -> dict[str, Any]:
     """{'source': 'metrics' or 'summary', 'items': [{id, label, value, unit, detail}],
     'totals': the summary's items, 'summary': the study summary}."""
@@ -126,15 +146,7 @@ def headline(store: Store, study_id: int) -> dict[str, Any]:
     with _lock:
         if version in _cache:
             return _cache[version]
-    data = summary(store, study_id)
-    totals = _summary_items(data)
-    items = _registry_headline(store, study_id) if data["total"]["sessions"] else None
-    result = {
-        "source": "metrics" if items is not None else "summary",
-        "items": items if items is not None else totals,
-        "totals": totals,
-        "summary": data,
-    }
+    result = compute_headline(store, study_id)
     with _lock:
         if len(_cache) > 64:
             _cache.clear()
@@ -142,4 +154,4 @@ def headline(store: Store, study_id: int) -> dict[str, Any]:
     return result
 
 
-__all__ = ["HEADLINE_METRICS", "headline"]
+__all__ = ["HEADLINE_METRICS", "compute_headline", "headline"]

@@ -22,7 +22,7 @@ from workweave.io.templates import parse_template
 from workweave.services import accounts, audit, privacy, setup
 from workweave.services import calibration as calibration_service
 from workweave.services import capture as capture_service
-from workweave.web import headline, pages_qual
+from workweave.web import pages_qual
 from workweave.web.auth import (
     ANY_ROLE,
     AuthError,
@@ -36,6 +36,7 @@ from workweave.web.auth import (
     sign_out,
     store_of,
 )
+from workweave.web.building import dashboard_build, dashboard_figures
 from workweave.web.forms import read_form
 from workweave.web.templating import flash, render
 from workweave.web.timeline import crosses_midnight, layout, local_clock
@@ -230,15 +231,18 @@ async def create_study(request: Request, who: Annotated[Who, Depends(MANAGE)]) -
 
 @router.get("/studies/{study}")
 def dashboard(
-    request: Request, study: str, who: Annotated[InStudy, Depends(STUDY_ANYONE)]
+    request: Request,
+    study: str,
+    who: Annotated[InStudy, Depends(STUDY_ANYONE)],
+    retry: bool = False,
 ) -> Response:
     if who.role == "participant":
         return _back(f"/me/{_q(study)}")
     store = store_of(request)
     info = store.studies.get(who.study_id)
-    head = privacy.headline_for(
-        store, who.study_id, headline.headline(store, who.study_id), who.role
-    )
+    build = dashboard_build(request, who.study_id, retry=retry)
+    figures = dashboard_figures(build)
+    head = None if figures is None else privacy.headline_for(store, who.study_id, figures, who.role)
     tpl = setup.study_template(store, who.study_id)
     return render(
         request,
@@ -246,6 +250,9 @@ def dashboard(
         who,
         info=info,
         head=head,
+        build=build,
+        build_status_url=f"/api/studies/{_q(study)}/builds/dashboard",
+        build_retry_url=f"/studies/{_q(study)}?retry=1",
         sessions=_visible_sessions(who, setup.sessions_list(store, who.study_id, limit=1000))[:25],
         template=tpl,
         templates=setup.all_templates(store) if who.role in ("admin", "researcher") else [],

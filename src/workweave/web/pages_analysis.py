@@ -13,6 +13,7 @@ from workweave.analysis.reliability import MEASURES
 from workweave.domain.errors import NotFoundError, ValidationError
 from workweave.services.reliability import PARTICIPANT_KEYS, ior_study_table
 from workweave.web.auth import AuthError, RequireStudy, StudyPrincipal, store_of
+from workweave.web.building import study_report_build
 from workweave.web.schemas import Tolerance
 from workweave.web.templating import render
 
@@ -68,17 +69,27 @@ def study_report(
     study: str,
     who: Annotated[StudyPrincipal, Depends(MANAGE)],
     B: int = 500,
+    retry: bool = False,
 ) -> Response:
-    """The study report (self-contained HTML), built on request."""
-    from workweave import report
+    """The study report (self-contained HTML), built in the background and kept until the
+    study's data change: a progress view until it is built (``web/building.py``)."""
+    from urllib.parse import quote
 
-    B = _bootstrap(B)
-    try:
-        options = report.ReportOptions(B=B, csv_href=lambda name: None)
-        html = report.study_report(store_of(request), who.study_id, options).html()
-    except (ValidationError, NotFoundError) as exc:
-        return render(request, "error.html", who, status_code=409, status=409, message=str(exc))
-    return HTMLResponse(html)
+    build = study_report_build(request, who.study_id, _bootstrap(B), retry=retry)
+    if build.ready:
+        return HTMLResponse(build.result, headers={"Cache-Control": "private, no-cache"})
+    base = f"/studies/{quote(study, safe='')}"
+    return render(
+        request,
+        "building.html",
+        who,
+        status_code=409 if build.failed else 202,
+        build=build,
+        what="study report",
+        title="Study report",
+        status_url=f"/api{base}/builds/report?B={B}",
+        retry_url=f"{base}/report?B={B}&retry=1",
+    )
 
 
 @router.get("/me/{study}/report")

@@ -8,12 +8,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
-from workweave.domain.errors import NotFoundError, ValidationError
+from workweave.domain.errors import NotFoundError, ValidationError, WorkweaveError
 from workweave.domain.privacy import may_see_session
 from workweave.io.templates import parse_template
 from workweave.services import accounts, audit, privacy, setup
 from workweave.services import capture as capture_service
-from workweave.web import headline
 from workweave.web.auth import (
     ANY_ROLE,
     AuthError,
@@ -29,6 +28,7 @@ from workweave.web.auth import (
     store_of,
     study_principal,
 )
+from workweave.web.building import dashboard_build, dashboard_figures
 from workweave.web.schemas import (
     ERROR_RESPONSES,
     ActionOut,
@@ -176,13 +176,17 @@ def study_summary(
 def study_metrics(
     request: Request, study: str, who: Annotated[InStudy, Depends(STUDY_STAFF)]
 ) -> dict[str, Any]:
-    """Headline metrics from the metric registry (or the summary when it is not installed).
+    """Headline metrics from the metric registry (or the summary when it is not installed):
+    the dashboard's figures, waiting for their build (joined if under way, cached after).
     Without the researcher role, figures resting on fewer participants than the study's
     small-number threshold are suppressed."""
-    store = store_of(request)
-    return privacy.headline_for(
-        store, who.study_id, headline.headline(store, who.study_id), who.role
-    )
+    build = dashboard_build(request, who.study_id)
+    build.wait()
+    if build.failed:
+        raise WorkweaveError(build.error or "the figures could not be built")
+    figures = dashboard_figures(build)
+    assert figures is not None
+    return privacy.headline_for(store_of(request), who.study_id, figures, who.role)
 
 
 @router.get("/studies/{study}/sites", response_model=list[SiteOut], tags=["set-up"])
