@@ -30,8 +30,10 @@ def test_researcher_sets_the_observer_role(server: LiveServer) -> None:
     page = c.get(page_url).text
     assert "Observer role: <strong>second" in page and "Observer role set to second" in page
     # a role that is not one is refused with a message; nothing changes
-    c.post(url, data={"role": "boss\x00" * 20, "csrf_token": token})
+    c.post(url, data={"role": "boss" * 20, "csrf_token": token})
     assert "observer role must be one of" in c.get(page_url).text
+    r = c.post(url, data={"role": "boss\x00", "csrf_token": token})
+    assert r.status_code == 400 and "NUL character" in r.text
     assert server.store.sessions.load(sid, keys=[key])[0].observer_role == "second"
     c.post(url, data={"role": "", "csrf_token": token})
     assert server.store.sessions.load(sid, keys=[key])[0].observer_role is None
