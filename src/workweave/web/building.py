@@ -21,8 +21,9 @@ from pydantic import BaseModel, Field
 from workweave.domain.errors import ValidationError
 from workweave.services.builds import Build, Builds, cache_dir_for, dashboard_key, report_key
 from workweave.web.auth import RequireStudy, StudyPrincipal, store_of
+from workweave.web.schemas import ERROR_RESPONSES
 
-router = APIRouter(prefix="/api", tags=["builds"])
+router = APIRouter(prefix="/api", tags=["builds"], responses=ERROR_RESPONSES)
 
 ENV_WORKERS = "WORKWEAVE_WEB_BUILD_WORKERS"
 STAFF = RequireStudy("admin", "researcher", "observer")
