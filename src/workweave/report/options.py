@@ -101,21 +101,16 @@ def _whole(name: str, value: object, least: int, meaning: str) -> list[str]:
 
 
 def _breakdowns(by: Sequence[str] | str) -> tuple[str, ...]:
-    items = [by] if isinstance(by, str) else list(by)
-    out: list[str] = []
-    for item in items:
-        for k in str(item).split(","):
-            k = k.strip()
-            if not k:
-                continue
-            if k not in BREAKDOWNS:
-                raise ValidationError(
-                    f"the study report cannot break down by '{k}' (choose from: "
-                    f"{', '.join(BREAKDOWNS)}; participants are never shown one by one)"
-                )
-            if k not in out:
-                out.append(k)
-    return tuple(out)
+    from workweave.analysis.metrics.choices import names
+
+    return names(
+        by,
+        BREAKDOWNS,
+        lambda k: (
+            f"the study report cannot break down by '{k}' (choose from: "
+            f"{', '.join(BREAKDOWNS)}; participants are never shown one by one)"
+        ),
+    )
 
 
 __all__ = ["BREAKDOWNS", "DEFAULT_SEED", "PERIODS", "CsvHref", "ReportOptions"]

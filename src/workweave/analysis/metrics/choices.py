@@ -7,7 +7,7 @@ what exists ("did you mean ...?" for a close miss)."""
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from workweave.domain.errors import ValidationError
@@ -54,7 +54,22 @@ def group_keys(
 ) -> tuple[str, ...]:
     """The grouping keys asked for (comma-separated or repeated; default: the study as one
     group), each one of `allowed`."""
-    items = [] if by is None else ([by] if isinstance(by, str) else list(by))
+    return names(
+        by,
+        allowed,
+        lambda k: (
+            f"{what} cannot be grouped by '{k}'{hint(k, allowed)} "
+            f"(choose from: {', '.join(allowed)})"
+        ),
+    ) or ("study",)
+
+
+def names(
+    given: Sequence[str] | str | None, allowed: Sequence[str], refuse: Callable[[str], str]
+) -> tuple[str, ...]:
+    """The names given (comma-separated or repeated, each once, in order), each one of
+    `allowed`; the first that is not is refused with the message `refuse` makes for it."""
+    items = [] if given is None else ([given] if isinstance(given, str) else list(given))
     out: list[str] = []
     for item in items:
         for k in str(item).split(","):
@@ -62,13 +77,10 @@ def group_keys(
             if not k:
                 continue
             if k not in allowed:
-                raise ValidationError(
-                    f"{what} cannot be grouped by '{k}'{hint(k, allowed)} "
-                    f"(choose from: {', '.join(allowed)})"
-                )
+                raise ValidationError(refuse(k))
             if k not in out:
                 out.append(k)
-    return tuple(out) or ("study",)
+    return tuple(out)
 
 
 def filter_values(
