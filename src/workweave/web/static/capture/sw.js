@@ -2,7 +2,7 @@
 // reloads, with no network. Data never goes through here: the app keeps its actions in
 // IndexedDB and syncs them itself.
 
-const SHELL_CACHE = "workweave-shell-v4";
+const SHELL_CACHE = "workweave-shell-v5";
 const PAGE_CACHE = "workweave-pages";
 const SHELL = [
   "/static/app.css",

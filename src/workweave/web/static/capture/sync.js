@@ -5,6 +5,7 @@
 // the server measures the device's clock skew.
 
 const BATCH = 500;
+const KEEPALIVE_MS = 5 * 60 * 1000;  // well inside the server's idle limit (30 min by default)
 
 export class Syncer {
   constructor({ db, study, csrf, onState, onRefused, session }) {
@@ -21,6 +22,7 @@ export class Syncer {
     this.batchSize = BATCH;
     this.phase = "idle";
     this.message = "";
+    this.contact = Date.now();  // the last time the server answered us as signed in
     window.addEventListener("online", () => this.soon(50));
     setInterval(() => this.soon(0), 20000);
   }
@@ -79,6 +81,11 @@ export class Syncer {
       for (;;) {
         const batch = await this.db.pending(this.study, this.batchSize);
         if (!batch.length) {
+          // nothing to send (a long task, a meeting): every few minutes tell the server the
+          // capture page is still open, so a quiet stretch does not end the sign-in
+          if (Date.now() - this.contact > KEEPALIVE_MS && navigator.onLine !== false) {
+            if (await this.refreshToken().catch(() => false)) this.contact = Date.now();
+          }
           await this.report("synced");
           break;
         }
@@ -90,6 +97,7 @@ export class Syncer {
         }
         await this.report("syncing");
         let res = await this.post(batch);
+        if (res.ok) this.contact = Date.now();
         if (res.status === 403 || res.status === 401) {
           // an expired token or session: fetch a fresh token once and try again
           const signedIn = await this.refreshToken();
