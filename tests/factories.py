@@ -36,6 +36,7 @@ from workweave.domain import (
     Task,
     Template,
 )
+from workweave.domain.capture import Actor
 from workweave.io.templates import builtin_template
 from workweave.services import accounts
 from workweave.store import Store
@@ -316,6 +317,31 @@ def wombat_edit(row: str, column: str, value: str) -> str:
 # -- capture action logs ---------------------------------------------------------------------
 
 
+def capture_actor(store: Store, name: str, study: str = "s1") -> Actor:
+    """The capture actor of a user of `study` (their role, observer or participant code)."""
+    from workweave.services import capture
+
+    user = accounts.user_by_name(store, name)
+    assert user is not None
+    a = capture.actor_of(store, user, store.studies.id(study))
+    assert a is not None
+    return a
+
+
+def raw_action(
+    session: str, seq: int, type_: str, t: float, *, t0_ms: int, **payload: Any
+) -> dict[str, Any]:
+    """One capture action as a device sends it: `t` seconds after `t0_ms`."""
+    return {
+        "uuid": str(uuid.uuid4()),
+        "session": session,
+        "seq": seq,
+        "type": type_,
+        "t": int(t0_ms + t * 1000),
+        "payload": payload,
+    }
+
+
 def switch_log(
     spec: Sequence[tuple[str, int, int]],
     t0_ms: int,
@@ -330,14 +356,7 @@ def switch_log(
     session = str(uuid.uuid4())
 
     def act(seq: int, type_: str, at: int, **payload: Any) -> dict[str, Any]:
-        return {
-            "uuid": str(uuid.uuid4()),
-            "session": session,
-            "seq": seq,
-            "type": type_,
-            "t": t0_ms + at * 1000,
-            "payload": payload,
-        }
+        return raw_action(session, seq, type_, at, t0_ms=t0_ms, **payload)
 
     actions = [act(0, "session_start", 0, participant=participant, **start)]
     prev: list[str] = []

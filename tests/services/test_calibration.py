@@ -11,13 +11,13 @@ from typing import Any
 
 import pytest
 
+from tests.factories import capture_actor, switch_log
 from tests.factories import seed_users_study as seed
-from tests.factories import switch_log
 from workweave.domain.calibration import DEFAULT_THRESHOLD, CalibrationSettings
 from workweave.domain.capture import Actor
 from workweave.domain.errors import ValidationError
 from workweave.domain.observation import Session, Task
-from workweave.services import accounts, calibration, capture
+from workweave.services import calibration, capture
 from workweave.store import Store
 
 T0 = 1_795_000_000_000  # ms
@@ -121,11 +121,7 @@ def store(tmp_path: Path) -> Store:
 
 
 def actor(store: Store, name: str) -> Actor:
-    user = accounts.user_by_name(store, name)
-    assert user is not None
-    a = capture.actor_of(store, user, store.studies.id("s1"))
-    assert a is not None
-    return a
+    return capture_actor(store, name)
 
 
 def record(

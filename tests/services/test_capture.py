@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from tests.factories import seed_users_study
+from tests.factories import capture_actor, raw_action, seed_users_study
 from workweave.domain.capture import Action, Actor, project
 from workweave.services import accounts, capture
 from workweave.store import Store, fingerprint
@@ -35,22 +35,11 @@ def store(tmp_path: Path) -> Store:
 
 
 def actor(store: Store, name: str) -> Actor:
-    user = accounts.user_by_name(store, name)
-    assert user is not None
-    a = capture.actor_of(store, user, store.studies.id("s1"))
-    assert a is not None
-    return a
+    return capture_actor(store, name)
 
 
 def raw(session: str, seq: int, type_: str, t: float, **payload: Any) -> dict[str, Any]:
-    return {
-        "uuid": str(uuid.uuid4()),
-        "session": session,
-        "seq": seq,
-        "type": type_,
-        "t": int(T0 + t * 1000),
-        "payload": payload,
-    }
+    return raw_action(session, seq, type_, t, t0_ms=T0, **payload)
 
 
 def test_sync_is_idempotent_and_reports_what_it_stored(store: Store) -> None:

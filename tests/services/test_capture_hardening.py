@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from tests.factories import seed_users_study
+from tests.factories import capture_actor, raw_action, seed_users_study
 from workweave.domain.capture import Action, Actor
-from workweave.services import accounts, capture
+from workweave.services import capture
 from workweave.store import Store
 
 T0 = 1_795_000_000_000
@@ -27,22 +27,11 @@ def store(store_location: str) -> Store:
 
 
 def actor(store: Store, name: str) -> Actor:
-    user = accounts.user_by_name(store, name)
-    assert user is not None
-    a = capture.actor_of(store, user, store.studies.id("s1"))
-    assert a is not None
-    return a
+    return capture_actor(store, name)
 
 
 def raw(session: str, seq: int, type_: str, t: float, **payload: Any) -> dict[str, Any]:
-    return {
-        "uuid": str(uuid.uuid4()),
-        "session": session,
-        "seq": seq,
-        "type": type_,
-        "t": int(T0 + t * 1000),
-        "payload": payload,
-    }
+    return raw_action(session, seq, type_, t, t0_ms=T0, **payload)
 
 
 def task(session: str, seq: int, t: float, key: str = "t1") -> dict[str, Any]:
