@@ -325,15 +325,32 @@ class Metrics:
         sessions the filter kept (`workweave.analysis.coobservation`)."""
         if self.observers == "all":
             return
+        # only participants with two kept sessions that overlap in time can have co-observed
+        # sessions; every other session is a group of its own and is counted
         kept = self.con.execute(
-            "SELECT * FROM sessions_in WHERE session_id IN (SELECT session_id FROM S)"
+            """
+            WITH k AS (
+                SELECT * FROM sessions_in
+                WHERE session_id IN (SELECT session_id FROM S) AND observer IS NOT NULL
+            ),
+            o AS (
+                SELECT participant, start_ms,
+                       max(greatest(known_end_ms, start_ms)) OVER (
+                           PARTITION BY participant ORDER BY start_ms
+                           ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS reach
+                FROM k
+            )
+            SELECT * FROM k WHERE participant IN (
+                SELECT participant FROM o WHERE reach > start_ms
+            )
+            """
         ).df()
         counted = coobservation.counted_ids(kept, self.observers)
-        if len(counted) < len(kept):
-            self.con.register("counted_in", pd.DataFrame({"session_id": sorted(counted)}))
-            self.con.execute(
-                "DELETE FROM S WHERE session_id NOT IN (SELECT session_id FROM counted_in)"
-            )
+        dropped = sorted({int(x) for x in kept["session_id"]} - counted)
+        if dropped:
+            self.con.register("dropped_in", pd.DataFrame({"session_id": dropped}))
+            self.con.execute("DELETE FROM S WHERE session_id IN (SELECT session_id FROM dropped_in)")
+            self.con.unregister("dropped_in")
 
     # -- per-session parts ---------------------------------------------------------------------
     def _ensure(self, metrics: Sequence[Metric]) -> None:
