@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from workweave.analysis import metrics as engine
+from workweave.analysis import metrics as registry_engine
 from workweave.analysis.metrics import Metrics, resolve_parameters
 from workweave.domain.payscale import PayScale
 from workweave.domain.policy import BOOTSTRAP_REPLICATES, FLAG_BELOW, INTERVAL_METHOD
@@ -45,14 +45,18 @@ def prepare(
     payscale: PayScale | None = None,
     threads: int | None = None,
     observers: str | None = None,
+    engine: str = "duckdb",
+    spark_remote: str | None = None,
 ) -> Metrics:
     """A study's tables loaded and prepared for several computations (``.compute``,
     ``.compare``; close it when done). ``source``: a Store (with ``study_id`` or ``study``),
     an opened study, a `Tables` or a mapping of DataFrames. ``payscale`` overrides the one
     the ``payscale`` parameter names. ``observers``: 'primary' (default: one record per
-    co-observation group) or 'all' (``workweave.analysis.coobservation``)."""
+    co-observation group) or 'all' (``workweave.analysis.coobservation``). ``engine``:
+    'duckdb' (in process, the default) or 'spark' (local Spark, or the Spark Connect address
+    ``spark_remote``); see ``workweave.analysis.metrics.engines``."""
     return Metrics(
-        engine.tables_of(source, study_id=study_id, study=study),
+        registry_engine.tables_of(source, study_id=study_id, study=study),
         payscale=payscale if payscale is not None else payscale_for(params),
         default_template=default_template(),
         filter=filter,
@@ -60,6 +64,8 @@ def prepare(
         domains=domains,
         threads=threads,
         observers=observers,
+        engine=engine,
+        spark_remote=spark_remote,
     )
 
 
@@ -81,10 +87,13 @@ def compute(
     interval: str = INTERVAL_METHOD,
     payscale: PayScale | None = None,
     observers: str | None = None,
+    engine: str = "duckdb",
+    spark_remote: str | None = None,
 ) -> pd.DataFrame:
     """Registry metrics of a study, grouped and filtered, with cluster-bootstrap intervals
     (see ``workweave.analysis.metrics.compute`` for the arguments; ``observers``: 'primary',
-    the default, counts one record per co-observation group, 'all' every record)."""
+    the default, counts one record per co-observation group, 'all' every record; ``engine``
+    'duckdb' or 'spark', with ``spark_remote`` a Spark Connect address)."""
     options: dict[str, Any] = {
         "by": by,
         "metrics": metrics,
@@ -96,10 +105,10 @@ def compute(
         "interval": interval,
     }
     if isinstance(source, Metrics):
-        return engine.compute(
+        return registry_engine.compute(
             source, filter=filter, params=params, domains=domains, observers=observers, **options
         )
-    return engine.compute(
+    return registry_engine.compute(
         source,
         payscale=payscale if payscale is not None else payscale_for(params),
         default_template=default_template(),
@@ -109,6 +118,8 @@ def compute(
         params=params,
         domains=domains,
         observers=observers,
+        engine=engine,
+        spark_remote=spark_remote,
         **options,
     )
 
@@ -130,6 +141,8 @@ def compare(
     interval: str = INTERVAL_METHOD,
     payscale: PayScale | None = None,
     observers: str | None = None,
+    engine: str = "duckdb",
+    spark_remote: str | None = None,
 ) -> pd.DataFrame:
     """Metrics of group `a` minus group `b`, with a cluster-bootstrap interval of the
     difference (see ``workweave.analysis.metrics.compare``)."""
@@ -142,8 +155,8 @@ def compare(
         "interval": interval,
     }
     if isinstance(source, Metrics):
-        return engine.compare(source, a, b, **options)
-    return engine.compare(
+        return registry_engine.compare(source, a, b, **options)
+    return registry_engine.compare(
         source,
         a,
         b,
@@ -154,6 +167,8 @@ def compare(
         params=params,
         domains=domains,
         observers=observers,
+        engine=engine,
+        spark_remote=spark_remote,
         **options,
     )
 
@@ -167,6 +182,8 @@ def time_budget(
     filter: Mapping[str, Any] | None = None,
     overlap: str = "sum",
     domains: Mapping[str, str] | None = None,
+    engine: str = "duckdb",
+    spark_remote: str | None = None,
 ) -> pd.DataFrame:
     """The time budget of a study: per group and category, bouts, total, mean and SD
     duration and % of observed time; ``overlap`` 'sum' (overlapping tasks of a category count
@@ -174,7 +191,15 @@ def time_budget(
     ``workweave.analysis.metrics.budget``."""
     if isinstance(source, Metrics):
         return source.time_budget(by=by, overlap=overlap)
-    engine_ = prepare(source, study_id=study_id, study=study, filter=filter, domains=domains)
+    engine_ = prepare(
+        source,
+        study_id=study_id,
+        study=study,
+        filter=filter,
+        domains=domains,
+        engine=engine,
+        spark_remote=spark_remote,
+    )
     try:
         return engine_.time_budget(by=by, overlap=overlap)
     finally:
@@ -183,7 +208,7 @@ def time_budget(
 
 def registry_markdown(payscale: PayScale | None = None) -> str:
     """docs/metrics.md, describing the default pay scale unless another is given."""
-    return engine.registry_markdown(payscale if payscale is not None else payscale_for())
+    return registry_engine.registry_markdown(payscale if payscale is not None else payscale_for())
 
 
 __all__ = [

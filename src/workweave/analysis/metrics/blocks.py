@@ -235,15 +235,16 @@ ev AS (
 ),
 g AS (SELECT task_id, t, sum(dt) AS dt, sum(ds) AS ds FROM ev GROUP BY ALL),
 w AS (
-    SELECT task_id, t, lead(t) OVER w AS nt, sum(dt) OVER w AS o, sum(ds) OVER w AS su,
+    SELECT task_id, t, lead(t) OVER w AS nt, sum(dt) OVER wr AS o, sum(ds) OVER wr AS su,
            row_number() OVER w AS n
-    FROM g WINDOW w AS (PARTITION BY task_id ORDER BY t
-                        ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+    FROM g WINDOW w AS (PARTITION BY task_id ORDER BY t),
+                  wr AS (PARTITION BY task_id ORDER BY t
+                         ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
 )
-SELECT (t.task_id << 16) + w.n AS pid, t.task_id, t.session_id, w.t AS a, w.nt AS b,
-       (w.nt - w.t)::DOUBLE AS len, t.category, t.domain, t.jp, t.prio,
-       w.t = t.a0 AS starts_task
-FROM w JOIN T0 t USING (task_id)
+SELECT (k.task_id << 16) + w.n AS pid, k.task_id, k.session_id, w.t AS a, w.nt AS b,
+       (w.nt - w.t)::DOUBLE AS len, k.category, k.domain, k.jp, k.prio,
+       w.t = k.a0 AS starts_task
+FROM w JOIN T0 k USING (task_id)
 WHERE w.o = 1 AND w.su = 0 AND w.nt > w.t
 """,
     ),
@@ -317,9 +318,10 @@ WITH e AS (
 SELECT session_id, t, pid, dd,
        (session_id << 32) + row_number() OVER w AS ix,
        lead(t) OVER w AS nt,
-       sum(dd) OVER w AS kk
+       sum(dd) OVER wr AS kk
 FROM e
-WINDOW w AS (PARTITION BY session_id ORDER BY t ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+WINDOW w AS (PARTITION BY session_id ORDER BY t),
+       wr AS (PARTITION BY session_id ORDER BY t ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
 """,
     ),
     Block(
@@ -366,11 +368,12 @@ WITH fgl AS (
     SELECT session_id, t, len, domain,
            coalesce(lag(nt) OVER w = t AND lag(domain) OVER w = domain
                     AND (domain = 'managerial' OR lag(k) OVER w = 1), FALSE) AS joins,
-           sum(len) OVER w - len AS before,
+           -len + sum(len) OVER wr AS before,
            sum(len) OVER (PARTITION BY session_id, domain = 'managerial') AS total
     FROM FG WHERE domain = 'managerial' OR (domain = 'clinical' AND k = 1)
-    WINDOW w AS (PARTITION BY session_id, domain = 'managerial' ORDER BY t
-                 ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+    WINDOW w AS (PARTITION BY session_id, domain = 'managerial' ORDER BY t),
+           wr AS (PARTITION BY session_id, domain = 'managerial' ORDER BY t
+                  ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
 )
 SELECT session_id, domain, t AS start,
        coalesce(lead(before) OVER w, total) - before AS len

@@ -287,7 +287,7 @@ class Metrics:
         if name in self._on_engine:
             return
         if not self.engine.shares_driver:
-            self.engine.put(name, self.con.execute(f"SELECT * FROM {name}").fetch_arrow_table())
+            self.engine.put(name, self.con.sql(f"SELECT * FROM {name}").to_arrow_table())
         self._on_engine.add(name)
 
     def _fetch(self, name: str, sql: str) -> None:

@@ -118,6 +118,7 @@ def spark_session(remote: str | None = None) -> Any:
                 "spark.sql.shuffle.partitions", os.environ.get("WORKWEAVE_SPARK_PARTITIONS", "8")
             )
             .config("spark.ui.enabled", "false")
+            .config("spark.ui.showConsoleProgress", "false")
             .config("spark.sql.execution.arrow.pyspark.enabled", "true")
             .config("spark.driver.memory", os.environ.get("WORKWEAVE_SPARK_MEMORY", "2g"))
             .getOrCreate()
