@@ -127,6 +127,22 @@ def metrics(
         ),
     ] = "sum",
     list_: Annotated[bool, typer.Option("--list", help="List the metric registry.")] = False,
+    engine_name: Annotated[
+        str,
+        typer.Option(
+            "--engine",
+            help="Where the blocks run: 'duckdb' (in process) or 'spark' (docs/scale.md).",
+        ),
+    ] = "duckdb",
+    spark_remote: Annotated[
+        str | None,
+        typer.Option(
+            "--spark-remote",
+            help="Spark Connect address (sc://HOST:PORT, also Databricks) for --engine spark; "
+            "default: local Spark.",
+            show_default=False,
+        ),
+    ] = None,
     observers: ObserversOpt = "primary",
     store: StoreOpt = None,
     study: StudyOpt = None,
@@ -153,7 +169,14 @@ def metrics(
     st, sid, _ = open_study(store, study)
     try:
         engine = metrics_service.prepare(
-            st, study_id=sid, filter=filters, params=params, domains=domains, observers=observers
+            st,
+            study_id=sid,
+            filter=filters,
+            params=params,
+            domains=domains,
+            observers=observers,
+            engine=engine_name,
+            spark_remote=spark_remote,
         )
         try:
             if time_budget:

@@ -138,12 +138,12 @@ def compute(
                 "filter, params, domains, observers, payscale, default_template and the "
                 "engine belong to prepare() for a Metrics"
             )
-        engine = source
+        prepared = source
         own = False
     else:
         if payscale is None:
             raise ValueError("metrics of a study need its pay scale (payscale=...)")
-        engine = prepare(
+        prepared = prepare(
             source,
             payscale=payscale,
             default_template=default_template,
@@ -158,7 +158,7 @@ def compute(
         )
         own = True
     try:
-        return engine.compute(
+        return prepared.compute(
             by=by,
             metrics=metrics,
             seed=seed,
@@ -170,7 +170,7 @@ def compute(
         )
     finally:
         if own:
-            engine.close()
+            prepared.close()
 
 
 __all__ = [

@@ -53,9 +53,10 @@ ITEMS: dict[str, str] = {
 
 
 def budget_sql(overlap: str) -> str:
-    """Over the bouts ``BI`` (`ITEMS`), per group (``SG``) and category found in scope: bouts, total, mean, SD (ms) and the
-    group's observed time; categories without bouts in a group give 0 bouts."""
-    return f"""
+    """Over the bouts ``BI`` (`ITEMS`), per group (``SG``) and category found in scope:
+    bouts, total, mean, SD (ms) and the group's observed time; categories without bouts in a
+    group give 0 bouts."""
+    return """
     WITH i AS (SELECT * FROM BI),
     agg AS (
         SELECT SG.gid, i.category, count(*) AS bouts, sum(i.len) AS total,

@@ -349,7 +349,9 @@ class Metrics:
         dropped = sorted({int(x) for x in kept["session_id"]} - counted)
         if dropped:
             self.con.register("dropped_in", pd.DataFrame({"session_id": dropped}))
-            self.con.execute("DELETE FROM S WHERE session_id IN (SELECT session_id FROM dropped_in)")
+            self.con.execute(
+                "DELETE FROM S WHERE session_id IN (SELECT session_id FROM dropped_in)"
+            )
             self.con.unregister("dropped_in")
 
     # -- per-session parts ---------------------------------------------------------------------

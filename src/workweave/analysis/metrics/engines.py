@@ -13,14 +13,16 @@ whatever the engine, so the same seed gives the same intervals.
 - `SparkEngine` runs on a local Spark (``local[*]``) or, given ``remote``, on a cluster through
   Spark Connect (``sc://host:15002``; Databricks: ``sc://<workspace>:443/;token=...;
   x-databricks-cluster-id=...``). Inputs go over as Arrow-backed DataFrames, blocks are
-  checkpointed temporary views, results come back as Arrow.
+  cached temporary views, results come back as Arrow.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import shutil
+import sys
 from typing import Any, Protocol
 
 import duckdb
@@ -110,6 +112,8 @@ def spark_session(remote: str | None = None) -> Any:
                 "one (e.g. apt-get install default-jre-headless) or give --spark-remote"
             )
         master = os.environ.get("WORKWEAVE_SPARK_MASTER", "local[*]")
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+        os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
         spark = (
             SparkSession.builder.master(master)
             .appName("workweave-metrics")
@@ -150,7 +154,13 @@ class SparkEngine:
 
     def __init__(self, driver: duckdb.DuckDBPyConnection, remote: str | None = None) -> None:
         self.driver = driver
-        self.spark = spark_session(remote)
+        try:
+            self.spark = spark_session(remote)
+        except ValidationError:
+            raise
+        except Exception as exc:  # Java or the cluster refused: one line, not a traceback
+            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            raise ValidationError(f"cannot start Spark ({remote or 'local'}): {first}") from None
         self.prefix = f"ww{id(self):x}_"
         self._views: list[str] = []
 
@@ -179,7 +189,7 @@ class SparkEngine:
         self._views.append(self._view(name))
 
     def create(self, name: str, sql: str) -> None:
-        df = self.spark.sql(self._sql(sql)).localCheckpoint()
+        df = self.spark.sql(self._sql(sql)).cache()  # computed once, when first read
         df.createOrReplaceTempView(self._view(name))
         self._views.append(self._view(name))
 
@@ -191,10 +201,8 @@ class SparkEngine:
 
     def close(self) -> None:
         for v in self._views:
-            try:
+            with contextlib.suppress(Exception):  # the session may be gone already
                 self.spark.catalog.dropTempView(v)
-            except Exception:  # pragma: no cover - the session may be gone already
-                pass
         self._views = []
 
 
