@@ -48,6 +48,7 @@ def spark_ready() -> None:
         pytest.skip("no Java runtime: the spark engine cannot run here")
     from workweave.analysis.metrics.engines import spark_session
 
+    os.environ.setdefault("WORKWEAVE_SPARK_PARTITIONS", "1")  # small data: few tasks per stage
     spark_session()
 
 

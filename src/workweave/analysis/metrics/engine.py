@@ -385,10 +385,13 @@ class Metrics:
                     f"INSERT INTO ITEMS SELECT {_lit(n_sql)}, session_id, v FROM ITEMS_NEW"
                 )
             self._done.add(m.id)
-        if num:
-            self._fetch("NUM_NEW", " UNION ALL ".join(num))
+        # DuckDB runs one query for all of them; Spark one per metric (its planner is slow on
+        # one plan holding dozens of unions)
+        size = len(num) if self.engine.batch else 1
+        for i in range(0, len(num), size):
+            self._fetch("NUM_NEW", " UNION ALL ".join(num[i : i + size]))
             self.con.execute("INSERT INTO NUM SELECT * FROM NUM_NEW")
-            self._fetch("DEN_NEW", " UNION ALL ".join(den))
+            self._fetch("DEN_NEW", " UNION ALL ".join(den[i : i + size]))
             self.con.execute("INSERT INTO DEN SELECT * FROM DEN_NEW")
 
     # -- groups --------------------------------------------------------------------------------

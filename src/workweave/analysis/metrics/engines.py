@@ -13,7 +13,7 @@ whatever the engine, so the same seed gives the same intervals.
 - `SparkEngine` runs on a local Spark (``local[*]``) or, given ``remote``, on a cluster through
   Spark Connect (``sc://host:15002``; Databricks: ``sc://<workspace>:443/;token=...;
   x-databricks-cluster-id=...``). Inputs go over as Arrow-backed DataFrames, blocks are
-  cached temporary views, results come back as Arrow.
+  checkpointed temporary views, results come back as Arrow.
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ class Engine(Protocol):
 
     name: str
     shares_driver: bool
+    batch: bool  # whether many metric queries go as one UNION ALL
 
     def put(self, name: str, table: pa.Table) -> None:
         """Make `table` readable as `name`."""
@@ -57,6 +58,7 @@ class DuckDBEngine:
 
     name = "duckdb"
     shares_driver = True
+    batch = True
 
     def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
         self.con = con
@@ -151,6 +153,7 @@ class SparkEngine:
 
     name = "spark"
     shares_driver = False
+    batch = False
 
     def __init__(self, driver: duckdb.DuckDBPyConnection, remote: str | None = None) -> None:
         self.driver = driver
@@ -189,7 +192,8 @@ class SparkEngine:
         self._views.append(self._view(name))
 
     def create(self, name: str, sql: str) -> None:
-        df = self.spark.sql(self._sql(sql)).cache()  # computed once, when first read
+        # computed now and kept without its lineage (later plans stay small)
+        df = self.spark.sql(self._sql(sql)).localCheckpoint()
         df.createOrReplaceTempView(self._view(name))
         self._views.append(self._view(name))
 
