@@ -387,7 +387,7 @@ class Metrics:
             self._done.add(m.id)
         # DuckDB runs one query for all of them; Spark one per metric (its planner is slow on
         # one plan holding dozens of unions)
-        size = len(num) if self.engine.batch else 1
+        size = max(len(num), 1) if self.engine.batch else 1
         for i in range(0, len(num), size):
             self._fetch("NUM_NEW", " UNION ALL ".join(num[i : i + size]))
             self.con.execute("INSERT INTO NUM SELECT * FROM NUM_NEW")
