@@ -137,6 +137,21 @@ def needed(tables: frozenset[str] | set[str]) -> list[str]:
     return order
 
 
+def read_directly() -> frozenset[str]:
+    """Blocks that metrics or the time budget read (kept while the engine is open)."""
+    from workweave.analysis.metrics.budget import ITEMS
+    from workweave.analysis.metrics.registry import METRICS
+
+    names: set[str] = set()
+    for m in METRICS:
+        names |= inputs(m.sql.replace("{", "(").replace("}", ")"))
+        if m.den_sql:
+            names |= inputs(m.den_sql)
+    for sql in ITEMS.values():
+        names |= inputs(sql)
+    return frozenset(names)
+
+
 CATEGORY = (
     "CASE WHEN trim(coalesce(CAST({c} AS VARCHAR), '')) = '' THEN '(uncoded)' "
     "ELSE CAST({c} AS VARCHAR) END"

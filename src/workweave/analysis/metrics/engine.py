@@ -281,6 +281,20 @@ class Metrics:
                 self._on_engine.add(name)
             self._built.add(name)
             self.timings[name] = self.timings.get(name, 0.0) + time.perf_counter() - started
+            self._drop_intermediates()
+
+    def _drop_intermediates(self) -> None:
+        """Drop the engine blocks no metric reads once every block reading them is built (a
+        later computation that needs one again rebuilds it), to keep memory down."""
+        for name in list(self._built):
+            block = blocks.BLOCKS.get(name)
+            if block is None or block.where == "driver" or name in blocks.read_directly():
+                continue
+            readers = [b for b in blocks.BLOCKS.values() if name in b.inputs]
+            if readers and all(r.name in self._built for r in readers):
+                self.engine.drop(name)
+                self._built.discard(name)
+                self._on_engine.discard(name)
 
     def _to_engine(self, name: str) -> None:
         """Hand the engine a driver table or an input (once)."""

@@ -50,6 +50,9 @@ class Engine(Protocol):
     def to_driver(self, name: str, sql: str) -> None:
         """Make the result of a SELECT (DuckDB dialect) readable as `name` on the driver."""
 
+    def drop(self, name: str) -> None:
+        """Forget the table `name` (an intermediate block no longer read)."""
+
     def close(self) -> None: ...
 
 
@@ -71,6 +74,9 @@ class DuckDBEngine:
 
     def to_driver(self, name: str, sql: str) -> None:
         self.con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS {sql}")
+
+    def drop(self, name: str) -> None:
+        self.con.execute(f"DROP TABLE IF EXISTS {name}")
 
     def close(self) -> None:
         return None
@@ -202,6 +208,10 @@ class SparkEngine:
         self.driver.register(name + "_arrow", table)
         self.driver.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM {name}_arrow")
         self.driver.unregister(name + "_arrow")
+
+    def drop(self, name: str) -> None:
+        with contextlib.suppress(Exception):
+            self.spark.catalog.dropTempView(self._view(name))
 
     def close(self) -> None:
         for v in self._views:
