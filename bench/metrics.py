@@ -3,6 +3,7 @@
     .venv/bin/python bench/metrics.py                 # 1,000,000 tasks
     .venv/bin/python bench/metrics.py 10000000 --no-store
     .venv/bin/python bench/metrics.py 200000 --by site
+    .venv/bin/python bench/metrics.py 100000 --no-store --engine spark   # local Spark
 
 The canonical tables are generated directly with numpy (not through the simulator, which
 builds domain objects and is too slow for tens of millions of tasks): sessions of 3.75 hours
@@ -11,9 +12,12 @@ interrupting task) and multitasking (an overlapping task), dimension values, int
 and demand events, participants with bands, pay points and weekly job plans. The numbers
 are SYNTHETIC and mean nothing; only the times do.
 
-Printed: tasks, seconds to generate, to load (from a SQLite store, unless --no-store), to
-prepare the shared blocks, to compute every metric with 95 % bootstrap intervals, and the
-peak resident memory of the process (resource.getrusage).
+Printed: tasks, seconds to generate, to load (from a SQLite store, unless --no-store), a bare
+DuckDB GROUP BY scan of the task table in the same process (the floor), the full registry
+(load into the engine, build the blocks, every metric with 95 % bootstrap intervals) and its
+ratio to the scan, the time budget alone (share of observed time by category per session, no
+bootstrap, on a fresh engine: only the blocks it reads are built), and the peak resident
+memory of the process (resource.getrusage).
 """
 
 from __future__ import annotations
@@ -343,6 +347,23 @@ def write_store(frames: dict[str, pd.DataFrame | pa.Table], folder: Path) -> tup
     return Store.open(path), sid
 
 
+def bare_scan(tables: M.Tables) -> float:
+    """Seconds for one GROUP BY scan of the task table in an in-process DuckDB (the floor the
+    registry's time is compared with): per session, tasks and summed task time."""
+    import duckdb
+
+    con = duckdb.connect()
+    con.register("tasks_in", tables["tasks"])
+    started = time.perf_counter()
+    con.execute(
+        "SELECT session_id, count(*) AS n, sum(known_end_ms - start_ms) AS ms "
+        "FROM tasks_in GROUP BY session_id"
+    ).fetchall()
+    took = time.perf_counter() - started
+    con.close()
+    return took
+
+
 def peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -354,6 +375,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--boot", type=int, default=2000, help="bootstrap replicates")
     ap.add_argument("--by", default="study", help="grouping (default: the whole study)")
     ap.add_argument("--no-store", action="store_true", help="skip writing and loading a store")
+    ap.add_argument("--engine", default="duckdb", choices=("duckdb", "spark"))
+    ap.add_argument("--spark-remote", default=None, help="Spark Connect address (sc://...)")
     args = ap.parse_args(argv)
 
     t0 = time.perf_counter()
@@ -378,17 +401,31 @@ def main(argv: list[str] | None = None) -> None:
             tables = M.from_store(store, sid)
             print(f"load from store: {time.perf_counter() - tl:.2f} s")
             store.close()
+    scan = bare_scan(tables)
+    print(f"bare DuckDB GROUP BY scan of the task table: {scan:.3f} s")
+    opts = {"engine": args.engine, "spark_remote": args.spark_remote}
+    if args.engine == "spark":  # start the session outside the timings
+        from workweave.analysis.metrics.engines import spark_session
+
+        spark_session(args.spark_remote)
+    tb = time.perf_counter()
+    with metrics_service.prepare(tables, **opts) as budget_engine:
+        budget = budget_engine.time_budget(by="session")
+    budget_s = time.perf_counter() - tb
+    print(f"time budget by session ({len(budget):,} rows, engine {args.engine}): {budget_s:.2f} s")
     t2 = time.perf_counter()
-    engine = metrics_service.prepare(tables)
+    engine = metrics_service.prepare(tables, **opts)
     t3 = time.perf_counter()
     result = engine.compute(by=args.by, seed=args.seed, B=args.boot)
     t4 = time.perf_counter()
-    print(f"prepare blocks: {t3 - t2:.2f} s")
+    print(f"load (engine {args.engine}): {t3 - t2:.2f} s")
     print("  " + ", ".join(f"{k} {v:.2f}" for k, v in engine.timings.items()))
     print(
         f"compute {len(M.METRICS)} metrics ({len(result):,} rows, B={args.boot}): {t4 - t3:.2f} s"
     )
-    print(f"full registry (prepare + compute): {t4 - t2:.2f} s for {n_tasks:,} tasks")
+    full = t4 - t2
+    print(f"full registry (load + blocks + compute): {full:.2f} s for {n_tasks:,} tasks")
+    print(f"ratio to the bare scan: {full / scan:.1f}x")
     print(f"peak memory: {peak_mib():,.0f} MiB")
     engine.close()
 

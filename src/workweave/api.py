@@ -89,6 +89,8 @@ class StudyData:
         seed: int | None = None,
         B: int = 2000,
         observers: str = "primary",
+        engine: str = "duckdb",
+        spark_remote: str | None = None,
         **options: Any,
     ) -> Any:
         """Registry metrics as a tidy table: one row per group × metric (× key) with estimate,
@@ -99,7 +101,9 @@ class StudyData:
         filter: {key: value or [values]}. metric: ids (default: all; see
         ``workweave.analysis.metrics.REGISTRY``). seed, B: the cluster bootstrap. observers:
         'primary' (default: sessions several observers recorded at once count once, see
-        ``workweave.analysis.coobservation``) or 'all' (every record). Other
+        ``workweave.analysis.coobservation``) or 'all' (every record). engine: 'duckdb'
+        (in process, the default) or 'spark' (local Spark; or a cluster, given spark_remote
+        ``sc://host:port``, docs/scale.md): the same estimates and intervals. Other
         options (poisson, confidence, interval, params, domains, flag_below, payscale, plan:
         'jobplan' or 'calendar', see docs/calendar.md) go to
         ``workweave.services.metrics.compute``.
@@ -114,6 +118,8 @@ class StudyData:
             seed=seed,
             B=B,
             observers=observers,
+            engine=engine,
+            spark_remote=spark_remote,
             **options,
         )
         if self.backend == "polars":
@@ -127,14 +133,24 @@ class StudyData:
         by: list[str] | str | None = None,
         filter: dict[str, Any] | None = None,
         overlap: str = "sum",
+        engine: str = "duckdb",
+        spark_remote: str | None = None,
     ) -> Any:
         """The time budget: per group and category, bouts, total_min, mean_min, sd_min,
         pct_observed, n_participants, n_sessions and observed_hours. overlap: 'sum'
         (overlapping tasks of one category count in full, as share_observed) or 'union'
-        (each instant once per category; a bout is a stretch with a task of it active)."""
+        (each instant once per category; a bout is a stretch with a task of it active).
+        engine, spark_remote: as for `metrics`."""
         from workweave.services.metrics import time_budget
 
-        df = time_budget(self, by=by, filter=filter, overlap=overlap)
+        df = time_budget(
+            self,
+            by=by,
+            filter=filter,
+            overlap=overlap,
+            engine=engine,
+            spark_remote=spark_remote,
+        )
         if self.backend == "polars":
             import polars as pl
 

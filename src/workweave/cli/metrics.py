@@ -138,6 +138,22 @@ def metrics(
             "JSON, CSV and Parquet always hold every metric).",
         ),
     ] = False,
+    engine_name: Annotated[
+        str,
+        typer.Option(
+            "--engine",
+            help="Where the blocks run: 'duckdb' (in process) or 'spark' (docs/scale.md).",
+        ),
+    ] = "duckdb",
+    spark_remote: Annotated[
+        str | None,
+        typer.Option(
+            "--spark-remote",
+            help="Spark Connect address (sc://HOST:PORT, also Databricks) for --engine spark; "
+            "default: local Spark.",
+            show_default=False,
+        ),
+    ] = None,
     observers: ObserversOpt = "primary",
     plan: Annotated[
         str,
@@ -194,6 +210,8 @@ def metrics(
             domains=domains,
             observers=observers,
             plan=plan,
+            engine=engine_name,
+            spark_remote=spark_remote,
         )
         try:
             if time_budget:

@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from workweave.analysis import metrics as engine
+from workweave.analysis import metrics as registry_engine
 from workweave.analysis.metrics import Metrics, resolve_parameters
 from workweave.analysis.metrics.tables import empty as empty_table
 from workweave.domain.errors import ValidationError
@@ -46,7 +46,7 @@ def with_plan(
         raise ValidationError(f"unknown plan '{plan}' (choose from: {', '.join(PLANS)})")
     if isinstance(source, Metrics):
         return source
-    tables = engine.tables_of(source, study_id=study_id, study=study)
+    tables = registry_engine.tables_of(source, study_id=study_id, study=study)
     if plan == "jobplan":
         tables.frames.pop("plan_blocks", None)
         tables.frames.pop("plan_periods", None)
@@ -81,13 +81,17 @@ def prepare(
     threads: int | None = None,
     observers: str | None = None,
     plan: str = "jobplan",
+    engine: str = "duckdb",
+    spark_remote: str | None = None,
 ) -> Metrics:
     """A study's tables loaded and prepared for several computations (``.compute``,
     ``.compare``; close it when done). ``source``: a Store (with ``study_id`` or ``study``),
     an opened study, a `Tables` or a mapping of DataFrames. ``payscale`` overrides the one
     the ``payscale`` parameter names. ``observers``: 'primary' (default: one record per
     co-observation group) or 'all' (``workweave.analysis.coobservation``). ``plan``: what
-    planned-versus-actual metrics read as the plan, 'jobplan' or 'calendar' (`with_plan`)."""
+    planned-versus-actual metrics read as the plan, 'jobplan' or 'calendar' (`with_plan`).
+    ``engine``: 'duckdb' (in process, the default) or 'spark' (local Spark, or the Spark
+    Connect address ``spark_remote``); see ``workweave.analysis.metrics.engines``."""
     m = Metrics(
         with_plan(source, plan, study_id=study_id, study=study),
         payscale=payscale if payscale is not None else payscale_for(params),
@@ -97,6 +101,8 @@ def prepare(
         domains=domains,
         threads=threads,
         observers=observers,
+        engine=engine,
+        spark_remote=spark_remote,
     )
     m.plan = plan  # type: ignore[attr-defined]
     return m
@@ -121,12 +127,15 @@ def compute(
     payscale: PayScale | None = None,
     observers: str | None = None,
     plan: str = "jobplan",
+    engine: str = "duckdb",
+    spark_remote: str | None = None,
 ) -> pd.DataFrame:
     """Registry metrics of a study, grouped and filtered, with cluster-bootstrap intervals
     (see ``workweave.analysis.metrics.compute`` for the arguments; ``observers``: 'primary',
     the default, counts one record per co-observation group, 'all' every record; ``plan``:
     'jobplan', the default, or 'calendar', the plan of the planned-versus-actual metrics,
-    recorded in the result's ``attrs['plan']``)."""
+    recorded in the result's ``attrs['plan']``; ``engine`` 'duckdb' or 'spark', with
+    ``spark_remote`` a Spark Connect address)."""
     passive = _passive_request(source, metrics)
     if passive is not None:
         from workweave.services import logs
@@ -147,6 +156,8 @@ def compute(
                 confidence=confidence,
                 flag_below=flag_below,
                 interval=interval,
+                engine=engine,
+                spark_remote=spark_remote,
             )
         ]
         if rest:
@@ -154,7 +165,8 @@ def compute(
                 source, study_id=study_id, study=study, by=by, filter=filter, metrics=rest,
                 seed=seed, B=B, confidence=confidence, poisson=poisson, params=params,
                 domains=domains, flag_below=flag_below, interval=interval, payscale=payscale,
-                observers=observers, plan=plan,
+                observers=observers, plan=plan, engine=engine,
+                spark_remote=spark_remote,
             )  # fmt: skip
             parts.insert(0, shadow)
         return pd.concat(parts, ignore_index=True)
@@ -169,12 +181,12 @@ def compute(
         "interval": interval,
     }
     if isinstance(source, Metrics):
-        out = engine.compute(
+        out = registry_engine.compute(
             source, filter=filter, params=params, domains=domains, observers=observers, **options
         )
         out.attrs["plan"] = getattr(source, "plan", "jobplan")
         return out
-    out = engine.compute(
+    out = registry_engine.compute(
         with_plan(source, plan, study_id=study_id, study=study),
         payscale=payscale if payscale is not None else payscale_for(params),
         default_template=default_template(),
@@ -184,6 +196,8 @@ def compute(
         params=params,
         domains=domains,
         observers=observers,
+        engine=engine,
+        spark_remote=spark_remote,
         **options,
     )
     out.attrs["plan"] = plan
@@ -225,6 +239,8 @@ def compare(
     payscale: PayScale | None = None,
     observers: str | None = None,
     plan: str = "jobplan",
+    engine: str = "duckdb",
+    spark_remote: str | None = None,
 ) -> pd.DataFrame:
     """Metrics of group `a` minus group `b`, with a cluster-bootstrap interval of the
     difference (see ``workweave.analysis.metrics.compare``; ``plan`` as for `compute`)."""
@@ -237,8 +253,8 @@ def compare(
         "interval": interval,
     }
     if isinstance(source, Metrics):
-        return engine.compare(source, a, b, **options)
-    return engine.compare(
+        return registry_engine.compare(source, a, b, **options)
+    return registry_engine.compare(
         with_plan(source, plan, study_id=study_id, study=study),
         a,
         b,
@@ -249,6 +265,8 @@ def compare(
         params=params,
         domains=domains,
         observers=observers,
+        engine=engine,
+        spark_remote=spark_remote,
         **options,
     )
 
@@ -262,6 +280,8 @@ def time_budget(
     filter: Mapping[str, Any] | None = None,
     overlap: str = "sum",
     domains: Mapping[str, str] | None = None,
+    engine: str = "duckdb",
+    spark_remote: str | None = None,
 ) -> pd.DataFrame:
     """The time budget of a study: per group and category, bouts, total, mean and SD
     duration and % of observed time; ``overlap`` 'sum' (overlapping tasks of a category count
@@ -269,7 +289,15 @@ def time_budget(
     ``workweave.analysis.metrics.budget``."""
     if isinstance(source, Metrics):
         return source.time_budget(by=by, overlap=overlap)
-    engine_ = prepare(source, study_id=study_id, study=study, filter=filter, domains=domains)
+    engine_ = prepare(
+        source,
+        study_id=study_id,
+        study=study,
+        filter=filter,
+        domains=domains,
+        engine=engine,
+        spark_remote=spark_remote,
+    )
     try:
         return engine_.time_budget(by=by, overlap=overlap)
     finally:
@@ -278,7 +306,7 @@ def time_budget(
 
 def registry_markdown(payscale: PayScale | None = None) -> str:
     """docs/metrics.md, describing the default pay scale unless another is given."""
-    return engine.registry_markdown(payscale if payscale is not None else payscale_for())
+    return registry_engine.registry_markdown(payscale if payscale is not None else payscale_for())
 
 
 __all__ = [

@@ -70,8 +70,11 @@ def prepare(
     params: Mapping[str, Any] | None = None,
     domains: Mapping[str, str] | None = None,
     observers: str | None = None,
+    engine: str = "duckdb",
+    spark_remote: str | None = None,
 ) -> Metrics:
-    """Load a study's tables and build the shared blocks, ready for several computations."""
+    """Load a study's tables, ready for several computations (blocks are built as metrics
+    need them, on the ``engine``: 'duckdb' or 'spark', see `engines`)."""
     return Metrics(
         tables_of(source, study_id=study_id, study=study),
         payscale=payscale,
@@ -80,6 +83,8 @@ def prepare(
         params=params,
         domains=domains,
         observers=observers,
+        engine=engine,
+        spark_remote=spark_remote,
     )
 
 
@@ -102,6 +107,8 @@ def compute(
     flag_below: int = FLAG_BELOW,
     observers: str | None = None,
     interval: str = INTERVAL_METHOD,
+    engine: str = "duckdb",
+    spark_remote: str | None = None,
 ) -> pd.DataFrame:
     """Registry metrics of a study, grouped and filtered, with cluster-bootstrap intervals.
 
@@ -117,17 +124,26 @@ def compute(
     default_template: as for `Metrics` (needed unless `source` is a prepared `Metrics`).
     """
     if isinstance(source, Metrics):
-        if filter or params or domains or payscale or default_template or observers:
+        if (
+            filter
+            or params
+            or domains
+            or payscale
+            or default_template
+            or observers
+            or engine != "duckdb"
+            or spark_remote
+        ):
             raise ValueError(
-                "filter, params, domains, observers, payscale and default_template belong to "
-                "prepare() for a Metrics"
+                "filter, params, domains, observers, payscale, default_template and the "
+                "engine belong to prepare() for a Metrics"
             )
-        engine = source
+        prepared = source
         own = False
     else:
         if payscale is None:
             raise ValueError("metrics of a study need its pay scale (payscale=...)")
-        engine = prepare(
+        prepared = prepare(
             source,
             payscale=payscale,
             default_template=default_template,
@@ -137,10 +153,12 @@ def compute(
             params=params,
             domains=domains,
             observers=observers,
+            engine=engine,
+            spark_remote=spark_remote,
         )
         own = True
     try:
-        return engine.compute(
+        return prepared.compute(
             by=by,
             metrics=metrics,
             seed=seed,
@@ -152,7 +170,7 @@ def compute(
         )
     finally:
         if own:
-            engine.close()
+            prepared.close()
 
 
 __all__ = [

@@ -1,4 +1,14 @@
-"""Building blocks: the interval logic every metric reads, as set-based DuckDB SQL.
+"""Building blocks: the interval logic every metric reads, as set-based SQL over named tables.
+
+Each block is one SELECT (`Block`), written once in DuckDB's dialect, over named input tables
+and other blocks; the tables it reads are found in its SQL (`inputs`), so a computation builds
+only the blocks its metrics reach. The engine runs a block on DuckDB as written, or on Spark
+after SQLGlot has transpiled it (`workweave.analysis.metrics.engines`); the SQL keeps to what
+both run alike (no enum types, no ASOF joins, ``generate_series`` with inclusive ends).
+Blocks marked ``driver`` (``S`` and ``PL``: one row per session or planned interval, and the
+only ones that read time zones) always run in the driver's DuckDB and are handed to the engine
+as inputs, so local dates and daylight-saving changes follow one implementation. Other
+modules add their blocks with `register`.
 
 Inputs (registered by the engine): ``sessions_in``, ``tasks_in``, ``susp_in``, ``dims_in``,
 ``events_in``, ``plans_in`` (job-plan sessions with a numeric category code),
@@ -18,6 +28,7 @@ Blocks, in order:
         same interrupting task (``by_key``) and start at the same instant are one event
         (``n_susp`` the tasks it suspended); a suspension naming no interrupting task is an
         event of its own (`workweave.domain.observation.Session.interruption_events`).
+``PX``  the active pieces of the tasks with suspensions; ``P`` adds the tasks without.
 ``P``   active pieces: each task's ``[start, end)`` minus the union of its suspensions
         (a per-task sweep over start/end and suspension boundaries with running sums),
         tasks without suspensions giving one piece.
@@ -54,7 +65,7 @@ Blocks, in order:
         domain and planned session (``PSC``); timeline time by k, kc, km and planned session
         (``WC``); tasks that start active, by the number of tasks active then (``TSK``, k
         capped at 3). ``WPX`` keeps the segments of the sessions with a task that is not
-        active at its start. The large intermediate tables are dropped once used.
+        active at its start.
 ``EV``  point events of sessions in scope; ``DM`` demand events inside session windows.
 
 Job-plan category codes: 1 DCC, 2 SPA, 3 ANR, 4 ED, 5 management.
@@ -62,12 +73,97 @@ Job-plan category codes: 1 DCC, 2 SPA, 3 ANR, 4 ED, 5 management.
 
 from __future__ import annotations
 
+import functools
+from dataclasses import dataclass
+from typing import Literal
+
+import sqlglot
+from sqlglot import exp
+
 PLAN_CODES: dict[str, int] = {"DCC": 1, "SPA": 2, "ANR": 3, "ED": 4, "management": 5}
 UNCODED = "(uncoded)"
 """The category key of tasks recorded without a category."""
 
-SESSIONS = """
-CREATE OR REPLACE TEMP TABLE S AS
+
+@dataclass(frozen=True)
+class Block:
+    """One named table: a SELECT (DuckDB dialect) over input tables and other blocks.
+
+    ``where`` is ``engine`` (run by the chosen engine) or ``driver`` (always run in the
+    driver's DuckDB, then handed to the engine as an input)."""
+
+    name: str
+    sql: str
+    where: Literal["engine", "driver"] = "engine"
+
+    @property
+    def inputs(self) -> frozenset[str]:
+        return inputs(self.sql)
+
+
+@functools.lru_cache(maxsize=1024)
+def inputs(sql: str) -> frozenset[str]:
+    """The tables a SELECT reads (its common table expressions set aside)."""
+    tree = sqlglot.parse_one(sql, read="duckdb")
+    ctes = {c.alias_or_name for c in tree.find_all(exp.CTE)}
+    return frozenset(t.name for t in tree.find_all(exp.Table) if t.name and t.name not in ctes)
+
+
+BLOCKS: dict[str, Block] = {}
+"""Every block by name (the shadowing blocks below; other modules `register` theirs)."""
+
+
+def register(*blocks: Block) -> None:
+    """Add blocks (a name may be defined once)."""
+    for b in blocks:
+        if b.name in BLOCKS and BLOCKS[b.name] != b:
+            raise ValueError(f"block {b.name} is defined twice")
+        BLOCKS[b.name] = b
+
+
+def needed(tables: frozenset[str] | set[str]) -> list[str]:
+    """The blocks that must exist before `tables` can be read, in an order that builds each
+    after the blocks it reads (input tables that are not blocks are left out)."""
+    order: list[str] = []
+    seen: set[str] = set()
+
+    def visit(name: str) -> None:
+        if name in seen or name not in BLOCKS:
+            return
+        seen.add(name)
+        for dep in sorted(BLOCKS[name].inputs):
+            visit(dep)
+        order.append(name)
+
+    for t in sorted(tables):
+        visit(t)
+    return order
+
+
+def read_directly() -> frozenset[str]:
+    """Blocks that metrics or the time budget read (kept while the engine is open)."""
+    from workweave.analysis.metrics.budget import ITEMS
+    from workweave.analysis.metrics.registry import METRICS
+
+    names: set[str] = set()
+    for m in METRICS:
+        names |= inputs(m.sql.replace("{", "(").replace("}", ")"))
+        if m.den_sql:
+            names |= inputs(m.den_sql)
+    for sql in ITEMS.values():
+        names |= inputs(sql)
+    return frozenset(names)
+
+
+CATEGORY = (
+    "CASE WHEN trim(coalesce(CAST({c} AS VARCHAR), '')) = '' THEN '(uncoded)' "
+    "ELSE CAST({c} AS VARCHAR) END"
+)
+
+register(
+    Block(
+        "S",
+        """
 SELECT s.session_id::BIGINT AS session_id,
        {study} AS study,
        coalesce(CAST(s.session_key AS VARCHAR), '') AS session,
@@ -97,23 +193,15 @@ LEFT JOIN (SELECT DISTINCT participant FROM plans_in) jp
   ON jp.participant = CAST(s.participant AS VARCHAR)
 LEFT JOIN pay_in pay ON pay.participant = CAST(s.participant AS VARCHAR)
 LEFT JOIN plan_sessions_in cal ON cal.session_id = s.session_id
-"""
-
-TASKS = """
-CREATE TYPE cat_t AS ENUM (
-    SELECT DISTINCT category FROM (
-        SELECT CASE WHEN trim(coalesce(CAST(category AS VARCHAR), '')) = '' THEN '(uncoded)'
-                    ELSE CAST(category AS VARCHAR) END AS category FROM tasks_in
-        UNION ALL SELECT '(uncoded)'
-    ) ORDER BY 1
-);
-CREATE TYPE dom_t AS ENUM ('clinical', 'managerial', 'professional', 'personal', 'other');
-
-CREATE OR REPLACE TEMP TABLE T0 AS
+""",
+        "driver",
+    ),
+    Block(
+        "T0",
+        f"""
 SELECT t.task_id::BIGINT AS task_id, t.session_id::BIGINT AS session_id,
-       (CASE WHEN trim(coalesce(CAST(t.category AS VARCHAR), '')) = '' THEN '(uncoded)'
-             ELSE CAST(t.category AS VARCHAR) END)::cat_t AS category,
-       coalesce(c.domain, 'other')::dom_t AS domain, coalesce(c.jp, 0)::TINYINT AS jp,
+       {CATEGORY.format(c="t.category")} AS category,
+       coalesce(c.domain, 'other') AS domain, CAST(coalesce(c.jp, 0) AS TINYINT) AS jp,
        greatest(t.start_ms, S.s0)::BIGINT AS a0,
        greatest(least(t.known_end_ms, S.s1), greatest(t.start_ms, S.s0))::BIGINT AS b0,
        t.known_end_ms::BIGINT AS known_end,
@@ -122,16 +210,20 @@ SELECT t.task_id::BIGINT AS task_id, t.session_id::BIGINT AS session_id,
            + least(greatest(t.seq::BIGINT, 0), 16777215) AS prio
 FROM tasks_in t JOIN S ON S.session_id = t.session_id
 LEFT JOIN cats_in c ON c.tpl = S.tpl AND c.category = CAST(t.category AS VARCHAR)
-"""
-
-SUSPENSIONS = """
-CREATE OR REPLACE TEMP TABLE XN AS
+""",
+    ),
+    Block(
+        "XN",
+        """
 SELECT x.task_id::BIGINT AS task_id, count(*) AS n_susp,
        bool_or(x.end_ms IS NULL OR x.end_ms >= t.known_end) AS not_resumed
 FROM susp_in x JOIN T0 t ON t.task_id = x.task_id
-GROUP BY ALL;
-
-CREATE OR REPLACE TEMP TABLE XE AS
+GROUP BY ALL
+""",
+    ),
+    Block(
+        "XE",
+        """
 SELECT t.session_id, CAST(x.by_key AS VARCHAR) AS by_key, x.start_ms::BIGINT AS at,
        count(*) AS n_susp
 FROM susp_in x JOIN T0 t ON t.task_id = x.task_id
@@ -140,18 +232,22 @@ GROUP BY ALL
 UNION ALL
 SELECT t.session_id, NULL, x.start_ms::BIGINT, 1
 FROM susp_in x JOIN T0 t ON t.task_id = x.task_id
-WHERE x.by_key IS NULL;
-
-CREATE OR REPLACE TEMP TABLE XS AS
+WHERE x.by_key IS NULL
+""",
+    ),
+    Block(
+        "XS",
+        """
 SELECT x.task_id::BIGINT AS task_id,
        greatest(x.start_ms, t.a0)::BIGINT AS xs,
        least(coalesce(x.end_ms, t.b0), t.b0)::BIGINT AS xe
 FROM susp_in x JOIN T0 t ON t.task_id = x.task_id
 WHERE least(coalesce(x.end_ms, t.b0), t.b0) > greatest(x.start_ms, t.a0)
-"""
-
-PIECES = """
-CREATE OR REPLACE TEMP TABLE P AS
+""",
+    ),
+    Block(
+        "PX",
+        """
 WITH st AS (SELECT DISTINCT task_id FROM XS),
 ev AS (
     SELECT task_id, a0 AS t, 1 AS dt, 0 AS ds FROM T0 SEMI JOIN st USING (task_id)
@@ -161,44 +257,49 @@ ev AS (
 ),
 g AS (SELECT task_id, t, sum(dt) AS dt, sum(ds) AS ds FROM ev GROUP BY ALL),
 w AS (
-    SELECT task_id, t, lead(t) OVER w AS nt, sum(dt) OVER w AS o, sum(ds) OVER w AS su,
+    SELECT task_id, t, lead(t) OVER w AS nt, sum(dt) OVER wr AS o, sum(ds) OVER wr AS su,
            row_number() OVER w AS n
-    FROM g WINDOW w AS (PARTITION BY task_id ORDER BY t
-                        ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+    FROM g WINDOW w AS (PARTITION BY task_id ORDER BY t),
+                  wr AS (PARTITION BY task_id ORDER BY t
+                         ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
 )
-SELECT (t.task_id << 16) + w.n AS pid, t.task_id, t.session_id, w.t AS a, w.nt AS b,
-       (w.nt - w.t)::DOUBLE AS len, t.category, t.domain, t.jp, t.prio,
-       w.t = t.a0 AS starts_task
-FROM w JOIN T0 t USING (task_id)
+SELECT (k.task_id << 16) + w.n AS pid, k.task_id, k.session_id, w.t AS a, w.nt AS b,
+       (w.nt - w.t)::DOUBLE AS len, k.category, k.domain, k.jp, k.prio,
+       w.t = k.a0 AS starts_task
+FROM w JOIN T0 k USING (task_id)
 WHERE w.o = 1 AND w.su = 0 AND w.nt > w.t
+""",
+    ),
+    Block(
+        "P",
+        """
+SELECT * FROM PX
 UNION ALL
 SELECT task_id << 16, task_id, session_id, a0, b0, (b0 - a0)::DOUBLE, category, domain, jp, prio,
        TRUE
-FROM T0 ANTI JOIN st USING (task_id) WHERE b0 > a0
-"""
-
-TASKS_FULL = """
-CREATE OR REPLACE TEMP TABLE T AS
+FROM T0 ANTI JOIN (SELECT DISTINCT task_id FROM XS) st USING (task_id) WHERE b0 > a0
+""",
+    ),
+    Block(
+        "T",
+        """
 SELECT t.task_id, t.session_id, t.category, t.domain, t.jp, t.a0, t.b0,
        coalesce(x.n_susp, 0) AS n_susp,
        coalesce(x.not_resumed, FALSE) AS not_resumed,
-       CASE WHEN x.task_id IS NULL THEN (t.b0 - t.a0)::DOUBLE
+       CASE WHEN st.task_id IS NULL THEN (t.b0 - t.a0)::DOUBLE
             ELSE coalesce(p.active_ms, 0) END AS active_ms,
-       CASE WHEN x.task_id IS NULL THEN CASE WHEN t.b0 > t.a0 THEN t.a0 END
+       CASE WHEN st.task_id IS NULL THEN CASE WHEN t.b0 > t.a0 THEN t.a0 END
             ELSE p.first_a END AS first_a
 FROM T0 t
 LEFT JOIN XN x USING (task_id)
-LEFT JOIN (
-    SELECT task_id, sum(len) AS active_ms, min(a) AS first_a
-    FROM P SEMI JOIN XN USING (task_id) GROUP BY ALL
-) p USING (task_id);
-
-DROP TABLE T0;
-DROP TABLE XS
-"""
-
-PLANS = """
-CREATE OR REPLACE TEMP TABLE PL AS
+LEFT JOIN (SELECT DISTINCT task_id FROM XS) st USING (task_id)
+LEFT JOIN (SELECT task_id, sum(len) AS active_ms, min(a) AS first_a FROM PX GROUP BY ALL) p
+  USING (task_id)
+""",
+    ),
+    Block(
+        "PL",
+        """
 WITH d AS (
     SELECT session_id, participant, tz, s0, s1,
            unnest(generate_series(
@@ -220,10 +321,12 @@ UNION ALL  -- dated planned blocks (a calendar), already without overlaps
 SELECT S.session_id, greatest(c.a, S.s0), least(c.b, S.s1), c.code
 FROM S JOIN plan_blocks_in c ON c.participant = S.participant
 WHERE S.has_plan AND least(c.b, S.s1) > greatest(c.a, S.s0)
-"""
-
-SWEEP = """
-CREATE OR REPLACE TEMP TABLE W AS
+""",
+        "driver",
+    ),
+    Block(
+        "W",
+        """
 WITH e AS (
     SELECT session_id, a AS t, pid,
            1 + ((domain = 'clinical')::BIGINT << 16) + ((domain = 'managerial')::BIGINT << 32)
@@ -241,72 +344,74 @@ WITH e AS (
 SELECT session_id, t, pid, dd,
        (session_id << 32) + row_number() OVER w AS ix,
        lead(t) OVER w AS nt,
-       sum(dd) OVER w AS kk
+       sum(dd) OVER wr AS kk
 FROM e
-WINDOW w AS (PARTITION BY session_id ORDER BY t ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW);
-
-CREATE OR REPLACE TEMP TABLE WP AS
+WINDOW w AS (PARTITION BY session_id ORDER BY t),
+       wr AS (PARTITION BY session_id ORDER BY t ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+""",
+    ),
+    Block(
+        "WP",
+        """
 SELECT session_id, ix, t, nt, (nt - t)::DOUBLE AS len,
        (kk & 65535)::INT AS k, ((kk >> 16) & 65535)::INT AS kc,
        ((kk >> 32) & 65535)::INT AS km, (kk >> 48)::INT AS pc
-FROM W WHERE nt > t;
-
-CREATE OR REPLACE TEMP TABLE ENDS AS
+FROM W WHERE nt > t
+""",
+    ),
+    Block(
+        "ENDS",
+        """
 SELECT s.pid, s.ix AS ia, e.ix AS ib
 FROM (SELECT pid, ix FROM W WHERE dd > 0 AND pid IS NOT NULL) s
-JOIN (SELECT pid, ix FROM W WHERE dd < 0 AND pid IS NOT NULL) e USING (pid);
-
-DROP TABLE W
-"""
-
-PIECE_SEGMENTS = """
-CREATE OR REPLACE TEMP TABLE PS AS
-WITH ex AS (SELECT pid, unnest(range(ia, ib)) AS ix FROM ENDS)
+JOIN (SELECT pid, ix FROM W WHERE dd < 0 AND pid IS NOT NULL) e USING (pid)
+""",
+    ),
+    Block(
+        "PS",
+        """
+WITH ex AS (SELECT pid, unnest(generate_series(ia, ib - 1)) AS ix FROM ENDS)
 SELECT p.session_id, p.category, p.domain, p.jp, p.prio,
        w.ix, w.t, w.len, w.k, w.pc, p.starts_task AND w.t = p.a AS task_start
-FROM ex JOIN WP w USING (ix) JOIN P p USING (pid);
-
-DROP TABLE ENDS
-"""
-
-FOREGROUND = """
-CREATE OR REPLACE TEMP TABLE FG AS
+FROM ex JOIN WP w USING (ix) JOIN P p USING (pid)
+""",
+    ),
+    Block(
+        "FG",
+        """
 SELECT session_id, t, t + len::BIGINT AS nt, len, k, category, domain
 FROM PS WHERE k = 1
 UNION ALL
 SELECT any_value(session_id), any_value(t), any_value(t) + any_value(len)::BIGINT,
        any_value(len), any_value(k), arg_max(category, prio), arg_max(domain, prio)
 FROM PS WHERE k > 1 GROUP BY ix
-"""
-
-EPISODES = """
-CREATE OR REPLACE TEMP TABLE FGL AS
-SELECT session_id, t, len, domain,
-       coalesce(lag(nt) OVER w = t AND lag(domain) OVER w = domain
-                AND (domain = 'managerial' OR lag(k) OVER w = 1), FALSE) AS joins,
-       sum(len) OVER w - len AS before,
-       sum(len) OVER (PARTITION BY session_id, domain = 'managerial') AS total
-FROM FG WHERE domain = 'managerial' OR (domain = 'clinical' AND k = 1)
-WINDOW w AS (PARTITION BY session_id, domain = 'managerial' ORDER BY t
-             ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW);
-
-CREATE OR REPLACE TEMP TABLE RUNS AS
+""",
+    ),
+    Block(
+        "RUNS",
+        """
+WITH fgl AS (
+    SELECT session_id, t, len, domain,
+           coalesce(lag(nt) OVER w = t AND lag(domain) OVER w = domain
+                    AND (domain = 'managerial' OR lag(k) OVER w = 1), FALSE) AS joins,
+           -len + sum(len) OVER wr AS before,
+           sum(len) OVER (PARTITION BY session_id, domain = 'managerial') AS total
+    FROM FG WHERE domain = 'managerial' OR (domain = 'clinical' AND k = 1)
+    WINDOW w AS (PARTITION BY session_id, domain = 'managerial' ORDER BY t),
+           wr AS (PARTITION BY session_id, domain = 'managerial' ORDER BY t
+                  ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+)
 SELECT session_id, domain, t AS start,
        coalesce(lead(before) OVER w, total) - before AS len
-FROM FGL WHERE NOT joins
-WINDOW w AS (PARTITION BY session_id, domain = 'managerial' ORDER BY t);
-
-DROP TABLE FGL;
-
-CREATE OR REPLACE TEMP VIEW EP AS
-SELECT session_id, start, len FROM RUNS WHERE domain = 'managerial';
-
-CREATE OR REPLACE TEMP VIEW CS AS
-SELECT session_id, start, len FROM RUNS WHERE domain = 'clinical'
-"""
-
-DIMENSIONS = """
-CREATE OR REPLACE TEMP TABLE TD AS
+FROM fgl WHERE NOT joins
+WINDOW w AS (PARTITION BY session_id, domain = 'managerial' ORDER BY t)
+""",
+    ),
+    Block("EP", "SELECT session_id, start, len FROM RUNS WHERE domain = 'managerial'"),
+    Block("CS", "SELECT session_id, start, len FROM RUNS WHERE domain = 'clinical'"),
+    Block(
+        "TD",
+        """
 WITH fam AS (
     SELECT d.dimension, f.family
     FROM (SELECT DISTINCT dimension FROM dims_in) d
@@ -318,10 +423,11 @@ FROM dims_in d
 JOIN fam ON fam.dimension = d.dimension
 JOIN T t ON t.task_id = d.task_id
 GROUP BY ALL
-"""
-
-BOUTS = """
-CREATE OR REPLACE TEMP TABLE CB AS
+""",
+    ),
+    Block(
+        "CB",
+        """
 WITH o AS (
     SELECT session_id, category, a, b,
            max(b) OVER (PARTITION BY session_id, category ORDER BY a, b
@@ -337,63 +443,49 @@ g AS (
 )
 SELECT session_id, category, (max(b) - min(a))::DOUBLE AS len
 FROM g GROUP BY session_id, category, bout
-"""
-"""``CB``: union bouts, the maximal intervals of each session covered by active pieces of one
-category (pieces that overlap or touch merge)."""
-
-CUBES = """
-CREATE OR REPLACE TEMP TABLE PC AS
-SELECT session_id, category, domain, jp, sum(len) AS len
-FROM P GROUP BY ALL;
-
-CREATE OR REPLACE TEMP TABLE PSC AS
-SELECT session_id, category, domain, jp, pc, sum(len) AS len, sum(len / k) AS sliced
-FROM PS GROUP BY ALL;
-
-CREATE OR REPLACE TEMP TABLE WC AS
-SELECT session_id, k, kc, km, pc, sum(len) AS len
-FROM WP GROUP BY ALL;
-
-CREATE OR REPLACE TEMP TABLE TSK AS
-SELECT session_id, least(k, 3) AS k, count(*) AS n
-FROM PS WHERE task_start GROUP BY ALL;
-
-CREATE OR REPLACE TEMP TABLE WPX AS
-SELECT * FROM WP
-SEMI JOIN (SELECT session_id FROM T WHERE first_a IS DISTINCT FROM a0) USING (session_id);
-
-DROP TABLE PS;
-DROP TABLE P;
-DROP TABLE WP
-"""
-
-EVENTS = """
-CREATE OR REPLACE TEMP TABLE EV AS
+""",
+    ),
+    Block("PC", "SELECT session_id, category, domain, jp, sum(len) AS len FROM P GROUP BY ALL"),
+    Block(
+        "PSC",
+        "SELECT session_id, category, domain, jp, pc, sum(len) AS len, sum(len / k) AS sliced "
+        "FROM PS GROUP BY ALL",
+    ),
+    Block("WC", "SELECT session_id, k, kc, km, pc, sum(len) AS len FROM WP GROUP BY ALL"),
+    Block(
+        "TSK",
+        "SELECT session_id, least(k, 3) AS k, count(*) AS n FROM PS WHERE task_start GROUP BY ALL",
+    ),
+    Block(
+        "WPX",
+        "SELECT * FROM WP SEMI JOIN "
+        "(SELECT session_id FROM T WHERE first_a IS DISTINCT FROM a0) x USING (session_id)",
+    ),
+    Block(
+        "EV",
+        """
 SELECT e.session_id::BIGINT AS session_id, CAST(e.kind AS VARCHAR) AS kind,
        CAST(e.subtype AS VARCHAR) AS subtype, e.at_ms::BIGINT AS at
-FROM events_in e JOIN S ON S.session_id = e.session_id;
-
-CREATE OR REPLACE TEMP TABLE DM AS
-SELECT EV.session_id, EV.at FROM EV JOIN S USING (session_id)
-WHERE EV.kind = 'demand' AND EV.at >= S.s0 AND EV.at <= S.s1
-"""
-
-ORDER: tuple[tuple[str, str], ...] = (
-    ("S", SESSIONS),
-    ("T0", TASKS),
-    ("XN", SUSPENSIONS),
-    ("P", PIECES),
-    ("T", TASKS_FULL),
-    ("PL", PLANS),
-    ("W", SWEEP),
-    ("PS", PIECE_SEGMENTS),
-    ("FG", FOREGROUND),
-    ("EP", EPISODES),
-    ("TD", DIMENSIONS),
-    ("CB", BOUTS),
-    ("CUBES", CUBES),
-    ("EV", EVENTS),
+FROM events_in e JOIN S ON S.session_id = e.session_id
+""",
+    ),
+    Block(
+        "DM",
+        "SELECT EV.session_id, EV.at FROM EV JOIN S USING (session_id) "
+        "WHERE EV.kind = 'demand' AND EV.at >= S.s0 AND EV.at <= S.s1",
+    ),
 )
-"""The blocks in the order they are built (each statement may create several tables)."""
 
-__all__ = ["ORDER", "PLAN_CODES", "UNCODED"]
+DRIVER_INPUTS: tuple[str, ...] = ("sessions_in", "tpl_in", "plans_in", "pay_in")
+"""Inputs only driver blocks read (never sent to an engine)."""
+
+__all__ = [
+    "BLOCKS",
+    "DRIVER_INPUTS",
+    "PLAN_CODES",
+    "UNCODED",
+    "Block",
+    "inputs",
+    "needed",
+    "register",
+]

@@ -49,13 +49,15 @@ ITEMS: dict[str, str] = {
     "sum": "SELECT session_id, CAST(category AS VARCHAR) AS category, active_ms AS len FROM T",
     "union": "SELECT session_id, CAST(category AS VARCHAR) AS category, len FROM CB",
 }
+"""The bouts of each way of counting, per session (run by the engine; the result is ``BI``)."""
 
 
 def budget_sql(overlap: str) -> str:
-    """Per group (``SG``) and category found in scope: bouts, total, mean, SD (ms) and the
-    group's observed time; categories without bouts in a group give 0 bouts."""
-    return f"""
-    WITH i AS ({ITEMS[overlap]}),
+    """Over the bouts ``BI`` (`ITEMS`), per group (``SG``) and category found in scope:
+    bouts, total, mean, SD (ms) and the group's observed time; categories without bouts in a
+    group give 0 bouts."""
+    return """
+    WITH i AS (SELECT * FROM BI),
     agg AS (
         SELECT SG.gid, i.category, count(*) AS bouts, sum(i.len) AS total,
                avg(i.len) AS mean, stddev_samp(i.len) AS sd

@@ -30,6 +30,8 @@ def compare(
     flag_below: int = FLAG_BELOW,
     observers: str | None = None,
     interval: str = INTERVAL_METHOD,
+    engine: str = "duckdb",
+    spark_remote: str | None = None,
 ) -> pd.DataFrame:
     """Metrics of group `a` minus group `b` (each given as a filter, e.g. {"site": "A"} or
     {"month": ["2025-01", "2025-02"]}), with a cluster-bootstrap interval of the difference.
@@ -42,7 +44,7 @@ def compare(
     if own:
         if payscale is None:
             raise ValueError("metrics of a study need its pay scale (payscale=...)")
-        engine = prepare(
+        prepared = prepare(
             source,
             payscale=payscale,
             default_template=default_template,
@@ -51,11 +53,13 @@ def compare(
             params=params,
             domains=domains,
             observers=observers,
+            engine=engine,
+            spark_remote=spark_remote,
         )
     else:
-        engine = source
+        prepared = source
     try:
-        return engine.compare(
+        return prepared.compare(
             a,
             b,
             metrics=metrics,
@@ -67,4 +71,4 @@ def compare(
         )
     finally:
         if own:
-            engine.close()
+            prepared.close()

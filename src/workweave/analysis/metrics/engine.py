@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from workweave.analysis import coobservation
-from workweave.analysis.metrics import blocks, budget, choices, stats
+from workweave.analysis.metrics import blocks, budget, choices, engines, stats
 from workweave.analysis.metrics.registry import (
     METRICS,
     PARAMETERS,
@@ -96,6 +96,8 @@ class Metrics:
         domains: Mapping[str, str] | None = None,
         threads: int | None = None,
         observers: str | None = None,
+        engine: str = "duckdb",
+        spark_remote: str | None = None,
     ) -> None:
         self.tables = tables
         self.observers = coobservation.check_observers(observers)
@@ -111,10 +113,19 @@ class Metrics:
         if threads:
             self.con.execute(f"SET threads = {int(threads)}")
         self.timings: dict[str, float] = {}
-        self._register(domains or {}, default_template)
-        self._build()
+        self._built: set[str] = set()
+        self._on_engine: set[str] = set()
         self._done: set[str] = set()
         self._items_done: set[str] = set()
+        self._register(domains or {}, default_template)
+        self._build()
+        try:
+            self.engine: engines.Engine = engines.make_engine(
+                engine, self.con, spark_remote=spark_remote
+            )
+        except BaseException:
+            self.con.close()
+            raise
 
     # -- loading -------------------------------------------------------------------------------
     def _register(self, domains: Mapping[str, str], default_template: Template | None) -> None:
@@ -127,7 +138,10 @@ class Metrics:
             ("task_dimensions", "dims_in"),
             ("point_events", "events_in"),
         ):
-            con.register(view, f[name])
+            con.register(view + "_raw", f[name])
+            con.execute(
+                f"CREATE OR REPLACE TEMP VIEW {view} AS {_typed(f[name], name, view + '_raw')}"
+            )
         tpl, cats = self._categories(domains, default_template)
         con.register("tpl_in", tpl)
         con.register("cats_in", cats)
@@ -263,25 +277,17 @@ class Metrics:
         )
 
     def _build(self) -> None:
+        """The sessions in scope (``S``, filtered) and the driver's own tables; the other blocks
+        are built when a computation first reads them (`_need`)."""
         con = self.con
-        for name, sql in blocks.ORDER:
-            started = time.perf_counter()
-            con.execute(sql.replace("{study}", _lit(self.tables.study)))
-            if name == "S":
-                self._apply_filter()
-                self._one_record_per_group()
-            self.timings[name] = time.perf_counter() - started
+        started = time.perf_counter()
+        self._make("S", self.con)
+        self._apply_filter()
+        self._one_record_per_group()
+        self._built.add("S")
+        self.timings["S"] = time.perf_counter() - started
         con.execute("CREATE TYPE metric_t AS ENUM (" + ", ".join(_lit(m.id) for m in METRICS) + ")")
         con.execute("CREATE TYPE class_t AS ENUM (" + ", ".join(map(_lit, CLASSES)) + ")")
-        con.execute(
-            """
-            CREATE OR REPLACE TEMP TABLE EL AS
-            SELECT session_id, 'all'::class_t AS class FROM S
-            UNION ALL SELECT session_id, 'job_plan' FROM S WHERE has_plan
-            UNION ALL SELECT session_id, 'pay' FROM S WHERE hourly_cost IS NOT NULL
-            UNION ALL SELECT DISTINCT session_id, 'demand' FROM DM
-            """
-        )
         for t in ("NUM", "DEN"):
             extra = "key VARCHAR, " if t == "NUM" else ""
             con.execute(
@@ -291,6 +297,76 @@ class Metrics:
         con.execute(
             "CREATE OR REPLACE TEMP TABLE ITEMS (itemset VARCHAR, session_id BIGINT, v DOUBLE)"
         )
+
+    def _make(self, name: str, con: duckdb.DuckDBPyConnection) -> None:
+        sql = blocks.BLOCKS[name].sql.replace("{study}", _lit(self.tables.study))
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}")
+
+    def _need(self, tables: Iterable[str]) -> None:
+        """Build the blocks that `tables` read (and they themselves, when blocks), each once:
+        driver blocks in the driver's DuckDB, the others on the engine, after handing the
+        engine the inputs it has not got yet."""
+        for name in blocks.needed(set(tables)):
+            if name in self._built:
+                continue
+            block = blocks.BLOCKS[name]
+            started = time.perf_counter()
+            if block.where == "driver":
+                self._make(name, self.con)
+            else:
+                for dep in block.inputs:
+                    self._to_engine(dep)
+                self.engine.create(name, block.sql.replace("{study}", _lit(self.tables.study)))
+                self._on_engine.add(name)
+            self._built.add(name)
+            self.timings[name] = self.timings.get(name, 0.0) + time.perf_counter() - started
+            self._drop_intermediates()
+
+    def _drop_intermediates(self) -> None:
+        """Drop the engine blocks no metric reads once every block reading them is built (a
+        later computation that needs one again rebuilds it), to keep memory down."""
+        for name in list(self._built):
+            block = blocks.BLOCKS.get(name)
+            if block is None or block.where == "driver" or name in blocks.read_directly():
+                continue
+            readers = [b for b in blocks.BLOCKS.values() if name in b.inputs]
+            if readers and all(r.name in self._built for r in readers):
+                self.engine.drop(name)
+                self._built.discard(name)
+                self._on_engine.discard(name)
+
+    def _to_engine(self, name: str) -> None:
+        """Hand the engine a driver table or an input (once)."""
+        if name in self._on_engine:
+            return
+        if not self.engine.shares_driver:
+            self.engine.put(name, self.con.sql(f"SELECT * FROM {name}").to_arrow_table())
+        self._on_engine.add(name)
+
+    def _fetch(self, name: str, sql: str) -> None:
+        """The result of a SELECT over blocks, readable as `name` on the driver."""
+        self._need(blocks.inputs(sql))
+        for dep in blocks.inputs(sql):
+            if dep not in blocks.BLOCKS:
+                self._to_engine(dep)
+        self.engine.to_driver(name, sql)
+
+    def _eligibility(self) -> None:
+        """``EL``: the sessions each class of metrics counts (all; with a job plan; with a pay
+        rate; with demand events)."""
+        if "EL" in self._built:
+            return
+        self._fetch("DMS", "SELECT DISTINCT session_id FROM DM")
+        self.con.execute(
+            """
+            CREATE OR REPLACE TEMP TABLE EL AS
+            SELECT session_id, 'all'::class_t AS class FROM S
+            UNION ALL SELECT session_id, 'job_plan' FROM S WHERE has_plan
+            UNION ALL SELECT session_id, 'pay' FROM S WHERE hourly_cost IS NOT NULL
+            UNION ALL SELECT session_id, 'demand' FROM DMS
+            """
+        )
+        self._built.add("EL")
 
     def _apply_filter(self) -> None:
         self._check_values(self.filter)
@@ -321,15 +397,34 @@ class Metrics:
         sessions the filter kept (`workweave.analysis.coobservation`)."""
         if self.observers == "all":
             return
+        # only participants with two kept sessions that overlap in time can have co-observed
+        # sessions; every other session is a group of its own and is counted
         kept = self.con.execute(
-            "SELECT * FROM sessions_in WHERE session_id IN (SELECT session_id FROM S)"
+            """
+            WITH k AS (
+                SELECT * FROM sessions_in
+                WHERE session_id IN (SELECT session_id FROM S) AND observer IS NOT NULL
+            ),
+            o AS (
+                SELECT participant, start_ms,
+                       max(greatest(known_end_ms, start_ms)) OVER (
+                           PARTITION BY participant ORDER BY start_ms
+                           ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS reach
+                FROM k
+            )
+            SELECT * FROM k WHERE participant IN (
+                SELECT participant FROM o WHERE reach > start_ms
+            )
+            """
         ).df()
         counted = coobservation.counted_ids(kept, self.observers)
-        if len(counted) < len(kept):
-            self.con.register("counted_in", pd.DataFrame({"session_id": sorted(counted)}))
+        dropped = sorted({int(x) for x in kept["session_id"]} - counted)
+        if dropped:
+            self.con.register("dropped_in", pd.DataFrame({"session_id": dropped}))
             self.con.execute(
-                "DELETE FROM S WHERE session_id NOT IN (SELECT session_id FROM counted_in)"
+                "DELETE FROM S WHERE session_id IN (SELECT session_id FROM dropped_in)"
             )
+            self.con.unregister("dropped_in")
 
     # -- per-session parts ---------------------------------------------------------------------
     def _ensure(self, metrics: Sequence[Metric]) -> None:
@@ -340,23 +435,36 @@ class Metrics:
             n_sql, d_sql = m.sql_for(self.params)
             if m.kind == "ratio":
                 num.append(
-                    f"SELECT {_lit(m.id)}::metric_t AS metric, {_lit(m.eligible)}::class_t, "
-                    f"session_id::BIGINT, CAST(key AS VARCHAR), CAST(v AS DOUBLE) FROM ({n_sql})"
+                    f"SELECT CAST({_lit(m.id)} AS VARCHAR) AS metric, "
+                    f"CAST({_lit(m.eligible)} AS VARCHAR) AS class, "
+                    f"CAST(session_id AS BIGINT) AS session_id, CAST(key AS VARCHAR) AS key, "
+                    f"CAST(v AS DOUBLE) AS v FROM ({n_sql}) q"
                 )
                 den.append(
-                    f"SELECT {_lit(m.id)}::metric_t AS metric, {_lit(m.eligible)}::class_t, "
-                    f"session_id::BIGINT, CAST(v AS DOUBLE) FROM ({d_sql})"
+                    f"SELECT CAST({_lit(m.id)} AS VARCHAR) AS metric, "
+                    f"CAST({_lit(m.eligible)} AS VARCHAR) AS class, "
+                    f"CAST(session_id AS BIGINT) AS session_id, CAST(v AS DOUBLE) AS v "
+                    f"FROM ({d_sql}) q"
                 )
             elif n_sql not in self._items_done:
                 self._items_done.add(n_sql)
+                self._fetch(
+                    "ITEMS_NEW",
+                    f"SELECT CAST(session_id AS BIGINT) AS session_id, CAST(v AS DOUBLE) AS v "
+                    f"FROM ({n_sql}) q",
+                )
                 self.con.execute(
-                    f"INSERT INTO ITEMS SELECT {_lit(n_sql)}, session_id::BIGINT, "
-                    f"CAST(v AS DOUBLE) FROM ({n_sql})"
+                    f"INSERT INTO ITEMS SELECT {_lit(n_sql)}, session_id, v FROM ITEMS_NEW"
                 )
             self._done.add(m.id)
-        if num:
-            self.con.execute("INSERT INTO NUM " + " UNION ALL ".join(num))
-            self.con.execute("INSERT INTO DEN " + " UNION ALL ".join(den))
+        # DuckDB runs one query for all of them; Spark one per metric (its planner is slow on
+        # one plan holding dozens of unions)
+        size = max(len(num), 1) if self.engine.batch else 1
+        for i in range(0, len(num), size):
+            self._fetch("NUM_NEW", " UNION ALL ".join(num[i : i + size]))
+            self.con.execute("INSERT INTO NUM SELECT * FROM NUM_NEW")
+            self._fetch("DEN_NEW", " UNION ALL ".join(den[i : i + size]))
+            self.con.execute("INSERT INTO DEN SELECT * FROM DEN_NEW")
 
     # -- groups --------------------------------------------------------------------------------
     def _groups_by(self, group_by: tuple[str, ...]) -> pd.DataFrame:
@@ -477,7 +585,7 @@ class Metrics:
         for sql, jjs in e.item_cols.items():
             arr = con.execute(
                 "SELECT SG.gid, SG.pidx, i.v FROM ITEMS i JOIN SG USING (session_id) "
-                "WHERE i.itemset = $1 ORDER BY SG.gid, i.v",
+                "WHERE i.itemset = $1 ORDER BY SG.gid, i.v, SG.pidx",
                 [sql],
             ).fetchnumpy()
             gid = np.asarray(arr["gid"], dtype=np.int64)
@@ -523,6 +631,7 @@ class Metrics:
         _check_stats(B, confidence, interval)
         started = time.perf_counter()
         self._ensure(chosen)
+        self._eligibility()
         self.timings["metric sql"] = time.perf_counter() - started
         started = time.perf_counter()
         groups = self._groups_by(group_by)
@@ -587,6 +696,7 @@ class Metrics:
                 f"unknown overlap '{overlap}' (choose from: {', '.join(budget.OVERLAP)})"
             )
         group_by = _check_by(by)
+        self._fetch("BI", budget.ITEMS[overlap])
         groups = self._groups_by(group_by)
         raw = self.con.execute(budget.budget_sql(overlap)).df()
         gid = raw["gid"].to_numpy(int)
@@ -636,6 +746,7 @@ class Metrics:
         chosen = _choose(metrics)
         _check_stats(B, confidence, interval)
         self._ensure(chosen)
+        self._eligibility()
         self._groups_of([a, b])
         e = self._estimate(chosen, 2)
         diff = e.est[0] - e.est[1]
@@ -735,6 +846,9 @@ class Metrics:
         return df
 
     def close(self) -> None:
+        engine = getattr(self, "engine", None)
+        if engine is not None:
+            engine.close()
         self.con.close()
 
     def __enter__(self) -> Metrics:
@@ -894,6 +1008,26 @@ class _Estimates:
             q = self.columns[jj][0].quantile or 0.5
             out[:, pos] = stats.quantiles_from_cumcounts(cum, uniq, q) * self.scale[jj]
         return out
+
+
+_SQL_TYPES = {"Int64": "BIGINT", "boolean": "BOOLEAN", "float64": "DOUBLE", "object": "VARCHAR"}
+
+
+def _typed(frame: Any, name: str, raw: str) -> str:
+    """The SELECT reading canonical table `name` (registered as `raw`) with its columns' types
+    fixed: identifiers and instants BIGINT, text VARCHAR (dictionary-encoded columns decoded),
+    so that every engine receives the same types whatever the frame held."""
+    from workweave.analysis.metrics.tables import TABLE_COLUMNS, _dtype
+
+    names = getattr(frame, "column_names", None)
+    present = set(names if names is not None else getattr(frame, "columns", []))
+    cols = []
+    for c in TABLE_COLUMNS[name]:
+        t = _SQL_TYPES[_dtype(c)]
+        cols.append(
+            f'CAST("{c}" AS {t}) AS "{c}"' if c in present else f'CAST(NULL AS {t}) AS "{c}"'
+        )
+    return f"SELECT {', '.join(cols)} FROM {raw}"
 
 
 def _conditions(filter: Mapping[str, Sequence[str]]) -> str:

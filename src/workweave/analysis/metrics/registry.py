@@ -530,9 +530,10 @@ METRICS: tuple[Metric, ...] = (
             "SELECT session_id, n FROM TSK WHERE k >= 2 "
             "UNION ALL "
             # a task not active at its start (zero length, or suspended at once)
-            "SELECT t.session_id, 1 FROM (SELECT * FROM T WHERE first_a IS DISTINCT FROM a0) t "
-            "ASOF JOIN WPX w ON t.session_id = w.session_id AND t.a0 >= w.t "
-            "WHERE w.nt > t.a0 AND w.k >= 1"
+            # (the timeline segment in which it starts: segments of a session do not overlap)
+            "SELECT x.session_id, 1 FROM (SELECT * FROM T WHERE first_a IS DISTINCT FROM a0) x "
+            "JOIN WPX w ON x.session_id = w.session_id AND x.a0 >= w.t "
+            "WHERE w.nt > x.a0 AND w.k >= 1"
             ") GROUP BY ALL"
         ),
         den_sql=OBSERVED,
@@ -851,9 +852,15 @@ METRICS: tuple[Metric, ...] = (
         reference=REF_OWN,
         kind="ratio",
         sql=(
-            "SELECT d.session_id, NULL AS key, "
-            "count(*) FILTER (WHERE e.start <= d.at + {demand_window_minutes} * 60000) AS v "
-            "FROM DM d ASOF LEFT JOIN EP e ON d.session_id = e.session_id AND e.start >= d.at "
+            # an event is answered when an episode starts in [at, at + window]: the first
+            # episode starting at or after it does
+            "SELECT d.session_id, NULL AS key, sum(CASE WHEN a.n > 0 THEN d.m ELSE 0 END) AS v "
+            "FROM (SELECT q.session_id, q.at, count(*) AS m FROM DM q GROUP BY ALL) d "
+            "LEFT JOIN (SELECT d.session_id, d.at, count(*) AS n FROM "
+            "(SELECT DISTINCT q.session_id, q.at FROM DM q) d JOIN EP e "
+            "ON d.session_id = e.session_id AND e.start >= d.at "
+            "AND e.start <= d.at + {demand_window_minutes} * 60000 GROUP BY ALL) a "
+            "ON a.session_id = d.session_id AND a.at = d.at "
             "GROUP BY ALL"
         ),
         den_sql="SELECT session_id, count(*) AS v FROM DM GROUP BY ALL",
