@@ -364,8 +364,12 @@ def compute(
     confidence: float = 0.95,
     flag_below: int = FLAG_BELOW,
     interval: str = INTERVAL_METHOD,
+    engine: str = "duckdb",
+    spark_remote: str | None = None,
 ) -> pd.DataFrame:
     """Passive metrics of a study's logs, grouped and filtered, with cluster intervals."""
+    if engine != "duckdb":
+        raise ValidationError("passive metrics run on the duckdb engine only (for now)")
     with prepare(
         store, study_id, logs_dir=logs_dir, params=params, filter=filter, metrics=metrics
     ) as pm:

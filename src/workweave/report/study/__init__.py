@@ -28,6 +28,7 @@ from workweave.report.study import (
     figures,
     findings,
     methods,
+    passive,
     reliability,
     styles,
     summary,
@@ -118,6 +119,8 @@ def study_report(
         styles.section(ctx)
         say("following the measures over time")
         trends.section(ctx)
+        say("reading the audit logs")
+        passive.section(ctx)
         say("drawing a shadowed day")
         figures.day_section(ctx)
         figures.self_report_section(ctx)

@@ -16,6 +16,9 @@ from workweave.report.options import ReportOptions
 from workweave.report.output import Report
 from workweave.store import Store
 
+Passive = tuple[list[tuple[str, pd.DataFrame]], dict[str, Any] | None, dict[str, Any]]
+"""The audit-log measures of a study (see `StudyContext.passive`)."""
+
 
 @dataclass
 class StudyContext:
@@ -81,6 +84,41 @@ class StudyContext:
                 B=self.options.B,
             ),
         )
+
+    def passive(self) -> Passive | None:
+        """The study's audit-log measures (`workweave.services.logs`), or None without logs:
+        ([(breakdown, estimates with a ``group`` column)], the Bland-Altman agreement of
+        observation and logs as a dict or None, {events, participants, parameters})."""
+        return self._memo("passive", self._passive)
+
+    def _passive(self) -> Any:
+        from workweave.analysis.metrics.passive_engine import GROUP_KEYS
+        from workweave.report.estimates import OVERALL
+        from workweave.services import logs
+
+        files = logs.event_files(
+            logs.logs_folder(self.store), self.store.studies.get(self.study_id).name
+        )
+        if not files:
+            return None
+        tables: list[tuple[str, pd.DataFrame]] = []
+        with logs.prepare(self.store, self.study_id) as pm:
+            for b in ("study", *(b for b in self.by if b in GROUP_KEYS and b != "study")):
+                df = pm.compute(
+                    by=None if b == "study" else [b], seed=self.options.seed, B=self.options.B
+                )
+                group = OVERALL if b == "study" else df[b].astype(str)
+                tables.append((b, df.assign(breakdown=b, group=group)))
+            meta = {
+                "events": int(pm.n_events),
+                "participants": int(
+                    tables[0][1]["n_participants"].max() if len(tables[0][1]) else 0
+                ),
+                "parameters": dict(pm.params),
+            }
+        _, agr = logs.agreement(self.store, self.study_id)
+        agreement = agr.as_dict() if agr.n >= 2 else None
+        return tables, agreement, meta
 
     @property
     def doc(self) -> Document:
