@@ -364,6 +364,8 @@ def test_a_day_offline_arrives_exactly_once(
         day.page.wait_for_selector("#sync-state[data-waiting='0']")
 
         context.set_offline(True)
+        # the page learns of it asynchronously: taps before then would try the network
+        day.page.wait_for_function("() => navigator.onLine === false")
         offline_from = time.monotonic()
         n = 0
         while day.taps < MIN_TAPS or day.elapsed < DAY_MS - 2 * HOUR_MS:
