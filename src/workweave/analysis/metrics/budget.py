@@ -46,8 +46,8 @@ DESCRIPTION: dict[str, str] = {
 }
 
 ITEMS: dict[str, str] = {
-    "sum": "SELECT session_id, CAST(category AS VARCHAR) AS category, active_ms AS len FROM T",
-    "union": "SELECT session_id, CAST(category AS VARCHAR) AS category, len FROM CB",
+    "sum": "SELECT T.session_id, CN.category, T.active_ms AS len FROM T JOIN CN USING (cat)",
+    "union": "SELECT CB.session_id, CN.category, CB.len FROM CB JOIN CN USING (cat)",
 }
 """The bouts of each way of counting, per session (run by the engine; the result is ``BI``)."""
 

@@ -113,10 +113,11 @@ class Metrics:
         if threads:
             self.con.execute(f"SET threads = {int(threads)}")
         self.timings: dict[str, float] = {}
+        self._block_s = 0.0  # seconds spent building blocks (kept apart from "metric sql")
+        self._itemsets: dict[str, int] = {}  # an items query -> its number in ITEMS
         self._built: set[str] = set()
         self._on_engine: set[str] = set()
         self._done: set[str] = set()
-        self._items_done: set[str] = set()
         self._register(domains or {}, default_template)
         self._build()
         try:
@@ -161,6 +162,15 @@ class Metrics:
             for name in self.params[f"{family}_dimensions"]
         ]
         con.register("fam_in", pd.DataFrame(fam, columns=["dimension", "family"]))
+        con.register(
+            "dom_in",
+            pd.DataFrame(
+                {
+                    "dom": pd.Series(list(blocks.DOMAIN_CODES.values()), dtype="int8"),
+                    "domain": pd.Series(list(blocks.DOMAIN_CODES), dtype=object),
+                }
+            ),
+        )
 
     def _categories(
         self, domains: Mapping[str, str], default_template: Template | None
@@ -295,7 +305,7 @@ class Metrics:
                 f"session_id BIGINT, {extra}v DOUBLE)"
             )
         con.execute(
-            "CREATE OR REPLACE TEMP TABLE ITEMS (itemset VARCHAR, session_id BIGINT, v DOUBLE)"
+            "CREATE OR REPLACE TEMP TABLE ITEMS (itemset INTEGER, session_id BIGINT, v DOUBLE)"
         )
 
     def _make(self, name: str, con: duckdb.DuckDBPyConnection) -> None:
@@ -319,7 +329,9 @@ class Metrics:
                 self.engine.create(name, block.sql.replace("{study}", _lit(self.tables.study)))
                 self._on_engine.add(name)
             self._built.add(name)
-            self.timings[name] = self.timings.get(name, 0.0) + time.perf_counter() - started
+            took = time.perf_counter() - started
+            self.timings[name] = self.timings.get(name, 0.0) + took
+            self._block_s += took
             self._drop_intermediates()
 
     def _drop_intermediates(self) -> None:
@@ -397,8 +409,10 @@ class Metrics:
         sessions the filter kept (`workweave.analysis.coobservation`)."""
         if self.observers == "all":
             return
-        # only participants with two kept sessions that overlap in time can have co-observed
-        # sessions; every other session is a group of its own and is counted
+        # only sessions that overlap another kept session of their participant can be
+        # co-observed (in a pair); every other session is a group of its own and is counted.
+        # Ordered by start, a session overlaps an earlier one when the latest end before it
+        # lies after its start, and a later one when the next start lies before its end.
         kept = self.con.execute(
             """
             WITH k AS (
@@ -406,14 +420,17 @@ class Metrics:
                 WHERE session_id IN (SELECT session_id FROM S) AND observer IS NOT NULL
             ),
             o AS (
-                SELECT participant, start_ms,
+                SELECT session_id,
                        max(greatest(known_end_ms, start_ms)) OVER (
-                           PARTITION BY participant ORDER BY start_ms
-                           ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS reach
+                           PARTITION BY participant ORDER BY start_ms, session_id
+                           ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS reach,
+                       lead(start_ms) OVER (
+                           PARTITION BY participant ORDER BY start_ms, session_id) AS nxt,
+                       start_ms, greatest(known_end_ms, start_ms) AS e
                 FROM k
             )
-            SELECT * FROM k WHERE participant IN (
-                SELECT participant FROM o WHERE reach > start_ms
+            SELECT * FROM k WHERE session_id IN (
+                SELECT session_id FROM o WHERE reach > start_ms OR nxt < e
             )
             """
         ).df()
@@ -446,15 +463,16 @@ class Metrics:
                     f"CAST(session_id AS BIGINT) AS session_id, CAST(v AS DOUBLE) AS v "
                     f"FROM ({d_sql}) q"
                 )
-            elif n_sql not in self._items_done:
-                self._items_done.add(n_sql)
+            elif n_sql not in self._itemsets:
+                self._itemsets[n_sql] = len(self._itemsets)
                 self._fetch(
                     "ITEMS_NEW",
                     f"SELECT CAST(session_id AS BIGINT) AS session_id, CAST(v AS DOUBLE) AS v "
                     f"FROM ({n_sql}) q",
                 )
                 self.con.execute(
-                    f"INSERT INTO ITEMS SELECT {_lit(n_sql)}, session_id, v FROM ITEMS_NEW"
+                    f"INSERT INTO ITEMS SELECT {self._itemsets[n_sql]}, session_id, v "
+                    "FROM ITEMS_NEW"
                 )
             self._done.add(m.id)
         # DuckDB runs one query for all of them; Spark one per metric (its planner is slow on
@@ -586,7 +604,7 @@ class Metrics:
             arr = con.execute(
                 "SELECT SG.gid, SG.pidx, i.v FROM ITEMS i JOIN SG USING (session_id) "
                 "WHERE i.itemset = $1 ORDER BY SG.gid, i.v, SG.pidx",
-                [sql],
+                [self._itemsets[sql]],
             ).fetchnumpy()
             gid = np.asarray(arr["gid"], dtype=np.int64)
             pix = np.asarray(arr["pidx"], dtype=np.int64)
@@ -630,9 +648,10 @@ class Metrics:
         chosen = _choose(metrics)
         _check_stats(B, confidence, interval)
         started = time.perf_counter()
+        blocks_before = self._block_s
         self._ensure(chosen)
         self._eligibility()
-        self.timings["metric sql"] = time.perf_counter() - started
+        self.timings["metric sql"] = time.perf_counter() - started - (self._block_s - blocks_before)
         started = time.perf_counter()
         groups = self._groups_by(group_by)
         n_groups = len(groups)
@@ -840,7 +859,7 @@ class Metrics:
         df = self.con.execute(
             f"SELECT i.session_id, {keys}, i.v * $2 AS value FROM ITEMS i "
             "JOIN S USING (session_id) WHERE i.itemset = $1 ORDER BY i.session_id, value",
-            [sql, m.scale_for(self.params)],
+            [self._itemsets[sql], m.scale_for(self.params)],
         ).df()
         df.attrs.update(metric=m.id, unit=m.unit, label=m.label)
         return df
