@@ -142,6 +142,7 @@ def needed(tables: frozenset[str] | set[str]) -> list[str]:
     return order
 
 
+@functools.lru_cache(maxsize=1)
 def read_directly() -> frozenset[str]:
     """Blocks that metrics or the time budget read (kept while the engine is open)."""
     from workweave.analysis.metrics.budget import ITEMS

@@ -316,9 +316,18 @@ class Metrics:
         """Build the blocks that `tables` read (and they themselves, when blocks), each once:
         driver blocks in the driver's DuckDB, the others on the engine, after handing the
         engine the inputs it has not got yet."""
-        for name in blocks.needed(set(tables)):
-            if name in self._built:
-                continue
+        order: list[str] = []  # the blocks to build, each after those it reads
+
+        def visit(name: str) -> None:
+            if name in self._built or name in order or name not in blocks.BLOCKS:
+                return
+            for dep in sorted(blocks.BLOCKS[name].inputs):
+                visit(dep)
+            order.append(name)
+
+        for t in sorted(set(tables)):
+            visit(t)
+        for name in order:
             block = blocks.BLOCKS[name]
             started = time.perf_counter()
             if block.where == "driver":
@@ -332,17 +341,18 @@ class Metrics:
             took = time.perf_counter() - started
             self.timings[name] = self.timings.get(name, 0.0) + took
             self._block_s += took
-            self._drop_intermediates()
+            self._drop_intermediates(order)
 
-    def _drop_intermediates(self) -> None:
-        """Drop the engine blocks no metric reads once every block reading them is built (a
-        later computation that needs one again rebuilds it), to keep memory down."""
-        for name in list(self._built):
-            block = blocks.BLOCKS.get(name)
-            if block is None or block.where == "driver" or name in blocks.read_directly():
+    def _drop_intermediates(self, order: Sequence[str]) -> None:
+        """Drop the engine blocks of this request (`order`) that no metric reads once every
+        block of the request reading them is built (a later computation that needs one again
+        rebuilds it), to keep memory down."""
+        for name in order:
+            block = blocks.BLOCKS[name]
+            if name not in self._built or block.where == "driver" or name in blocks.read_directly():
                 continue
-            readers = [b for b in blocks.BLOCKS.values() if name in b.inputs]
-            if readers and all(r.name in self._built for r in readers):
+            readers = [r for r in order if name in blocks.BLOCKS[r].inputs]
+            if readers and all(r in self._built for r in readers):
                 self.engine.drop(name)
                 self._built.discard(name)
                 self._on_engine.discard(name)
@@ -446,6 +456,15 @@ class Metrics:
     # -- per-session parts ---------------------------------------------------------------------
     def _ensure(self, metrics: Sequence[Metric]) -> None:
         num, den = [], []
+        # every block the metrics read, built in one request (so intermediates are dropped
+        # once, when nothing asked for still reads them)
+        wanted: set[str] = set()
+        for m in metrics:
+            if m.id not in self._done:
+                for q in m.sql_for(self.params):
+                    if q:
+                        wanted |= blocks.inputs(q)
+        self._need(wanted)
         for m in metrics:
             if m.id in self._done:
                 continue
