@@ -21,6 +21,8 @@ UTC. No step loops over tasks: every block is a join, an aggregate or a window.
 Blocks, in order:
 
 ``S``   sessions in scope: grouping keys, window ``[s0, s1)``, ``obs_ms``, job plan and pay.
+``TX``  per suspended task: suspension count, never-resumed flag, whether suspensions cut
+        its window (``cut``), and the active time and first active instant of its pieces.
 ``T``   tasks clipped to their session's window (a blank category reads ``(uncoded)``,
         `UNCODED`), with domain, job-plan code (``jp``),
         suspension counts, never-resumed flag, active time and first active instant.
@@ -311,20 +313,24 @@ FROM T0 ANTI JOIN (SELECT DISTINCT task_id FROM XS) st USING (task_id) WHERE b0 
 """,
     ),
     Block(
+        "TX",
+        """
+WITH st AS (SELECT DISTINCT task_id FROM XS),
+px AS (SELECT task_id, sum(len) AS active_ms, min(a) AS first_a FROM PX GROUP BY task_id)
+SELECT x.task_id, x.n_susp, x.not_resumed, st.task_id IS NOT NULL AS cut,
+       coalesce(px.active_ms, 0) AS active_ms, px.first_a
+FROM XN x LEFT JOIN st ON st.task_id = x.task_id LEFT JOIN px ON px.task_id = x.task_id
+""",
+    ),
+    Block(
         "T",
         """
 SELECT t.task_id, t.session_id, t.cat, t.dom, t.jp, t.a0, t.b0,
        coalesce(x.n_susp, 0) AS n_susp,
        coalesce(x.not_resumed, FALSE) AS not_resumed,
-       CASE WHEN st.task_id IS NULL THEN (t.b0 - t.a0)::DOUBLE
-            ELSE coalesce(p.active_ms, 0) END AS active_ms,
-       CASE WHEN st.task_id IS NULL THEN CASE WHEN t.b0 > t.a0 THEN t.a0 END
-            ELSE p.first_a END AS first_a
-FROM T0 t
-LEFT JOIN XN x USING (task_id)
-LEFT JOIN (SELECT DISTINCT task_id FROM XS) st USING (task_id)
-LEFT JOIN (SELECT task_id, sum(len) AS active_ms, min(a) AS first_a FROM PX GROUP BY ALL) p
-  USING (task_id)
+       CASE WHEN x.cut THEN x.active_ms ELSE (t.b0 - t.a0)::DOUBLE END AS active_ms,
+       CASE WHEN x.cut THEN x.first_a WHEN t.b0 > t.a0 THEN t.a0 END AS first_a
+FROM T0 t LEFT JOIN TX x ON x.task_id = t.task_id
 """,
     ),
     Block(

@@ -735,6 +735,7 @@ class Metrics:
             )
         group_by = _check_by(by)
         self._fetch("BI", budget.ITEMS[overlap])
+        self._fetch("CNB", "SELECT cat, category FROM CN")
         groups = self._groups_by(group_by)
         raw = self.con.execute(budget.budget_sql(overlap)).df()
         gid = raw["gid"].to_numpy(int)
@@ -1114,12 +1115,12 @@ def _flags(
 def _col_positions(df: pd.DataFrame, col_index: Mapping[tuple[str, str], int]) -> np.ndarray:
     if not len(df):
         return np.zeros(0, dtype=int)
+    # one lookup per distinct (metric, key), not per row
     keys = df["key"].astype(object).where(df["key"].notna(), _NONE)
-    return np.fromiter(
-        (col_index.get((m, k), -1) for m, k in zip(df["metric"], keys, strict=True)),
-        dtype=int,
-        count=len(df),
-    )
+    pairs = pd.MultiIndex.from_arrays([df["metric"].astype(object), keys])
+    codes, uniq = pd.factorize(pairs)
+    found = np.fromiter((col_index.get(u, -1) for u in uniq), dtype=int, count=len(uniq))
+    return found[codes]
 
 
 def _check_by(by: Sequence[str] | str | None) -> tuple[str, ...]:
