@@ -21,6 +21,8 @@ UTC. No step loops over tasks: every block is a join, an aggregate or a window.
 Blocks, in order:
 
 ``S``   sessions in scope: grouping keys, window ``[s0, s1)``, ``obs_ms``, job plan and pay.
+``TX``  per suspended task: suspension count, never-resumed flag, whether suspensions cut
+        its window (``cut``), and the active time and first active instant of its pieces.
 ``T``   tasks clipped to their session's window (a blank category reads ``(uncoded)``,
         `UNCODED`), with domain, job-plan code (``jp``),
         suspension counts, never-resumed flag, active time and first active instant.
@@ -79,6 +81,8 @@ from typing import Literal
 
 import sqlglot
 from sqlglot import exp
+
+from workweave.domain.template import DOMAINS
 
 PLAN_CODES: dict[str, int] = {"DCC": 1, "SPA": 2, "ANR": 3, "ED": 4, "management": 5}
 UNCODED = "(uncoded)"
@@ -140,6 +144,7 @@ def needed(tables: frozenset[str] | set[str]) -> list[str]:
     return order
 
 
+@functools.lru_cache(maxsize=1)
 def read_directly() -> frozenset[str]:
     """Blocks that metrics or the time budget read (kept while the engine is open)."""
     from workweave.analysis.metrics.budget import ITEMS
@@ -154,6 +159,11 @@ def read_directly() -> frozenset[str]:
         names |= inputs(sql)
     return frozenset(names)
 
+
+DOMAIN_CODES: dict[str, int] = {d: i for i, d in enumerate(DOMAINS, start=1)}
+"""The number standing for each domain in the large blocks (``dom``; names in ``dom_in``)."""
+CLINICAL = DOMAIN_CODES["clinical"]
+MANAGERIAL = DOMAIN_CODES["managerial"]
 
 CATEGORY = (
     "CASE WHEN trim(coalesce(CAST({c} AS VARCHAR), '')) = '' THEN '(uncoded)' "
@@ -174,10 +184,9 @@ SELECT s.session_id::BIGINT AS session_id,
        coalesce(CAST(s.band AS VARCHAR), '') AS band,
        coalesce(CAST(s.observer AS VARCHAR), '(self)') AS observer,
        coalesce(CAST(s.mode AS VARCHAR), '') AS mode,
-       strftime(timezone(s.timezone, to_timestamp(s.start_ms / 1000.0)), '%Y-%m') AS month,
-       strftime(timezone(s.timezone, to_timestamp(s.start_ms / 1000.0)), '%G-W%V') AS week,
-       strftime(timezone(s.timezone, to_timestamp(s.start_ms / 1000.0)), '%Y') || '-Q'
-           || quarter(timezone(s.timezone, to_timestamp(s.start_ms / 1000.0))) AS quarter,
+       strftime(s.local_start, '%Y-%m') AS month,
+       strftime(s.local_start, '%G-W%V') AS week,
+       strftime(s.local_start, '%Y') || '-Q' || quarter(s.local_start) AS quarter,
        s.start_ms::BIGINT AS s0,
        greatest(s.known_end_ms, s.start_ms)::BIGINT AS s1,
        (greatest(s.known_end_ms, s.start_ms) - s.start_ms)::DOUBLE AS obs_ms,
@@ -185,7 +194,10 @@ SELECT s.session_id::BIGINT AS session_id,
        coalesce(tp.tpl, 0) AS tpl,
        (jp.participant IS NOT NULL OR cal.session_id IS NOT NULL) AS has_plan,
        pay.hourly_cost
-FROM sessions_in s
+FROM (  -- the local start, converted once per session
+    SELECT *, timezone(timezone, to_timestamp(start_ms / 1000.0)) AS local_start
+    FROM sessions_in
+) s
 LEFT JOIN tpl_in tp
   ON tp.template = coalesce(CAST(s.template AS VARCHAR), '')
  AND tp.template_version = coalesce(CAST(s.template_version AS VARCHAR), '')
@@ -197,11 +209,30 @@ LEFT JOIN plan_sessions_in cal ON cal.session_id = s.session_id
         "driver",
     ),
     Block(
-        "T0",
+        "CK",
         f"""
+WITH r AS (SELECT DISTINCT CAST(category AS VARCHAR) AS raw FROM tasks_in),
+n AS (SELECT raw, {CATEGORY.format(c="raw")} AS category FROM r),
+c AS (
+    SELECT category, CAST(row_number() OVER (ORDER BY category) AS INT) AS cat
+    FROM (SELECT DISTINCT category FROM n) u
+),
+tp AS (SELECT DISTINCT tpl FROM S)
+SELECT tp.tpl, coalesce(n.raw, '') AS raw, n.raw IS NULL AS raw_null, c.cat, c.category,
+       CAST(coalesce(d.dom, {DOMAIN_CODES["other"]}) AS TINYINT) AS dom,
+       CAST(coalesce(k.jp, 0) AS TINYINT) AS jp
+FROM n JOIN c ON c.category = n.category
+CROSS JOIN tp
+LEFT JOIN cats_in k ON k.tpl = tp.tpl AND k.category = n.raw
+LEFT JOIN dom_in d ON d.domain = k.domain
+""",
+    ),
+    Block("CN", "SELECT DISTINCT cat, category FROM CK"),
+    Block(
+        "T0",
+        """
 SELECT t.task_id::BIGINT AS task_id, t.session_id::BIGINT AS session_id,
-       {CATEGORY.format(c="t.category")} AS category,
-       coalesce(c.domain, 'other') AS domain, CAST(coalesce(c.jp, 0) AS TINYINT) AS jp,
+       k.cat, k.dom, k.jp,
        greatest(t.start_ms, S.s0)::BIGINT AS a0,
        greatest(least(t.known_end_ms, S.s1), greatest(t.start_ms, S.s0))::BIGINT AS b0,
        t.known_end_ms::BIGINT AS known_end,
@@ -209,7 +240,9 @@ SELECT t.task_id::BIGINT AS task_id, t.session_id::BIGINT AS session_id,
        greatest(least(t.start_ms::BIGINT - S.s0, 274877906944), -274877906944) * 16777216
            + least(greatest(t.seq::BIGINT, 0), 16777215) AS prio
 FROM tasks_in t JOIN S ON S.session_id = t.session_id
-LEFT JOIN cats_in c ON c.tpl = S.tpl AND c.category = CAST(t.category AS VARCHAR)
+JOIN CK k
+  ON k.tpl = S.tpl AND k.raw = coalesce(CAST(t.category AS VARCHAR), '')
+ AND k.raw_null = (t.category IS NULL)
 """,
     ),
     Block(
@@ -264,7 +297,7 @@ w AS (
                          ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
 )
 SELECT (k.task_id << 16) + w.n AS pid, k.task_id, k.session_id, w.t AS a, w.nt AS b,
-       (w.nt - w.t)::DOUBLE AS len, k.category, k.domain, k.jp, k.prio,
+       (w.nt - w.t)::DOUBLE AS len, k.cat, k.dom, k.jp, k.prio,
        w.t = k.a0 AS starts_task
 FROM w JOIN T0 k USING (task_id)
 WHERE w.o = 1 AND w.su = 0 AND w.nt > w.t
@@ -275,26 +308,29 @@ WHERE w.o = 1 AND w.su = 0 AND w.nt > w.t
         """
 SELECT * FROM PX
 UNION ALL
-SELECT task_id << 16, task_id, session_id, a0, b0, (b0 - a0)::DOUBLE, category, domain, jp, prio,
-       TRUE
+SELECT task_id << 16, task_id, session_id, a0, b0, (b0 - a0)::DOUBLE, cat, dom, jp, prio, TRUE
 FROM T0 ANTI JOIN (SELECT DISTINCT task_id FROM XS) st USING (task_id) WHERE b0 > a0
+""",
+    ),
+    Block(
+        "TX",
+        """
+WITH st AS (SELECT DISTINCT task_id FROM XS),
+px AS (SELECT task_id, sum(len) AS active_ms, min(a) AS first_a FROM PX GROUP BY task_id)
+SELECT x.task_id, x.n_susp, x.not_resumed, st.task_id IS NOT NULL AS cut,
+       coalesce(px.active_ms, 0) AS active_ms, px.first_a
+FROM XN x LEFT JOIN st ON st.task_id = x.task_id LEFT JOIN px ON px.task_id = x.task_id
 """,
     ),
     Block(
         "T",
         """
-SELECT t.task_id, t.session_id, t.category, t.domain, t.jp, t.a0, t.b0,
+SELECT t.task_id, t.session_id, t.cat, t.dom, t.jp, t.a0, t.b0,
        coalesce(x.n_susp, 0) AS n_susp,
        coalesce(x.not_resumed, FALSE) AS not_resumed,
-       CASE WHEN st.task_id IS NULL THEN (t.b0 - t.a0)::DOUBLE
-            ELSE coalesce(p.active_ms, 0) END AS active_ms,
-       CASE WHEN st.task_id IS NULL THEN CASE WHEN t.b0 > t.a0 THEN t.a0 END
-            ELSE p.first_a END AS first_a
-FROM T0 t
-LEFT JOIN XN x USING (task_id)
-LEFT JOIN (SELECT DISTINCT task_id FROM XS) st USING (task_id)
-LEFT JOIN (SELECT task_id, sum(len) AS active_ms, min(a) AS first_a FROM PX GROUP BY ALL) p
-  USING (task_id)
+       CASE WHEN x.cut THEN x.active_ms ELSE (t.b0 - t.a0)::DOUBLE END AS active_ms,
+       CASE WHEN x.cut THEN x.first_a WHEN t.b0 > t.a0 THEN t.a0 END AS first_a
+FROM T0 t LEFT JOIN TX x ON x.task_id = t.task_id
 """,
     ),
     Block(
@@ -326,15 +362,14 @@ WHERE S.has_plan AND least(c.b, S.s1) > greatest(c.a, S.s0)
     ),
     Block(
         "W",
-        """
+        f"""
 WITH e AS (
     SELECT session_id, a AS t, pid,
-           1 + ((domain = 'clinical')::BIGINT << 16) + ((domain = 'managerial')::BIGINT << 32)
-               AS dd
+           1 + ((dom = {CLINICAL})::BIGINT << 16) + ((dom = {MANAGERIAL})::BIGINT << 32) AS dd
     FROM P
     UNION ALL
     SELECT session_id, b, pid,
-           -1 - ((domain = 'clinical')::BIGINT << 16) - ((domain = 'managerial')::BIGINT << 32)
+           -1 - ((dom = {CLINICAL})::BIGINT << 16) - ((dom = {MANAGERIAL})::BIGINT << 32)
     FROM P
     UNION ALL SELECT session_id, a, NULL, code::BIGINT << 48 FROM PL
     UNION ALL SELECT session_id, b, NULL, -(code::BIGINT << 48) FROM PL
@@ -371,7 +406,7 @@ JOIN (SELECT pid, ix FROM W WHERE dd < 0 AND pid IS NOT NULL) e USING (pid)
         "PS",
         """
 WITH ex AS (SELECT pid, unnest(generate_series(ia, ib - 1)) AS ix FROM ENDS)
-SELECT p.session_id, p.category, p.domain, p.jp, p.prio,
+SELECT p.session_id, p.cat, p.dom, p.jp, p.prio,
        w.ix, w.t, w.len, w.k, w.pc, p.starts_task AND w.t = p.a AS task_start
 FROM ex JOIN WP w USING (ix) JOIN P p USING (pid)
 """,
@@ -379,36 +414,36 @@ FROM ex JOIN WP w USING (ix) JOIN P p USING (pid)
     Block(
         "FG",
         """
-SELECT session_id, t, t + len::BIGINT AS nt, len, k, category, domain
+SELECT session_id, t, t + len::BIGINT AS nt, len, k, cat, dom
 FROM PS WHERE k = 1
 UNION ALL
 SELECT any_value(session_id), any_value(t), any_value(t) + any_value(len)::BIGINT,
-       any_value(len), any_value(k), arg_max(category, prio), arg_max(domain, prio)
+       any_value(len), any_value(k), arg_max(cat, prio), arg_max(dom, prio)
 FROM PS WHERE k > 1 GROUP BY ix
 """,
     ),
     Block(
         "RUNS",
-        """
+        f"""
 WITH fgl AS (
-    SELECT session_id, t, len, domain,
-           coalesce(lag(nt) OVER w = t AND lag(domain) OVER w = domain
-                    AND (domain = 'managerial' OR lag(k) OVER w = 1), FALSE) AS joins,
+    SELECT session_id, t, len, dom,
+           coalesce(lag(nt) OVER w = t AND lag(dom) OVER w = dom
+                    AND (dom = {MANAGERIAL} OR lag(k) OVER w = 1), FALSE) AS joins,
            -len + sum(len) OVER wr AS before,
-           sum(len) OVER (PARTITION BY session_id, domain = 'managerial') AS total
-    FROM FG WHERE domain = 'managerial' OR (domain = 'clinical' AND k = 1)
-    WINDOW w AS (PARTITION BY session_id, domain = 'managerial' ORDER BY t),
-           wr AS (PARTITION BY session_id, domain = 'managerial' ORDER BY t
+           sum(len) OVER (PARTITION BY session_id, dom = {MANAGERIAL}) AS total
+    FROM FG WHERE dom = {MANAGERIAL} OR (dom = {CLINICAL} AND k = 1)
+    WINDOW w AS (PARTITION BY session_id, dom = {MANAGERIAL} ORDER BY t),
+           wr AS (PARTITION BY session_id, dom = {MANAGERIAL} ORDER BY t
                   ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
 )
-SELECT session_id, domain, t AS start,
+SELECT session_id, dom, t AS start,
        coalesce(lead(before) OVER w, total) - before AS len
 FROM fgl WHERE NOT joins
-WINDOW w AS (PARTITION BY session_id, domain = 'managerial' ORDER BY t)
+WINDOW w AS (PARTITION BY session_id, dom = {MANAGERIAL} ORDER BY t)
 """,
     ),
-    Block("EP", "SELECT session_id, start, len FROM RUNS WHERE domain = 'managerial'"),
-    Block("CS", "SELECT session_id, start, len FROM RUNS WHERE domain = 'clinical'"),
+    Block("EP", f"SELECT session_id, start, len FROM RUNS WHERE dom = {MANAGERIAL}"),
+    Block("CS", f"SELECT session_id, start, len FROM RUNS WHERE dom = {CLINICAL}"),
     Block(
         "TD",
         """
@@ -429,27 +464,40 @@ GROUP BY ALL
         "CB",
         """
 WITH o AS (
-    SELECT session_id, category, a, b,
-           max(b) OVER (PARTITION BY session_id, category ORDER BY a, b
+    SELECT session_id, cat, a, b,
+           max(b) OVER (PARTITION BY session_id, cat ORDER BY a, b
                         ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS reach
     FROM P
 ),
 g AS (
-    SELECT session_id, category, a, b,
+    SELECT session_id, cat, a, b,
            sum(CASE WHEN reach IS NULL OR a > reach THEN 1 ELSE 0 END)
-               OVER (PARTITION BY session_id, category ORDER BY a, b
+               OVER (PARTITION BY session_id, cat ORDER BY a, b
                      ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS bout
     FROM o
 )
-SELECT session_id, category, (max(b) - min(a))::DOUBLE AS len
-FROM g GROUP BY session_id, category, bout
+SELECT session_id, cat, (max(b) - min(a))::DOUBLE AS len
+FROM g GROUP BY session_id, cat, bout
 """,
     ),
-    Block("PC", "SELECT session_id, category, domain, jp, sum(len) AS len FROM P GROUP BY ALL"),
+    Block(
+        "PC",
+        """
+WITH x AS (SELECT session_id, cat, dom, jp, sum(len) AS len FROM P GROUP BY ALL)
+SELECT x.session_id, n.category, d.domain, x.jp, x.len
+FROM x JOIN CN n ON n.cat = x.cat JOIN dom_in d ON d.dom = x.dom
+""",
+    ),
     Block(
         "PSC",
-        "SELECT session_id, category, domain, jp, pc, sum(len) AS len, sum(len / k) AS sliced "
-        "FROM PS GROUP BY ALL",
+        """
+WITH x AS (
+    SELECT session_id, cat, dom, jp, pc, sum(len) AS len, sum(len / k) AS sliced
+    FROM PS GROUP BY ALL
+)
+SELECT x.session_id, n.category, d.domain, x.jp, x.pc, x.len, x.sliced
+FROM x JOIN CN n ON n.cat = x.cat JOIN dom_in d ON d.dom = x.dom
+""",
     ),
     Block("WC", "SELECT session_id, k, kc, km, pc, sum(len) AS len FROM WP GROUP BY ALL"),
     Block(

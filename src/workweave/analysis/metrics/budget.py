@@ -46,10 +46,11 @@ DESCRIPTION: dict[str, str] = {
 }
 
 ITEMS: dict[str, str] = {
-    "sum": "SELECT session_id, CAST(category AS VARCHAR) AS category, active_ms AS len FROM T",
-    "union": "SELECT session_id, CAST(category AS VARCHAR) AS category, len FROM CB",
+    "sum": "SELECT session_id, cat, active_ms AS len FROM T",
+    "union": "SELECT session_id, cat, len FROM CB",
 }
-"""The bouts of each way of counting, per session (run by the engine; the result is ``BI``)."""
+"""The bouts of each way of counting, per session and category number (run by the engine;
+the result is ``BI``; ``CNB`` gives the categories' names)."""
 
 
 def budget_sql(overlap: str) -> str:
@@ -57,23 +58,23 @@ def budget_sql(overlap: str) -> str:
     bouts, total, mean, SD (ms) and the group's observed time; categories without bouts in a
     group give 0 bouts."""
     return """
-    WITH i AS (SELECT * FROM BI),
-    agg AS (
-        SELECT SG.gid, i.category, count(*) AS bouts, sum(i.len) AS total,
+    WITH agg AS (
+        SELECT SG.gid, i.cat, count(*) AS bouts, sum(i.len) AS total,
                avg(i.len) AS mean, stddev_samp(i.len) AS sd
-        FROM i JOIN SG USING (session_id) GROUP BY ALL
+        FROM BI i JOIN SG USING (session_id) GROUP BY ALL
     ),
-    cats AS (SELECT DISTINCT i.category FROM i SEMI JOIN SG USING (session_id)),
+    cats AS (SELECT DISTINCT cat FROM agg),
     grp AS (
         SELECT SG.gid, count(DISTINCT S.participant) AS np, count(*) AS ns,
                sum(SG.obs_ms) AS obs
         FROM SG JOIN S USING (session_id) GROUP BY ALL
     )
-    SELECT grp.gid, cats.category, coalesce(agg.bouts, 0) AS bouts,
+    SELECT grp.gid, n.category, coalesce(agg.bouts, 0) AS bouts,
            coalesce(agg.total, 0) AS total, agg.mean, agg.sd, grp.obs, grp.np, grp.ns
     FROM grp CROSS JOIN cats
-    LEFT JOIN agg ON agg.gid = grp.gid AND agg.category = cats.category
-    ORDER BY grp.gid, cats.category
+    JOIN CNB n ON n.cat = cats.cat
+    LEFT JOIN agg ON agg.gid = grp.gid AND agg.cat = cats.cat
+    ORDER BY grp.gid, n.category
     """
 
 

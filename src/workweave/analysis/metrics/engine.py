@@ -113,10 +113,11 @@ class Metrics:
         if threads:
             self.con.execute(f"SET threads = {int(threads)}")
         self.timings: dict[str, float] = {}
+        self._block_s = 0.0  # seconds spent building blocks (kept apart from "metric sql")
+        self._itemsets: dict[str, int] = {}  # an items query -> its number in ITEMS
         self._built: set[str] = set()
         self._on_engine: set[str] = set()
         self._done: set[str] = set()
-        self._items_done: set[str] = set()
         self._register(domains or {}, default_template)
         self._build()
         try:
@@ -161,6 +162,15 @@ class Metrics:
             for name in self.params[f"{family}_dimensions"]
         ]
         con.register("fam_in", pd.DataFrame(fam, columns=["dimension", "family"]))
+        con.register(
+            "dom_in",
+            pd.DataFrame(
+                {
+                    "dom": pd.Series(list(blocks.DOMAIN_CODES.values()), dtype="int8"),
+                    "domain": pd.Series(list(blocks.DOMAIN_CODES), dtype=object),
+                }
+            ),
+        )
 
     def _categories(
         self, domains: Mapping[str, str], default_template: Template | None
@@ -295,7 +305,7 @@ class Metrics:
                 f"session_id BIGINT, {extra}v DOUBLE)"
             )
         con.execute(
-            "CREATE OR REPLACE TEMP TABLE ITEMS (itemset VARCHAR, session_id BIGINT, v DOUBLE)"
+            "CREATE OR REPLACE TEMP TABLE ITEMS (itemset INTEGER, session_id BIGINT, v DOUBLE)"
         )
 
     def _make(self, name: str, con: duckdb.DuckDBPyConnection) -> None:
@@ -306,9 +316,18 @@ class Metrics:
         """Build the blocks that `tables` read (and they themselves, when blocks), each once:
         driver blocks in the driver's DuckDB, the others on the engine, after handing the
         engine the inputs it has not got yet."""
-        for name in blocks.needed(set(tables)):
-            if name in self._built:
-                continue
+        order: list[str] = []  # the blocks to build, each after those it reads
+
+        def visit(name: str) -> None:
+            if name in self._built or name in order or name not in blocks.BLOCKS:
+                return
+            for dep in sorted(blocks.BLOCKS[name].inputs):
+                visit(dep)
+            order.append(name)
+
+        for t in sorted(set(tables)):
+            visit(t)
+        for name in order:
             block = blocks.BLOCKS[name]
             started = time.perf_counter()
             if block.where == "driver":
@@ -319,18 +338,21 @@ class Metrics:
                 self.engine.create(name, block.sql.replace("{study}", _lit(self.tables.study)))
                 self._on_engine.add(name)
             self._built.add(name)
-            self.timings[name] = self.timings.get(name, 0.0) + time.perf_counter() - started
-            self._drop_intermediates()
+            took = time.perf_counter() - started
+            self.timings[name] = self.timings.get(name, 0.0) + took
+            self._block_s += took
+            self._drop_intermediates(order)
 
-    def _drop_intermediates(self) -> None:
-        """Drop the engine blocks no metric reads once every block reading them is built (a
-        later computation that needs one again rebuilds it), to keep memory down."""
-        for name in list(self._built):
-            block = blocks.BLOCKS.get(name)
-            if block is None or block.where == "driver" or name in blocks.read_directly():
+    def _drop_intermediates(self, order: Sequence[str]) -> None:
+        """Drop the engine blocks of this request (`order`) that no metric reads once every
+        block of the request reading them is built (a later computation that needs one again
+        rebuilds it), to keep memory down."""
+        for name in order:
+            block = blocks.BLOCKS[name]
+            if name not in self._built or block.where == "driver" or name in blocks.read_directly():
                 continue
-            readers = [b for b in blocks.BLOCKS.values() if name in b.inputs]
-            if readers and all(r.name in self._built for r in readers):
+            readers = [r for r in order if name in blocks.BLOCKS[r].inputs]
+            if readers and all(r in self._built for r in readers):
                 self.engine.drop(name)
                 self._built.discard(name)
                 self._on_engine.discard(name)
@@ -397,8 +419,10 @@ class Metrics:
         sessions the filter kept (`workweave.analysis.coobservation`)."""
         if self.observers == "all":
             return
-        # only participants with two kept sessions that overlap in time can have co-observed
-        # sessions; every other session is a group of its own and is counted
+        # only sessions that overlap another kept session of their participant can be
+        # co-observed (in a pair); every other session is a group of its own and is counted.
+        # Ordered by start, a session overlaps an earlier one when the latest end before it
+        # lies after its start, and a later one when the next start lies before its end.
         kept = self.con.execute(
             """
             WITH k AS (
@@ -406,14 +430,17 @@ class Metrics:
                 WHERE session_id IN (SELECT session_id FROM S) AND observer IS NOT NULL
             ),
             o AS (
-                SELECT participant, start_ms,
+                SELECT session_id,
                        max(greatest(known_end_ms, start_ms)) OVER (
-                           PARTITION BY participant ORDER BY start_ms
-                           ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS reach
+                           PARTITION BY participant ORDER BY start_ms, session_id
+                           ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS reach,
+                       lead(start_ms) OVER (
+                           PARTITION BY participant ORDER BY start_ms, session_id) AS nxt,
+                       start_ms, greatest(known_end_ms, start_ms) AS e
                 FROM k
             )
-            SELECT * FROM k WHERE participant IN (
-                SELECT participant FROM o WHERE reach > start_ms
+            SELECT * FROM k WHERE session_id IN (
+                SELECT session_id FROM o WHERE reach > start_ms OR nxt < e
             )
             """
         ).df()
@@ -429,6 +456,15 @@ class Metrics:
     # -- per-session parts ---------------------------------------------------------------------
     def _ensure(self, metrics: Sequence[Metric]) -> None:
         num, den = [], []
+        # every block the metrics read, built in one request (so intermediates are dropped
+        # once, when nothing asked for still reads them)
+        wanted: set[str] = set()
+        for m in metrics:
+            if m.id not in self._done:
+                for q in m.sql_for(self.params):
+                    if q:
+                        wanted |= blocks.inputs(q)
+        self._need(wanted)
         for m in metrics:
             if m.id in self._done:
                 continue
@@ -446,15 +482,16 @@ class Metrics:
                     f"CAST(session_id AS BIGINT) AS session_id, CAST(v AS DOUBLE) AS v "
                     f"FROM ({d_sql}) q"
                 )
-            elif n_sql not in self._items_done:
-                self._items_done.add(n_sql)
+            elif n_sql not in self._itemsets:
+                self._itemsets[n_sql] = len(self._itemsets)
                 self._fetch(
                     "ITEMS_NEW",
                     f"SELECT CAST(session_id AS BIGINT) AS session_id, CAST(v AS DOUBLE) AS v "
                     f"FROM ({n_sql}) q",
                 )
                 self.con.execute(
-                    f"INSERT INTO ITEMS SELECT {_lit(n_sql)}, session_id, v FROM ITEMS_NEW"
+                    f"INSERT INTO ITEMS SELECT {self._itemsets[n_sql]}, session_id, v "
+                    "FROM ITEMS_NEW"
                 )
             self._done.add(m.id)
         # DuckDB runs one query for all of them; Spark one per metric (its planner is slow on
@@ -586,7 +623,7 @@ class Metrics:
             arr = con.execute(
                 "SELECT SG.gid, SG.pidx, i.v FROM ITEMS i JOIN SG USING (session_id) "
                 "WHERE i.itemset = $1 ORDER BY SG.gid, i.v, SG.pidx",
-                [sql],
+                [self._itemsets[sql]],
             ).fetchnumpy()
             gid = np.asarray(arr["gid"], dtype=np.int64)
             pix = np.asarray(arr["pidx"], dtype=np.int64)
@@ -630,9 +667,10 @@ class Metrics:
         chosen = _choose(metrics)
         _check_stats(B, confidence, interval)
         started = time.perf_counter()
+        blocks_before = self._block_s
         self._ensure(chosen)
         self._eligibility()
-        self.timings["metric sql"] = time.perf_counter() - started
+        self.timings["metric sql"] = time.perf_counter() - started - (self._block_s - blocks_before)
         started = time.perf_counter()
         groups = self._groups_by(group_by)
         n_groups = len(groups)
@@ -697,6 +735,7 @@ class Metrics:
             )
         group_by = _check_by(by)
         self._fetch("BI", budget.ITEMS[overlap])
+        self._fetch("CNB", "SELECT cat, category FROM CN")
         groups = self._groups_by(group_by)
         raw = self.con.execute(budget.budget_sql(overlap)).df()
         gid = raw["gid"].to_numpy(int)
@@ -840,7 +879,7 @@ class Metrics:
         df = self.con.execute(
             f"SELECT i.session_id, {keys}, i.v * $2 AS value FROM ITEMS i "
             "JOIN S USING (session_id) WHERE i.itemset = $1 ORDER BY i.session_id, value",
-            [sql, m.scale_for(self.params)],
+            [self._itemsets[sql], m.scale_for(self.params)],
         ).df()
         df.attrs.update(metric=m.id, unit=m.unit, label=m.label)
         return df
@@ -1076,12 +1115,12 @@ def _flags(
 def _col_positions(df: pd.DataFrame, col_index: Mapping[tuple[str, str], int]) -> np.ndarray:
     if not len(df):
         return np.zeros(0, dtype=int)
+    # one lookup per distinct (metric, key), not per row
     keys = df["key"].astype(object).where(df["key"].notna(), _NONE)
-    return np.fromiter(
-        (col_index.get((m, k), -1) for m, k in zip(df["metric"], keys, strict=True)),
-        dtype=int,
-        count=len(df),
-    )
+    pairs = pd.MultiIndex.from_arrays([df["metric"].astype(object), keys])
+    codes, uniq = pd.factorize(pairs)
+    found = np.fromiter((col_index.get(u, -1) for u in uniq), dtype=int, count=len(uniq))
+    return found[codes]
 
 
 def _check_by(by: Sequence[str] | str | None) -> tuple[str, ...]:

@@ -19,6 +19,10 @@ from typing import Any, Literal
 from workweave.domain.errors import ValidationError
 from workweave.domain.template import DOMAINS
 
+CLINICAL = DOMAINS.index("clinical") + 1
+MANAGERIAL = DOMAINS.index("managerial") + 1
+"""The numbers of these domains in the blocks' ``dom`` columns (`blocks.DOMAIN_CODES`)."""
+
 Kind = Literal["ratio", "quantile"]
 Eligible = Literal["all", "job_plan", "pay", "demand"]
 
@@ -584,9 +588,9 @@ METRICS: tuple[Metric, ...] = (
         kind="ratio",
         sql=(
             "SELECT session_id, NULL AS key, count(*) AS v FROM ("
-            "SELECT session_id, domain, lag(domain) OVER (PARTITION BY session_id ORDER BY t) "
-            "AS prev FROM FG WHERE domain IN ('clinical', 'managerial')) "
-            "WHERE prev <> domain GROUP BY ALL"
+            "SELECT session_id, dom, lag(dom) OVER (PARTITION BY session_id ORDER BY t) "
+            f"AS prev FROM FG WHERE dom IN ({CLINICAL}, {MANAGERIAL})) "  # domain codes
+            "WHERE prev <> dom GROUP BY ALL"
         ),
         den_sql=OBSERVED,
         scale=HOUR,
