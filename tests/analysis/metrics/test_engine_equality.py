@@ -29,7 +29,7 @@ from workweave.services import metrics as svc
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
 
-EXAMPLES = int(os.environ.get("WORKWEAVE_ENGINE_EXAMPLES", "4"))
+EXAMPLES = int(os.environ.get("WORKWEAVE_ENGINE_EXAMPLES", "3"))
 TOL = 1e-9
 HOUR = 3_600_000
 MIN = 60_000
