@@ -203,3 +203,16 @@ def test_a_million_simulated_events_give_the_same_passive_metrics(spark_ready, m
             assert set(a["metric"]) == {m.id for m in PASSIVE_METRICS}
             assert a["n_participants"].min() >= 6
             assert a["estimate"].notna().all() and a["ci_low"].notna().all()
+
+
+def test_a_file_spark_cannot_read_stops_with_one_line(spark_ready, tmp_path):
+    from workweave.domain.errors import WorkweaveError
+
+    people = pd.DataFrame({"participant": ["P0"], "site": ["A"]})
+    plans = pd.DataFrame(columns=["participant", "weekday", "start_time", "end_time", "category"])
+    missing = str(tmp_path / "gone.parquet")
+    with pytest.raises(WorkweaveError) as got:
+        PassiveMetrics([missing], people=people, plans=plans, engine="spark")
+    message = str(got.value)
+    assert message.startswith("the spark engine (local Spark) failed:")
+    assert "gone.parquet" in message and "\n" not in message
