@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/logs.py --events 10000000
     .venv/bin/python bench/logs.py --events 100000000 --dir /tmp/ww-logs-100m
+    .venv/bin/python bench/logs.py --events 1000000 --engine spark
 
 Simulates the events once into --dir (reused when it already holds that many), then runs the
 passive engine in a child process (so its peak memory is its own) with DuckDB limited to
@@ -36,7 +37,7 @@ def simulate(folder: Path, events: int) -> None:
     )
 
 
-def measure(folder: Path, threads: int, memory_limit: str) -> None:
+def measure(folder: Path, threads: int, memory_limit: str, engine: str = "duckdb") -> None:
     import pandas as pd
 
     from workweave.analysis.metrics.passive_engine import PassiveMetrics
@@ -46,7 +47,12 @@ def measure(folder: Path, threads: int, memory_limit: str) -> None:
     plans = pd.read_csv(folder / "jobplans.csv", dtype={"participant": str})
     started = time.perf_counter()
     with PassiveMetrics(
-        files, people=people, plans=plans, threads=threads, memory_limit=memory_limit
+        files,
+        people=people,
+        plans=plans,
+        threads=threads,
+        memory_limit=memory_limit,
+        engine=engine,
     ) as pm:
         built = time.perf_counter() - started
         res = pm.compute(seed=1)
@@ -79,11 +85,17 @@ def main() -> None:
     ap.add_argument("--dir", type=Path, default=None)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--memory-limit", default="3GB")
+    ap.add_argument(
+        "--engine",
+        default="duckdb",
+        help="duckdb, or spark (local Spark, started inside the timing; the peak RSS is then "
+        "the Python driver's, not the JVM's)",
+    )
     ap.add_argument("--measure-only", action="store_true", help=argparse.SUPPRESS)
     a = ap.parse_args()
     folder = a.dir or Path(f"/tmp/workweave-bench-logs-{a.events}")
     if a.measure_only:
-        measure(folder, a.threads, a.memory_limit)
+        measure(folder, a.threads, a.memory_limit, a.engine)
         return
     folder.mkdir(parents=True, exist_ok=True)
     simulate(folder, a.events)
@@ -97,14 +109,16 @@ def main() -> None:
         str(a.threads),
         "--memory-limit",
         a.memory_limit,
+        "--engine",
+        a.engine,
     ]
     res = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if res.returncode != 0:
         sys.exit(res.stderr)
     got = json.loads(res.stdout.strip().splitlines()[-1])
     print(
-        f"passive metrics over {got['events']:,} events, {a.threads} threads, DuckDB memory "
-        f"limit {a.memory_limit}: {got['seconds']} s (blocks and metric SQL "
+        f"passive metrics ({a.engine}) over {got['events']:,} events, {a.threads} threads, "
+        f"DuckDB memory limit {a.memory_limit}: {got['seconds']} s (blocks and metric SQL "
         f"{got['blocks_and_sql_seconds']} s, estimates and intervals "
         f"{got['estimates_seconds']} s), peak RSS {got['peak_rss_gib']} GiB, "
         f"{got['events_per_second']:,} events/s; CPU {got['cpu_seconds']} s (on a busy machine "

@@ -109,3 +109,17 @@ def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     store, _ = init_workspace(tmp_path, study="test")
     store.close()
     return tmp_path
+
+
+@pytest.fixture(scope="session")
+def spark_ready() -> None:
+    """One local SparkSession for the whole test run (small data: one shuffle partition), or
+    a skip without a Java runtime (a failure when WORKWEAVE_REQUIRE_SPARK=1, as in CI)."""
+    from workweave.analysis.metrics.engines import java_available, spark_session
+
+    if not java_available():
+        if os.environ.get("WORKWEAVE_REQUIRE_SPARK") == "1":
+            pytest.fail("WORKWEAVE_REQUIRE_SPARK=1 but no Java runtime is installed")
+        pytest.skip("no Java runtime: the spark engine cannot run here")
+    os.environ.setdefault("WORKWEAVE_SPARK_PARTITIONS", "1")  # small data: few tasks per stage
+    spark_session()

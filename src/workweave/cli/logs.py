@@ -131,6 +131,22 @@ def logs_metrics(
     seed: Annotated[int, typer.Option(help="Bootstrap seed.")] = 1,
     interval: Annotated[str, typer.Option(help="t or percentile.")] = "t",
     fmt: Annotated[str, typer.Option("--format", help="table, json or csv.")] = "table",
+    engine: Annotated[
+        str,
+        typer.Option(
+            "--engine",
+            help="Where the SQL runs: 'duckdb' (in process) or 'spark' (docs/scale.md).",
+        ),
+    ] = "duckdb",
+    spark_remote: Annotated[
+        str | None,
+        typer.Option(
+            "--spark-remote",
+            help="Spark Connect address (sc://HOST:PORT, also Databricks) for --engine spark; "
+            "the cluster must see the log folder.",
+            show_default=False,
+        ),
+    ] = None,
     logs_dir: LogsDirOpt = None,
     store: StoreOpt = None,
     study: StudyOpt = None,
@@ -151,6 +167,8 @@ def logs_metrics(
         params=_params(param),
         seed=seed,
         interval=interval,
+        engine=engine,
+        spark_remote=spark_remote,
     )
     _print(res, fmt)
 

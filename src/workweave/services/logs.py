@@ -323,8 +323,12 @@ def prepare(
     metrics: Iterable[str] | str | None = None,
     threads: int | None = None,
     memory_limit: str | None = None,
+    engine: str = "duckdb",
+    spark_remote: str | None = None,
 ) -> PassiveMetrics:
-    """The study's logs, participants and job plans, with the passive sums computed."""
+    """The study's logs, participants and job plans, with the passive sums computed (on
+    ``engine`` 'duckdb', in process, or 'spark': local Spark, or the Spark Connect address
+    ``spark_remote``, whose cluster must see the log folder at the same path)."""
     from workweave.analysis.metrics.passive import PASSIVE_METRICS
 
     study = store.studies.get(study_id).name
@@ -347,6 +351,8 @@ def prepare(
         threads=threads,
         memory_limit=memory_limit,
         metrics=wanted,
+        engine=engine,
+        spark_remote=spark_remote,
     )
 
 
@@ -367,11 +373,17 @@ def compute(
     engine: str = "duckdb",
     spark_remote: str | None = None,
 ) -> pd.DataFrame:
-    """Passive metrics of a study's logs, grouped and filtered, with cluster intervals."""
-    if engine != "duckdb":
-        raise ValidationError("passive metrics run on the duckdb engine only (for now)")
+    """Passive metrics of a study's logs, grouped and filtered, with cluster intervals; the
+    SQL runs on ``engine`` ('duckdb' or 'spark', see `prepare`), the estimates here."""
     with prepare(
-        store, study_id, logs_dir=logs_dir, params=params, filter=filter, metrics=metrics
+        store,
+        study_id,
+        logs_dir=logs_dir,
+        params=params,
+        filter=filter,
+        metrics=metrics,
+        engine=engine,
+        spark_remote=spark_remote,
     ) as pm:
         return pm.compute(
             by=by,

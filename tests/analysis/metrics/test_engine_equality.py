@@ -4,9 +4,9 @@ Hypothesis builds small studies (overlapping and suspended tasks, tasks that run
 session, sessions across midnight and daylight-saving changes, groups with no sessions of a
 class, job plans, demand and interruption events); every metric, its interval and the time
 budget are computed on both engines and must agree to 1e-9. One local SparkSession serves the
-whole test session. The default profile runs a handful of examples; set
-``WORKWEAVE_ENGINE_EXAMPLES=200`` for a longer run. Without a Java runtime the tests skip,
-unless ``WORKWEAVE_REQUIRE_SPARK=1`` (as in CI), when they fail.
+whole test session (the `spark_ready` fixture of tests/conftest.py). The default profile runs a
+handful of examples; set ``WORKWEAVE_ENGINE_EXAMPLES=200`` for a longer run. Without a Java
+runtime the tests skip, unless ``WORKWEAVE_REQUIRE_SPARK=1`` (as in CI), when they fail.
 
     .venv/bin/pytest -m spark
 """
@@ -24,13 +24,12 @@ from hypothesis import strategies as st
 
 from tests.factories import simulated_study
 from workweave.analysis.metrics import from_frames
-from workweave.analysis.metrics.engines import java_available
 from workweave.io.templates import builtin_template
 from workweave.services import metrics as svc
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
 
-EXAMPLES = int(os.environ.get("WORKWEAVE_ENGINE_EXAMPLES", "4"))
+EXAMPLES = int(os.environ.get("WORKWEAVE_ENGINE_EXAMPLES", "3"))
 TOL = 1e-9
 HOUR = 3_600_000
 MIN = 60_000
@@ -38,18 +37,6 @@ MIN = 60_000
 # Europe/Rome change at the same instant)
 DST = (1_743_296_400_000, 1_761_440_400_000)
 CATEGORIES = [c.code for c in builtin_template().categories] + ["", "NOT-IN-TEMPLATE"]
-
-
-@pytest.fixture(scope="session")
-def spark_ready() -> None:
-    if not java_available():
-        if os.environ.get("WORKWEAVE_REQUIRE_SPARK") == "1":
-            pytest.fail("WORKWEAVE_REQUIRE_SPARK=1 but no Java runtime is installed")
-        pytest.skip("no Java runtime: the spark engine cannot run here")
-    from workweave.analysis.metrics.engines import spark_session
-
-    os.environ.setdefault("WORKWEAVE_SPARK_PARTITIONS", "1")  # small data: few tasks per stage
-    spark_session()
 
 
 @st.composite

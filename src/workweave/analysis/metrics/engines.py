@@ -23,6 +23,7 @@ import functools
 import os
 import shutil
 import sys
+from collections.abc import Sequence
 from typing import Any, Protocol
 
 import duckdb
@@ -96,6 +97,23 @@ def java_available() -> bool:
     return shutil.which("java") is not None
 
 
+def spark_error(exc: BaseException) -> str:
+    """The first meaningful line of what Spark (or Py4J, or Spark Connect) raised."""
+    java = getattr(exc, "java_exception", None)
+    text = ""
+    if java is not None:
+        with contextlib.suppress(Exception):
+            text = str(java.toString())
+            cause = java.getCause()
+            while cause is not None:  # the root cause names the file or the refusal
+                text = str(cause.toString())
+                cause = cause.getCause()
+    if not text:
+        text = str(exc)
+    lines = [ln.strip() for ln in text.strip().splitlines() if ln.strip()]
+    return lines[0] if lines else type(exc).__name__
+
+
 _SESSIONS: dict[str, Any] = {}
 
 
@@ -112,6 +130,7 @@ def spark_session(remote: str | None = None) -> Any:
     if remote:
         if not remote.startswith("sc://"):
             raise ValidationError(f"a Spark Connect address starts with sc:// (not '{remote}')")
+        _reachable(remote)
         spark = SparkSession.builder.remote(remote).getOrCreate()
     else:
         if not java_available():
@@ -138,6 +157,28 @@ def spark_session(remote: str | None = None) -> Any:
         spark.sparkContext.setLogLevel("ERROR")
     _SESSIONS[key] = spark
     return spark
+
+
+def _reachable(remote: str, timeout: float = 10.0) -> None:
+    """Refuse at once a Spark Connect address that is malformed or where nothing answers
+    (the client would otherwise retry for minutes before its first query fails)."""
+    import socket
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit("http://" + remote[len("sc://") :].split(";", 1)[0])
+        host, port = parts.hostname, parts.port or 15002
+    except ValueError:
+        host, port = None, None
+    if not host:
+        raise ValidationError(f"'{remote}' is not a Spark Connect address (sc://HOST:PORT)")
+    try:
+        socket.create_connection((host, port), timeout=timeout).close()
+    except OSError as exc:
+        reason = exc.strerror or str(exc) or type(exc).__name__
+        raise ValidationError(
+            f"no Spark Connect server answers at {host}:{port} ({reason})"
+        ) from None
 
 
 def _plain(table: pa.Table) -> pa.Table:
@@ -168,8 +209,9 @@ class SparkEngine:
         except ValidationError:
             raise
         except Exception as exc:  # Java or the cluster refused: one line, not a traceback
-            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-            raise ValidationError(f"cannot start Spark ({remote or 'local'}): {first}") from None
+            raise ValidationError(
+                f"cannot start Spark ({remote or 'local'}): {spark_error(exc)}"
+            ) from None
         self.prefix = f"ww{id(self):x}_"
         self._views: list[str] = []
 
@@ -202,6 +244,22 @@ class SparkEngine:
         df = self.spark.sql(self._sql(sql)).localCheckpoint()
         df.createOrReplaceTempView(self._view(name))
         self._views.append(self._view(name))
+
+    def view(self, name: str, sql: str) -> None:
+        """A SELECT (DuckDB dialect) as the view `name`, computed where it is read."""
+        self.spark.sql(self._sql(sql)).createOrReplaceTempView(self._view(name))
+        self._views.append(self._view(name))
+
+    def parquet(self, name: str, paths: Sequence[str], columns: Sequence[str]) -> None:
+        """Parquet files as the view `name` (these columns). Spark reads the files itself: on
+        a cluster (Spark Connect) the paths must name storage the cluster sees."""
+        df = self.spark.read.parquet(*paths).select(*columns)
+        df.createOrReplaceTempView(self._view(name))
+        self._views.append(self._view(name))
+
+    def fetch(self, sql: str) -> pa.Table:
+        """The result of a SELECT (DuckDB dialect), brought to the driver as Arrow."""
+        return self.spark.sql(self._sql(sql)).toArrow()
 
     def to_driver(self, name: str, sql: str) -> None:
         table = self.spark.sql(self._sql(sql)).toArrow()
@@ -255,6 +313,7 @@ __all__ = [
     "SparkEngine",
     "java_available",
     "make_engine",
+    "spark_error",
     "spark_session",
     "to_spark",
 ]

@@ -108,10 +108,9 @@ def _day(col: str) -> str:
     return _DAY.format(col=col)
 
 
-BLOCKS: tuple[tuple[str, str], ...] = (
+BLOCK_SELECTS: tuple[tuple[str, str], ...] = (
     (
         "LX",
-        "CREATE OR REPLACE TEMP TABLE LX AS "
         "SELECT participant, ts_ms, local_ms, activity, "
         "LEAD(ts_ms) OVER (PARTITION BY participant ORDER BY ts_ms, activity) - ts_ms "
         "AS gap_next, "
@@ -121,14 +120,12 @@ BLOCKS: tuple[tuple[str, str], ...] = (
     ),
     (
         "LI",
-        "CREATE OR REPLACE TEMP TABLE LI AS "
         f"SELECT participant, activity, gap_next AS len, {_day('local_ms')} AS day, "
         f"local_ms - {_day('local_ms')} * 86400000 AS m "
         "FROM LX WHERE gap_next > 0 AND gap_next <= {timeout_ms}",
     ),
     (
         "LSH",
-        "CREATE OR REPLACE TEMP TABLE LSH AS "
         f"SELECT s.participant, s.ts_ms AS start_ms, e.ts_ms AS end_ms, {_day('s.local_ms')} "
         "AS day FROM "
         "(SELECT participant, ts_ms, local_ms, "
@@ -141,7 +138,6 @@ BLOCKS: tuple[tuple[str, str], ...] = (
     ),
     (
         "LO",
-        "CREATE OR REPLACE TEMP TABLE LO AS "
         "SELECT i.participant, i.day, w.kind, "
         "SUM(LEAST(i.m + i.len, w.end_ms) - GREATEST(i.m, w.start_ms)) AS v "
         "FROM LI i JOIN LW w ON w.participant = i.participant AND w.wd = (i.day + 3) % 7 "
@@ -150,7 +146,6 @@ BLOCKS: tuple[tuple[str, str], ...] = (
     ),
     (
         "LD",
-        "CREATE OR REPLACE TEMP TABLE LD AS "
         "SELECT d.participant, d.day, "
         "SUM(CASE WHEN p.kind = 'clinical' THEN p.end_ms - p.start_ms ELSE 0 END) "
         "AS clinical_ms, "
@@ -162,7 +157,14 @@ BLOCKS: tuple[tuple[str, str], ...] = (
         "GROUP BY d.participant, d.day",
     ),
 )
-"""The passive blocks, in build order; ``{timeout_ms}`` and ``{shift_gap_ms}`` are filled in."""
+"""The passive blocks as SELECTs (DuckDB's dialect), in build order; ``{timeout_ms}`` and
+``{shift_gap_ms}`` are filled in. DuckDB runs them as they are; Spark runs them transpiled by
+SQLGlot (`workweave.analysis.metrics.engines.to_spark`)."""
+
+BLOCKS: tuple[tuple[str, str], ...] = tuple(
+    (name, f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}") for name, sql in BLOCK_SELECTS
+)
+"""The blocks as DuckDB statements that create them."""
 
 # -- shared metric SQL -----------------------------------------------------------------------
 
@@ -419,6 +421,12 @@ def block_sql(params: dict[str, float]) -> list[tuple[str, str]]:
     return [(name, sql.format_map(values)) for name, sql in BLOCKS]
 
 
+def block_selects(params: dict[str, float]) -> list[tuple[str, str]]:
+    """The blocks as SELECTs with the timeout and shift gap filled in (milliseconds)."""
+    values = _values(params)
+    return [(name, sql.format_map(values)) for name, sql in BLOCK_SELECTS]
+
+
 def window_active_sql(params: dict[str, float]) -> str:
     """`WINDOW_ACTIVE` with the timeout filled in."""
     return WINDOW_ACTIVE.format_map(_values(params))
@@ -434,11 +442,13 @@ def _values(params: dict[str, float]) -> dict[str, str]:
 __all__ = [
     "ACTIVITY_CLASSES",
     "BLOCKS",
+    "BLOCK_SELECTS",
     "PASSIVE_IDS",
     "PASSIVE_METRICS",
     "PASSIVE_PARAMETERS",
     "PLAN_KINDS",
     "PLAN_KIND_OF",
+    "block_selects",
     "block_sql",
     "is_passive",
     "window_active_sql",

@@ -1,11 +1,22 @@
 """The passive engine: audit-log Parquet files in, the registry's tidy estimates out.
 
 ``PassiveMetrics(events, people, plans)`` runs the passive blocks and metric SQL of
-`workweave.analysis.metrics.passive` in DuckDB over the event Parquet files, one batch of
-participants at a time (so memory stays bounded however many events there are), keeps the
+`workweave.analysis.metrics.passive` over the event Parquet files, keeps the
 per-participant-day sums, and estimates every metric per group with the same cluster
 intervals as the shadowing metrics (`stats`: cluster-robust t on G − 1 degrees of freedom, or
 the percentile cluster bootstrap), participants being the clusters.
+
+The SQL runs on one of two engines (`workweave.analysis.metrics.engines`):
+
+- ``duckdb`` (default): in process, one batch of participants at a time, so memory stays
+  bounded however many events there are;
+- ``spark``: the same SQL transpiled to Spark SQL by SQLGlot, on local Spark or a cluster
+  (Spark Connect, ``spark_remote``), which reads the Parquet files itself, all participants
+  at once.
+
+Either way the per-participant-day sums come back to this process in the same shape and
+order, and the estimates and intervals are computed here with numpy, so the same seed gives
+the same figures on both engines.
 """
 
 from __future__ import annotations
@@ -25,11 +36,12 @@ from workweave.analysis.metrics.passive import (
     PASSIVE_METRICS,
     PASSIVE_PARAMETERS,
     PLAN_KIND_OF,
+    block_selects,
     block_sql,
     window_active_sql,
 )
 from workweave.analysis.metrics.registry import Metric
-from workweave.domain.errors import ValidationError
+from workweave.domain.errors import ValidationError, WorkweaveError
 from workweave.domain.policy import BOOTSTRAP_REPLICATES, FLAG_BELOW, INTERVAL_METHOD
 
 GROUP_KEYS: tuple[str, ...] = ("study", "site", "profession", "band", "participant", "month")
@@ -109,7 +121,16 @@ class PassiveMetrics:
         memory_limit: str | None = None,
         batch_events: int = BATCH_EVENTS,
         metrics: Iterable[Metric] | None = None,
+        engine: str = "duckdb",
+        spark_remote: str | None = None,
     ) -> None:
+        from workweave.analysis.metrics.engines import ENGINES
+
+        if engine not in ENGINES:
+            raise ValidationError(f"unknown engine '{engine}' (choose from: {', '.join(ENGINES)})")
+        if spark_remote and engine != "spark":
+            raise ValidationError("--spark-remote goes with the spark engine")
+        self.engine = engine
         self.params = resolve_passive_parameters(params)
         self.study = study
         self.filter = _check_filter(filter)
@@ -127,49 +148,68 @@ class PassiveMetrics:
         files = [str(f) for f in events]
         self.n_events = 0
         self.parts: dict[str, list[pd.DataFrame]] = {}
-        if files:
+        if not files:
+            return
+        if engine == "spark":
+            runner: _Runner = _SparkRunner(con, spark_remote)
+            batch_events = 0  # Spark partitions the work itself: all participants at once
+        else:
+            runner = _DuckDBRunner(con)
+        try:
             started = time.perf_counter()
-            src = "read_parquet([" + ", ".join(_lit(f) for f in files) + "])"
-            con.execute(
-                "CREATE OR REPLACE TEMP VIEW LE_ALL AS SELECT participant, ts_ms, local_ms, "
-                f"activity FROM {src}"
-            )
-            counts = con.execute(
+            runner.events("LE_ALL", files)
+            counts = runner.fetch(
                 "SELECT participant, COUNT(*) AS n FROM LE_ALL GROUP BY participant"
-            ).df()
+            )
             self.timings["count"] = time.perf_counter() - started
             self.n_events = int(counts["n"].sum()) if len(counts) else 0
-            self._run(counts, plans, batch_events)
+            self._run(runner, counts, plans, batch_events)
+        except WorkweaveError:
+            raise
+        except Exception as exc:
+            if engine != "spark":
+                raise
+            from workweave.analysis.metrics.engines import spark_error
+
+            where = spark_remote or "local Spark"
+            raise WorkweaveError(f"the spark engine ({where}) failed: {spark_error(exc)}") from None
+        finally:
+            runner.close()
 
     # -- per-participant-day sums -----------------------------------------------------------------
-    def _run(self, counts: pd.DataFrame, plans: pd.DataFrame, batch_events: int) -> None:
-        con = self.con
-        counts = counts.sort_values("participant")
+    def _run(
+        self, runner: _Runner, counts: pd.DataFrame, plans: pd.DataFrame, batch_events: int
+    ) -> None:
+        counts = counts.astype({"participant": str}).sort_values("participant")
         known = set(self.people["participant"])
         counts = counts[counts["participant"].isin(known)]
         lp, lw = plan_windows(plans, counts["participant"], self.params)
-        con.register("LP", lp)
-        con.register("LW", lw)
-        blocks = block_sql(self.params)
+        runner.put("LP", lp)
+        runner.put("LW", lw)
+        blocks = block_selects(self.params)
         needed = {b for m in self.metrics for b in m.blocks}
-        batches = _batches(counts, batch_events)
-        for b, members in enumerate(batches):
-            con.register("LBATCH", pd.DataFrame({"participant": members}))
-            con.execute(
-                "CREATE OR REPLACE TEMP VIEW LE AS SELECT * FROM LE_ALL "
-                "WHERE participant IN (SELECT participant FROM LBATCH)"
+        batches = (
+            _batches(counts, batch_events)
+            if batch_events > 0
+            else [[str(p) for p in counts["participant"]]]
+        )
+        for members in batches:
+            runner.put("LBATCH", pd.DataFrame({"participant": pd.Series(members, dtype=object)}))
+            runner.view(
+                "LE",
+                "SELECT * FROM LE_ALL WHERE participant IN (SELECT participant FROM LBATCH)",
             )
             for name, sql in blocks:
                 if name in needed or name in ("LX", "LI", "LSH"):
                     started = time.perf_counter()
-                    con.execute(sql)
+                    runner.table(name, sql)
                     self.timings[name] = self.timings.get(name, 0.0) + time.perf_counter() - started
             started = time.perf_counter()
             done: dict[str, pd.DataFrame] = {}  # the same SQL serves several metrics
 
             def run(sql: str, done: dict[str, pd.DataFrame] = done) -> pd.DataFrame:
                 if sql not in done:
-                    done[sql] = con.execute(sql).df()
+                    done[sql] = _tidy(runner.fetch(sql))
                 return done[sql]
 
             for m in self.metrics:
@@ -178,21 +218,18 @@ class PassiveMetrics:
                 if den is not None:
                     self.parts.setdefault(f"{m.id}:den", []).append(run(den))
             self.parts.setdefault("days", []).append(
-                con.execute(
+                run(
                     "SELECT participant, day, COUNT(*) AS shifts FROM LSH GROUP BY participant, day"
-                ).df()
+                )
             )
             self.parts.setdefault("active", []).append(
-                con.execute(
-                    "SELECT participant, day, SUM(len) AS v FROM LI GROUP BY participant, day"
-                ).df()
+                run("SELECT participant, day, SUM(len) AS v FROM LI GROUP BY participant, day")
             )
             self.timings["metric sql"] = (
                 self.timings.get("metric sql", 0.0) + time.perf_counter() - started
             )
             for name in ("LX", "LI", "LSH", "LO", "LD"):
-                con.execute(f"DROP TABLE IF EXISTS {name}")
-            del b
+                runner.drop(name)
 
     def _frame(self, name: str) -> pd.DataFrame:
         parts = [p for p in self.parts.get(name, []) if len(p)]
@@ -369,6 +406,115 @@ class PassiveMetrics:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class _Runner:
+    """Where the passive SQL (DuckDB dialect) runs: inputs in, blocks built, results out as
+    pandas frames on the driver."""
+
+    def events(self, name: str, files: Sequence[str]) -> None:
+        raise NotImplementedError
+
+    def put(self, name: str, frame: pd.DataFrame) -> None:
+        raise NotImplementedError
+
+    def view(self, name: str, sql: str) -> None:
+        raise NotImplementedError
+
+    def table(self, name: str, sql: str) -> None:
+        raise NotImplementedError
+
+    def fetch(self, sql: str) -> pd.DataFrame:
+        raise NotImplementedError
+
+    def drop(self, name: str) -> None:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        return None
+
+
+EVENT_COLUMNS: tuple[str, ...] = ("participant", "ts_ms", "local_ms", "activity")
+
+
+class _DuckDBRunner(_Runner):
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con = con
+
+    def events(self, name: str, files: Sequence[str]) -> None:
+        src = "read_parquet([" + ", ".join(_lit(f) for f in files) + "])"
+        self.view(name, f"SELECT {', '.join(EVENT_COLUMNS)} FROM {src}")
+
+    def put(self, name: str, frame: pd.DataFrame) -> None:
+        self.con.register(name, frame)
+
+    def view(self, name: str, sql: str) -> None:
+        self.con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS {sql}")
+
+    def table(self, name: str, sql: str) -> None:
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}")
+
+    def fetch(self, sql: str) -> pd.DataFrame:
+        return self.con.execute(sql).df()
+
+    def drop(self, name: str) -> None:
+        self.con.execute(f"DROP TABLE IF EXISTS {name}")
+
+
+class _SparkRunner(_Runner):
+    """The passive SQL on Spark (`engines.SparkEngine`: SQLGlot transpilation, views private
+    to this computation). Spark reads the Parquet files itself."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, remote: str | None) -> None:
+        from workweave.analysis.metrics.engines import SparkEngine
+
+        self.engine = SparkEngine(con, remote)
+
+    def events(self, name: str, files: Sequence[str]) -> None:
+        self.engine.parquet(name, files, EVENT_COLUMNS)
+
+    def put(self, name: str, frame: pd.DataFrame) -> None:
+        import pyarrow as pa
+
+        self.engine.put(name, pa.Table.from_pandas(frame, preserve_index=False))
+
+    def view(self, name: str, sql: str) -> None:
+        self.engine.view(name, sql)
+
+    def table(self, name: str, sql: str) -> None:
+        self.engine.create(name, sql)
+
+    def fetch(self, sql: str) -> pd.DataFrame:
+        return self.engine.fetch(sql).to_pandas()
+
+    def drop(self, name: str) -> None:
+        self.engine.drop(name)
+
+    def close(self) -> None:
+        self.engine.close()
+
+
+def _tidy(frame: pd.DataFrame) -> pd.DataFrame:
+    """A per-participant-day result in one shape whatever the engine: participant as text, day
+    and counts as integers, values as floats (sums of whole milliseconds, exact), rows sorted,
+    so that what follows sees the same numbers in the same order."""
+    f = frame.copy()
+    if not len(f.columns):
+        return f
+    f["participant"] = f["participant"].astype(str)
+    if "day" in f:
+        f["day"] = pd.to_numeric(f["day"]).astype("int64")
+    if "key" in f:
+        f["key"] = f["key"].astype(object).where(f["key"].notna(), None)
+    for c in ("v", "shifts"):
+        if c in f:
+            f[c] = pd.to_numeric(f[c]).astype("float64" if c == "v" else "int64")
+    order = [c for c in ("participant", "day", "key", "v", "shifts") if c in f]
+    keys = f[order].copy()
+    if "key" in keys:
+        keys["key"] = keys["key"].fillna("")
+    idx = keys.sort_values(order, kind="stable").index
+    return f.loc[idx].reset_index(drop=True)
 
 
 def window_active(
