@@ -22,7 +22,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.factories import simulated_study
 from workweave.analysis.metrics import from_frames
 from workweave.io.templates import builtin_template
 from workweave.services import metrics as svc
@@ -206,39 +205,29 @@ def test_every_metric_is_the_same_on_both_engines(spark_ready, frames, by, inter
     _compare_all(tables, by, interval)
 
 
-def test_comparison_of_two_groups_is_the_same_on_both_engines(spark_ready, tmp_path):
-    store, sid, sim = simulated_study(tmp_path / "s.sqlite", seed=5)
-    try:
-        sites = sorted(sim.planted)[:2]
-        out = [
-            svc.compare(
-                store,
-                {"site": sites[0]},
-                {"site": sites[1]},
-                study_id=sid,
-                seed=2,
-                B=80,
-                engine=name,
-            )
-            for name in ("duckdb", "spark")
-        ]
-    finally:
-        store.close()
-    _equal(out[0], out[1], [c for c in out[0].columns if out[0][c].dtype.kind == "f"])
-
-
 def test_the_demo_study_is_the_same_on_both_engines(spark_ready, tmp_path):
-    """Every metric of the demo study, by site, with its interval: spark equals duckdb."""
+    """Every metric of the demo study, by site, with its interval, and the comparison of two
+    sites (the difference's interval): spark equals duckdb. One prepared engine of each kind
+    serves both, as it would a user asking several questions."""
     from workweave.services.studies import create_demo_workspace
 
     store, sid, _ = create_demo_workspace(tmp_path / "demo")
     try:
-        res = [
-            svc.compute(store, study_id=sid, by="site", seed=1, B=200, engine=name)
-            for name in ("duckdb", "spark")
-        ]
+        engines = [svc.prepare(store, study_id=sid, engine=name) for name in ("duckdb", "spark")]
+        try:
+            res = [svc.compute(e, by="site", seed=1, B=200) for e in engines]
+            sites = sorted(res[0]["site"].unique())[:2]
+            diff = [
+                svc.compare(e, {"site": sites[0]}, {"site": sites[1]}, seed=2, B=80)
+                for e in engines
+            ]
+        finally:
+            for e in engines:
+                e.close()
     finally:
         store.close()
     assert len(res[0]) > 100
     assert res[0]["estimate"].notna().sum() > 100
     _equal(res[0], res[1], NUMBERS)
+    assert diff[0]["difference"].notna().sum() > 20
+    _equal(diff[0], diff[1], [c for c in diff[0].columns if diff[0][c].dtype.kind == "f"])
