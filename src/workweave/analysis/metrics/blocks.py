@@ -21,6 +21,16 @@ UTC. No step loops over tasks: every block is a join, an aggregate or a window.
 Blocks, in order:
 
 ``S``   sessions in scope: grouping keys, window ``[s0, s1)``, ``obs_ms``, job plan and pay.
+``CK``  the category key of each recorded category value (``raw``, with ``raw_null`` for a
+        missing one) per template number ``tpl`` in scope: its category number ``cat``
+        (numbered in the order of the category names, so ordering by ``cat`` orders by name),
+        its domain number ``dom`` (`DOMAIN_CODES`; names in ``dom_in``) and job-plan code
+        ``jp``. The large blocks carry these small integers, not strings.
+``CN``  category numbers -> names (``cat``, ``category``), joined back in the per-session
+        cubes (``PC``, ``PSC``) and by the time budget.
+``T0``  tasks clipped to their session's window with their ``cat``, ``dom``, ``jp`` (one
+        row of ``CK`` each), known end and foreground priority ``prio``.
+``XN``  per task with suspensions: their count and whether one is never resumed.
 ``TX``  per suspended task: suspension count, never-resumed flag, whether suspensions cut
         its window (``cut``), and the active time and first active instant of its pieces.
 ``T``   tasks clipped to their session's window (a blank category reads ``(uncoded)``,
@@ -30,6 +40,8 @@ Blocks, in order:
         same interrupting task (``by_key``) and start at the same instant are one event
         (``n_susp`` the tasks it suspended); a suspension naming no interrupting task is an
         event of its own (`workweave.domain.observation.Session.interruption_events`).
+``XS``  the suspensions clipped to their task's window, with the task's attributes (so ``PX``
+        reads no other table).
 ``PX``  the active pieces of the tasks with suspensions; ``P`` adds the tasks without.
 ``P``   active pieces: each task's ``[start, end)`` minus the union of its suspensions
         (a per-task sweep over start/end and suspension boundaries with running sums),
@@ -165,6 +177,9 @@ DOMAIN_CODES: dict[str, int] = {d: i for i, d in enumerate(DOMAINS, start=1)}
 CLINICAL = DOMAIN_CODES["clinical"]
 MANAGERIAL = DOMAIN_CODES["managerial"]
 
+ACTIVE_MS = "CASE WHEN x.cut THEN x.active_ms ELSE (t.b0 - t.a0)::DOUBLE END"
+"""A task's active time in ``T`` (``t`` a row of ``T0``, ``x`` its row of ``TX`` if any)."""
+
 CATEGORY = (
     "CASE WHEN trim(coalesce(CAST({c} AS VARCHAR), '')) = '' THEN '(uncoded)' "
     "ELSE CAST({c} AS VARCHAR) END"
@@ -240,7 +255,7 @@ SELECT t.task_id::BIGINT AS task_id, t.session_id::BIGINT AS session_id,
        greatest(least(t.start_ms::BIGINT - S.s0, 274877906944), -274877906944) * 16777216
            + least(greatest(t.seq::BIGINT, 0), 16777215) AS prio
 FROM tasks_in t JOIN S ON S.session_id = t.session_id
-JOIN CK k
+LEFT JOIN CK k  -- exactly one row for each task (LEFT: joined after S, not S × CK first)
   ON k.tpl = S.tpl AND k.raw = coalesce(CAST(t.category AS VARCHAR), '')
  AND k.raw_null = (t.category IS NULL)
 """,
@@ -271,7 +286,7 @@ WHERE x.by_key IS NULL
     Block(
         "XS",
         """
-SELECT x.task_id::BIGINT AS task_id,
+SELECT x.task_id::BIGINT AS task_id, t.session_id, t.cat, t.dom, t.jp, t.prio, t.a0, t.b0,
        greatest(x.start_ms, t.a0)::BIGINT AS xs,
        least(coalesce(x.end_ms, t.b0), t.b0)::BIGINT AS xe
 FROM susp_in x JOIN T0 t ON t.task_id = x.task_id
@@ -281,10 +296,10 @@ WHERE least(coalesce(x.end_ms, t.b0), t.b0) > greatest(x.start_ms, t.a0)
     Block(
         "PX",
         """
-WITH st AS (SELECT DISTINCT task_id FROM XS),
+WITH st AS (SELECT DISTINCT task_id, session_id, cat, dom, jp, prio, a0, b0 FROM XS),
 ev AS (
-    SELECT task_id, a0 AS t, 1 AS dt, 0 AS ds FROM T0 SEMI JOIN st USING (task_id)
-    UNION ALL SELECT task_id, b0, -1, 0 FROM T0 SEMI JOIN st USING (task_id)
+    SELECT task_id, a0 AS t, 1 AS dt, 0 AS ds FROM st
+    UNION ALL SELECT task_id, b0, -1, 0 FROM st
     UNION ALL SELECT task_id, xs, 0, 1 FROM XS
     UNION ALL SELECT task_id, xe, 0, -1 FROM XS
 ),
@@ -299,7 +314,7 @@ w AS (
 SELECT (k.task_id << 16) + w.n AS pid, k.task_id, k.session_id, w.t AS a, w.nt AS b,
        (w.nt - w.t)::DOUBLE AS len, k.cat, k.dom, k.jp, k.prio,
        w.t = k.a0 AS starts_task
-FROM w JOIN T0 k USING (task_id)
+FROM w JOIN st k USING (task_id)
 WHERE w.o = 1 AND w.su = 0 AND w.nt > w.t
 """,
     ),
@@ -324,11 +339,11 @@ FROM XN x LEFT JOIN st ON st.task_id = x.task_id LEFT JOIN px ON px.task_id = x.
     ),
     Block(
         "T",
-        """
+        f"""
 SELECT t.task_id, t.session_id, t.cat, t.dom, t.jp, t.a0, t.b0,
        coalesce(x.n_susp, 0) AS n_susp,
        coalesce(x.not_resumed, FALSE) AS not_resumed,
-       CASE WHEN x.cut THEN x.active_ms ELSE (t.b0 - t.a0)::DOUBLE END AS active_ms,
+       {ACTIVE_MS} AS active_ms,
        CASE WHEN x.cut THEN x.first_a WHEN t.b0 > t.a0 THEN t.a0 END AS first_a
 FROM T0 t LEFT JOIN TX x ON x.task_id = t.task_id
 """,
