@@ -57,9 +57,10 @@ Blocks, in order:
         clinical ``kc`` and managerial ``km`` tasks, and the code of the planned session in
         force ``pc`` (0 = outside contracted hours). ``WP`` keeps the segments of positive
         length ``[t, nt)``, where every event at ``t`` has been counted.
-``PS``  each piece crossed with the timeline segments it spans (by the row numbers of its
-        own start and end events in ``W``, kept in ``ENDS``), so time can be weighted per
-        segment (1/k, plan code).
+``ENDS`` each piece's row numbers of its own start and end events in ``W``, with the piece's
+        attributes (so ``PS`` does not read ``P``, which can be dropped before it is built).
+``PS``  each piece crossed with the timeline segments it spans (the rows of ``ENDS``), so
+        time can be weighted per segment (1/k, plan code).
 ``FG``  the foreground timeline: for each segment with an active task, the active task that
         started most recently (ties: the later recorded), ``arg_max`` over ``PS`` (a segment
         with one active task needs no arg_max).
@@ -412,18 +413,24 @@ FROM W WHERE nt > t
     Block(
         "ENDS",
         """
-SELECT s.pid, s.ix AS ia, e.ix AS ib
+SELECT s.pid, s.ix AS ia, e.ix AS ib, p.session_id, p.cat, p.dom, p.jp, p.prio, p.a,
+       p.starts_task
 FROM (SELECT pid, ix FROM W WHERE dd > 0 AND pid IS NOT NULL) s
-JOIN (SELECT pid, ix FROM W WHERE dd < 0 AND pid IS NOT NULL) e USING (pid)
+JOIN (SELECT pid, ix FROM W WHERE dd < 0 AND pid IS NOT NULL) e ON e.pid = s.pid
+JOIN P p ON p.pid = s.pid
 """,
     ),
     Block(
         "PS",
         """
-WITH ex AS (SELECT pid, unnest(generate_series(ia, ib - 1)) AS ix FROM ENDS)
-SELECT p.session_id, p.cat, p.dom, p.jp, p.prio,
-       w.ix, w.t, w.len, w.k, w.pc, p.starts_task AND w.t = p.a AS task_start
-FROM ex JOIN WP w USING (ix) JOIN P p USING (pid)
+WITH ex AS (
+    SELECT session_id, cat, dom, jp, prio, a, starts_task,
+           unnest(generate_series(ia, ib - 1)) AS ix
+    FROM ENDS
+)
+SELECT ex.session_id, ex.cat, ex.dom, ex.jp, ex.prio,
+       w.ix, w.t, w.len, w.k, w.pc, ex.starts_task AND w.t = ex.a AS task_start
+FROM ex JOIN WP w ON w.ix = ex.ix
 """,
     ),
     Block(
