@@ -40,8 +40,7 @@ Blocks, in order:
         same interrupting task (``by_key``) and start at the same instant are one event
         (``n_susp`` the tasks it suspended); a suspension naming no interrupting task is an
         event of its own (`workweave.domain.observation.Session.interruption_events`).
-``XS``  the suspensions clipped to their task's window, with the task's attributes (so ``PX``
-        reads no other table).
+``XS``  the suspensions clipped to their task's window.
 ``PX``  the active pieces of the tasks with suspensions; ``P`` adds the tasks without.
 ``P``   active pieces: each task's ``[start, end)`` minus the union of its suspensions
         (a per-task sweep over start/end and suspension boundaries with running sums),
@@ -287,7 +286,7 @@ WHERE x.by_key IS NULL
     Block(
         "XS",
         """
-SELECT x.task_id::BIGINT AS task_id, t.session_id, t.cat, t.dom, t.jp, t.prio, t.a0, t.b0,
+SELECT x.task_id::BIGINT AS task_id,
        greatest(x.start_ms, t.a0)::BIGINT AS xs,
        least(coalesce(x.end_ms, t.b0), t.b0)::BIGINT AS xe
 FROM susp_in x JOIN T0 t ON t.task_id = x.task_id
@@ -297,10 +296,10 @@ WHERE least(coalesce(x.end_ms, t.b0), t.b0) > greatest(x.start_ms, t.a0)
     Block(
         "PX",
         """
-WITH st AS (SELECT DISTINCT task_id, session_id, cat, dom, jp, prio, a0, b0 FROM XS),
+WITH st AS (SELECT DISTINCT task_id FROM XS),
 ev AS (
-    SELECT task_id, a0 AS t, 1 AS dt, 0 AS ds FROM st
-    UNION ALL SELECT task_id, b0, -1, 0 FROM st
+    SELECT task_id, a0 AS t, 1 AS dt, 0 AS ds FROM T0 SEMI JOIN st USING (task_id)
+    UNION ALL SELECT task_id, b0, -1, 0 FROM T0 SEMI JOIN st USING (task_id)
     UNION ALL SELECT task_id, xs, 0, 1 FROM XS
     UNION ALL SELECT task_id, xe, 0, -1 FROM XS
 ),
@@ -315,7 +314,7 @@ w AS (
 SELECT (k.task_id << 16) + w.n AS pid, k.task_id, k.session_id, w.t AS a, w.nt AS b,
        (w.nt - w.t)::DOUBLE AS len, k.cat, k.dom, k.jp, k.prio,
        w.t = k.a0 AS starts_task
-FROM w JOIN st k USING (task_id)
+FROM w JOIN T0 k USING (task_id)
 WHERE w.o = 1 AND w.su = 0 AND w.nt > w.t
 """,
     ),
