@@ -17,12 +17,15 @@ DuckDB GROUP BY scan of the task table in the same process (the floor), the full
 (load into the engine, build the blocks, every metric with 95 % bootstrap intervals) and its
 ratio to the scan, the time budget alone (share of observed time by category per session, no
 bootstrap, on a fresh engine: only the blocks it reads are built), and the peak resident
-memory of the process (resource.getrusage).
+memory of the process (resource.getrusage). ``--memory-limit 4GB`` caps DuckDB's memory for
+the full registry (larger working tables spill to its temp directory: less memory, more
+time).
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 import resource
 import sqlite3
 import sys
@@ -377,6 +380,12 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--no-store", action="store_true", help="skip writing and loading a store")
     ap.add_argument("--engine", default="duckdb", choices=("duckdb", "spark"))
     ap.add_argument("--spark-remote", default=None, help="Spark Connect address (sc://...)")
+    ap.add_argument(
+        "--memory-limit",
+        default=None,
+        help="DuckDB memory_limit for the full registry (e.g. 4GB: larger working tables are "
+        "spilled to DuckDB's temp directory; default: DuckDB's own, 80%% of RAM)",
+    )
     args = ap.parse_args(argv)
 
     t0 = time.perf_counter()
@@ -415,6 +424,10 @@ def main(argv: list[str] | None = None) -> None:
     print(f"time budget by session ({len(budget):,} rows, engine {args.engine}): {budget_s:.2f} s")
     t2 = time.perf_counter()
     engine = metrics_service.prepare(tables, **opts)
+    if args.memory_limit:
+        if not re.fullmatch(r"\d+(\.\d+)?\s*[KMGT]i?B", args.memory_limit):
+            sys.exit("--memory-limit: a size such as 4GB")
+        engine.con.execute(f"SET memory_limit = '{args.memory_limit}'")
     t3 = time.perf_counter()
     result = engine.compute(by=args.by, seed=args.seed, B=args.boot)
     t4 = time.perf_counter()

@@ -55,8 +55,29 @@ def test_the_time_budget_builds_only_the_blocks_it_reads(paper):
             built = set(engine.timings)  # every block built (intermediates may be dropped)
     finally:
         store.close()
-    assert {"S", "T0", "T"} <= built
-    assert not built & {"W", "PS", "FG", "RUNS", "CB", "PSC", "WC"}
+    # the sum of active times reads T's parts (T0 and the suspended tasks' TX), not T
+    assert {"S", "T0", "TX"} <= built
+    assert not built & {"T", "W", "PS", "FG", "RUNS", "CB", "PSC", "WC"}
+
+
+def test_the_light_time_budget_equals_the_one_read_from_t(paper):
+    import pandas as pd
+
+    from workweave.store import Store
+
+    store = Store.open(paper)
+    try:
+        with svc.prepare(store, study_id=1) as engine:
+            light = engine.time_budget(by="participant", overlap="sum")
+            assert "T" not in engine.timings
+        with svc.prepare(store, study_id=1) as engine:
+            engine.compute(metrics=["tasks_per_hour"], B=0)
+            assert "T" in engine.timings
+            from_t = engine.time_budget(by="participant", overlap="sum")
+    finally:
+        store.close()
+    assert len(light) > 0
+    pd.testing.assert_frame_equal(light, from_t, check_exact=False, rtol=1e-12)
 
 
 def test_blocks_are_built_after_what_they_read():

@@ -21,6 +21,16 @@ UTC. No step loops over tasks: every block is a join, an aggregate or a window.
 Blocks, in order:
 
 ``S``   sessions in scope: grouping keys, window ``[s0, s1)``, ``obs_ms``, job plan and pay.
+``CK``  the category key of each recorded category value (``raw``, with ``raw_null`` for a
+        missing one) per template number ``tpl`` in scope: its category number ``cat``
+        (numbered in the order of the category names, so ordering by ``cat`` orders by name),
+        its domain number ``dom`` (`DOMAIN_CODES`; names in ``dom_in``) and job-plan code
+        ``jp``. The large blocks carry these small integers, not strings.
+``CN``  category numbers -> names (``cat``, ``category``), joined back in the per-session
+        cubes (``PC``, ``PSC``) and by the time budget.
+``T0``  tasks clipped to their session's window with their ``cat``, ``dom``, ``jp`` (one
+        row of ``CK`` each), known end and foreground priority ``prio``.
+``XN``  per task with suspensions: their count and whether one is never resumed.
 ``TX``  per suspended task: suspension count, never-resumed flag, whether suspensions cut
         its window (``cut``), and the active time and first active instant of its pieces.
 ``T``   tasks clipped to their session's window (a blank category reads ``(uncoded)``,
@@ -30,6 +40,7 @@ Blocks, in order:
         same interrupting task (``by_key``) and start at the same instant are one event
         (``n_susp`` the tasks it suspended); a suspension naming no interrupting task is an
         event of its own (`workweave.domain.observation.Session.interruption_events`).
+``XS``  the suspensions clipped to their task's window.
 ``PX``  the active pieces of the tasks with suspensions; ``P`` adds the tasks without.
 ``P``   active pieces: each task's ``[start, end)`` minus the union of its suspensions
         (a per-task sweep over start/end and suspension boundaries with running sums),
@@ -45,9 +56,10 @@ Blocks, in order:
         clinical ``kc`` and managerial ``km`` tasks, and the code of the planned session in
         force ``pc`` (0 = outside contracted hours). ``WP`` keeps the segments of positive
         length ``[t, nt)``, where every event at ``t`` has been counted.
-``PS``  each piece crossed with the timeline segments it spans (by the row numbers of its
-        own start and end events in ``W``, kept in ``ENDS``), so time can be weighted per
-        segment (1/k, plan code).
+``ENDS`` each piece's row numbers of its own start and end events in ``W``, with the piece's
+        attributes (so ``PS`` does not read ``P``, which can be dropped before it is built).
+``PS``  each piece crossed with the timeline segments it spans (the rows of ``ENDS``), so
+        time can be weighted per segment (1/k, plan code).
 ``FG``  the foreground timeline: for each segment with an active task, the active task that
         started most recently (ties: the later recorded), ``arg_max`` over ``PS`` (a segment
         with one active task needs no arg_max).
@@ -165,6 +177,9 @@ DOMAIN_CODES: dict[str, int] = {d: i for i, d in enumerate(DOMAINS, start=1)}
 CLINICAL = DOMAIN_CODES["clinical"]
 MANAGERIAL = DOMAIN_CODES["managerial"]
 
+ACTIVE_MS = "CASE WHEN x.cut THEN x.active_ms ELSE (t.b0 - t.a0)::DOUBLE END"
+"""A task's active time in ``T`` (``t`` a row of ``T0``, ``x`` its row of ``TX`` if any)."""
+
 CATEGORY = (
     "CASE WHEN trim(coalesce(CAST({c} AS VARCHAR), '')) = '' THEN '(uncoded)' "
     "ELSE CAST({c} AS VARCHAR) END"
@@ -240,7 +255,7 @@ SELECT t.task_id::BIGINT AS task_id, t.session_id::BIGINT AS session_id,
        greatest(least(t.start_ms::BIGINT - S.s0, 274877906944), -274877906944) * 16777216
            + least(greatest(t.seq::BIGINT, 0), 16777215) AS prio
 FROM tasks_in t JOIN S ON S.session_id = t.session_id
-JOIN CK k
+LEFT JOIN CK k  -- exactly one row for each task (LEFT: joined after S, not S × CK first)
   ON k.tpl = S.tpl AND k.raw = coalesce(CAST(t.category AS VARCHAR), '')
  AND k.raw_null = (t.category IS NULL)
 """,
@@ -324,11 +339,11 @@ FROM XN x LEFT JOIN st ON st.task_id = x.task_id LEFT JOIN px ON px.task_id = x.
     ),
     Block(
         "T",
-        """
+        f"""
 SELECT t.task_id, t.session_id, t.cat, t.dom, t.jp, t.a0, t.b0,
        coalesce(x.n_susp, 0) AS n_susp,
        coalesce(x.not_resumed, FALSE) AS not_resumed,
-       CASE WHEN x.cut THEN x.active_ms ELSE (t.b0 - t.a0)::DOUBLE END AS active_ms,
+       {ACTIVE_MS} AS active_ms,
        CASE WHEN x.cut THEN x.first_a WHEN t.b0 > t.a0 THEN t.a0 END AS first_a
 FROM T0 t LEFT JOIN TX x ON x.task_id = t.task_id
 """,
@@ -397,18 +412,24 @@ FROM W WHERE nt > t
     Block(
         "ENDS",
         """
-SELECT s.pid, s.ix AS ia, e.ix AS ib
+SELECT s.pid, s.ix AS ia, e.ix AS ib, p.session_id, p.cat, p.dom, p.jp, p.prio, p.a,
+       p.starts_task
 FROM (SELECT pid, ix FROM W WHERE dd > 0 AND pid IS NOT NULL) s
-JOIN (SELECT pid, ix FROM W WHERE dd < 0 AND pid IS NOT NULL) e USING (pid)
+JOIN (SELECT pid, ix FROM W WHERE dd < 0 AND pid IS NOT NULL) e ON e.pid = s.pid
+JOIN P p ON p.pid = s.pid
 """,
     ),
     Block(
         "PS",
         """
-WITH ex AS (SELECT pid, unnest(generate_series(ia, ib - 1)) AS ix FROM ENDS)
-SELECT p.session_id, p.cat, p.dom, p.jp, p.prio,
-       w.ix, w.t, w.len, w.k, w.pc, p.starts_task AND w.t = p.a AS task_start
-FROM ex JOIN WP w USING (ix) JOIN P p USING (pid)
+WITH ex AS (
+    SELECT session_id, cat, dom, jp, prio, a, starts_task,
+           unnest(generate_series(ia, ib - 1)) AS ix
+    FROM ENDS
+)
+SELECT ex.session_id, ex.cat, ex.dom, ex.jp, ex.prio,
+       w.ix, w.t, w.len, w.k, w.pc, ex.starts_task AND w.t = ex.a AS task_start
+FROM ex JOIN WP w ON w.ix = ex.ix
 """,
     ),
     Block(

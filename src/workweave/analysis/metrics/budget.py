@@ -19,6 +19,8 @@ from __future__ import annotations
 
 from typing import Literal
 
+from workweave.analysis.metrics.blocks import ACTIVE_MS
+
 OVERLAP: tuple[str, ...] = ("sum", "union")
 Overlap = Literal["sum", "union"]
 
@@ -49,33 +51,32 @@ ITEMS: dict[str, str] = {
     "sum": "SELECT session_id, cat, active_ms AS len FROM T",
     "union": "SELECT session_id, cat, len FROM CB",
 }
+LIGHT_SUM = (
+    f"SELECT t.session_id, t.cat, {ACTIVE_MS} AS len "
+    "FROM T0 t LEFT JOIN TX x ON x.task_id = t.task_id"
+)
+"""The ``sum`` bouts read straight from the blocks ``T`` is made of (the same active time,
+`workweave.analysis.metrics.blocks.ACTIVE_MS`), when ``T`` itself is not built."""
 """The bouts of each way of counting, per session and category number (run by the engine;
 the result is ``BI``; ``CNB`` gives the categories' names)."""
 
 
-def budget_sql(overlap: str) -> str:
-    """Over the bouts ``BI`` (`ITEMS`), per group (``SG``) and category found in scope:
-    bouts, total, mean, SD (ms) and the group's observed time; categories without bouts in a
-    group give 0 bouts."""
-    return """
-    WITH agg AS (
-        SELECT SG.gid, i.cat, count(*) AS bouts, sum(i.len) AS total,
-               avg(i.len) AS mean, stddev_samp(i.len) AS sd
-        FROM BI i JOIN SG USING (session_id) GROUP BY ALL
-    ),
-    cats AS (SELECT DISTINCT cat FROM agg),
-    grp AS (
-        SELECT SG.gid, count(DISTINCT S.participant) AS np, count(*) AS ns,
-               sum(SG.obs_ms) AS obs
-        FROM SG JOIN S USING (session_id) GROUP BY ALL
+def aggregate_sql() -> str:
+    """Over the bouts ``BI`` (`ITEMS`), per group (``SG``) and category number found in
+    scope: bouts, total, mean and SD (ms). The engine lays these on the grid of every group ×
+    every category found (`GROUPS_SQL` gives each group's observed time and counts);
+    categories without bouts in a group give 0 bouts."""
+    return (
+        "SELECT SG.gid, i.cat, count(*) AS bouts, sum(i.len) AS total, avg(i.len) AS mean, "
+        "stddev_samp(i.len) AS sd FROM BI i JOIN SG USING (session_id) GROUP BY ALL"
     )
-    SELECT grp.gid, n.category, coalesce(agg.bouts, 0) AS bouts,
-           coalesce(agg.total, 0) AS total, agg.mean, agg.sd, grp.obs, grp.np, grp.ns
-    FROM grp CROSS JOIN cats
-    JOIN CNB n ON n.cat = cats.cat
-    LEFT JOIN agg ON agg.gid = grp.gid AND agg.cat = cats.cat
-    ORDER BY grp.gid, n.category
-    """
 
 
-__all__ = ["COLUMNS", "DESCRIPTION", "OVERLAP", "Overlap", "budget_sql"]
+GROUPS_SQL = (
+    "SELECT SG.gid, count(DISTINCT S.participant) AS np, count(*) AS ns, "
+    "sum(SG.obs_ms) AS obs FROM SG JOIN S USING (session_id) GROUP BY ALL ORDER BY SG.gid"
+)
+"""Per group: participants, sessions and observed time O (ms)."""
+
+
+__all__ = ["COLUMNS", "DESCRIPTION", "GROUPS_SQL", "OVERLAP", "Overlap", "aggregate_sql"]

@@ -312,7 +312,7 @@ class Metrics:
         sql = blocks.BLOCKS[name].sql.replace("{study}", _lit(self.tables.study))
         con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}")
 
-    def _need(self, tables: Iterable[str]) -> None:
+    def _need(self, tables: Iterable[str], keep: frozenset[str] = frozenset()) -> None:
         """Build the blocks that `tables` read (and they themselves, when blocks), each once:
         driver blocks in the driver's DuckDB, the others on the engine, after handing the
         engine the inputs it has not got yet."""
@@ -327,6 +327,7 @@ class Metrics:
 
         for t in sorted(set(tables)):
             visit(t)
+        order = _schedule(order)
         for name in order:
             block = blocks.BLOCKS[name]
             started = time.perf_counter()
@@ -341,15 +342,20 @@ class Metrics:
             took = time.perf_counter() - started
             self.timings[name] = self.timings.get(name, 0.0) + took
             self._block_s += took
-            self._drop_intermediates(order)
+            self._drop_intermediates(order, keep)
 
-    def _drop_intermediates(self, order: Sequence[str]) -> None:
+    def _drop_intermediates(self, order: Sequence[str], keep: frozenset[str]) -> None:
         """Drop the engine blocks of this request (`order`) that no metric reads once every
         block of the request reading them is built (a later computation that needs one again
-        rebuilds it), to keep memory down."""
+        rebuilds it), to keep memory down; `keep`: blocks the caller reads next."""
         for name in order:
             block = blocks.BLOCKS[name]
-            if name not in self._built or block.where == "driver" or name in blocks.read_directly():
+            if (
+                name not in self._built
+                or block.where == "driver"
+                or name in keep
+                or name in blocks.read_directly()
+            ):
                 continue
             readers = [r for r in order if name in blocks.BLOCKS[r].inputs]
             if readers and all(r in self._built for r in readers):
@@ -367,7 +373,7 @@ class Metrics:
 
     def _fetch(self, name: str, sql: str) -> None:
         """The result of a SELECT over blocks, readable as `name` on the driver."""
-        self._need(blocks.inputs(sql))
+        self._need(blocks.inputs(sql), keep=blocks.inputs(sql))
         for dep in blocks.inputs(sql):
             if dep not in blocks.BLOCKS:
                 self._to_engine(dep)
@@ -734,25 +740,62 @@ class Metrics:
                 f"unknown overlap '{overlap}' (choose from: {', '.join(budget.OVERLAP)})"
             )
         group_by = _check_by(by)
-        self._fetch("BI", budget.ITEMS[overlap])
+        light = overlap == "sum" and "T" not in self._built
+        self._fetch("BI", budget.LIGHT_SUM if light else budget.ITEMS[overlap])
         self._fetch("CNB", "SELECT cat, category FROM CN")
         groups = self._groups_by(group_by)
-        raw = self.con.execute(budget.budget_sql(overlap)).df()
-        gid = raw["gid"].to_numpy(int)
-        obs = raw["obs"].to_numpy(float)
+        agg = self.con.execute(budget.aggregate_sql()).fetchnumpy()
+        grp = self.con.execute(budget.GROUPS_SQL).fetchnumpy()
+        # the grid: every group × every category found in scope, by group then category name
+        present = np.unique(np.asarray(agg["cat"], dtype=np.int64))
+        names = dict(
+            self.con.execute(
+                "SELECT cat, category FROM CNB WHERE cat IN (SELECT unnest($1::BIGINT[]))",
+                [present.tolist()],
+            ).fetchall()
+        )
+        cats = sorted((str(names[int(c)]), int(c)) for c in present if int(c) in names)
+        cat_pos = np.full(int(present.max()) + 1 if len(present) else 1, -1, dtype=np.int64)
+        for pos, (_, c) in enumerate(cats):
+            cat_pos[c] = pos
+        n_cat = len(cats)
+        ggid = np.asarray(grp["gid"], dtype=np.int64)
+        g_pos = np.full(len(groups), -1, dtype=np.int64)
+        g_pos[ggid] = np.arange(len(ggid))
+        n = len(ggid) * n_cat
+        bouts = np.zeros(n, dtype=np.int64)
+        total = np.zeros(n)
+        mean = np.full(n, np.nan)
+        sd = np.full(n, np.nan)
+        if n:
+            acat = cat_pos[np.asarray(agg["cat"], dtype=np.int64)]
+            keep = acat >= 0
+            at = g_pos[np.asarray(agg["gid"], dtype=np.int64)[keep]] * n_cat + acat[keep]
+            bouts[at] = np.asarray(agg["bouts"], dtype=np.int64)[keep]
+            total[at] = np.asarray(agg["total"], dtype=np.float64)[keep]
+            mean[at] = _floats(agg["mean"])[keep]
+            sd[at] = _floats(agg["sd"])[keep]
+        gid = np.repeat(ggid, n_cat)
+        obs = np.repeat(np.asarray(grp["obs"], dtype=np.float64), n_cat)
         with np.errstate(divide="ignore", invalid="ignore"):
-            pct = np.where(obs > 0, 100.0 * raw["total"].to_numpy(float) / obs, np.nan)
+            pct = np.where(obs > 0, 100.0 * total / obs, np.nan)
+        category = pd.Series([name for name, _ in cats], dtype="str").array
+        if light:  # T's parts, kept for this query only
+            for name in sorted(blocks.inputs(budget.LIGHT_SUM) - blocks.read_directly()):
+                self.engine.drop(name)
+                self._built.discard(name)
+                self._on_engine.discard(name)
         out = pd.DataFrame(
-            {k: groups[k].to_numpy(object)[gid] for k in group_by}
+            {k: groups[k].array.take(gid) for k in group_by}
             | {
-                "category": raw["category"].astype(object).to_numpy(),
-                "bouts": raw["bouts"].to_numpy(int),
-                "total_min": raw["total"].to_numpy(float) / 60_000.0,
-                "mean_min": raw["mean"].to_numpy(float) / 60_000.0,
-                "sd_min": raw["sd"].to_numpy(float) / 60_000.0,
+                "category": category.take(np.tile(np.arange(n_cat), len(ggid))),
+                "bouts": bouts,
+                "total_min": total / 60_000.0,
+                "mean_min": mean / 60_000.0,
+                "sd_min": sd / 60_000.0,
                 "pct_observed": pct,
-                "n_participants": raw["np"].to_numpy(int),
-                "n_sessions": raw["ns"].to_numpy(int),
+                "n_participants": np.repeat(np.asarray(grp["np"], dtype=np.int64), n_cat),
+                "n_sessions": np.repeat(np.asarray(grp["ns"], dtype=np.int64), n_cat),
                 "observed_hours": obs / HOUR,
             }
         )
@@ -1050,6 +1093,34 @@ class _Estimates:
 
 
 _SQL_TYPES = {"Int64": "BIGINT", "boolean": "BOOLEAN", "float64": "DOUBLE", "object": "VARCHAR"}
+
+
+def _schedule(names: Sequence[str]) -> list[str]:
+    """`names` (blocks, each after those it reads) reordered so that the readers of the
+    earliest-built table of the list come first: an intermediate's readers are built soon
+    after it, so it can be dropped before the next large table is built."""
+    todo = list(names)
+    pos: dict[str, int] = {}
+    out: list[str] = []
+    while todo:
+        ready = [n for n in todo if not (blocks.BLOCKS[n].inputs & set(todo))]
+
+        def age(n: str) -> tuple[int, int]:
+            built = [pos[d] for d in blocks.BLOCKS[n].inputs if d in pos]
+            return (min(built) if built else len(names), todo.index(n))
+
+        pick = min(ready, key=age)
+        pos[pick] = len(out)
+        out.append(pick)
+        todo.remove(pick)
+    return out
+
+
+def _floats(column: Any) -> np.ndarray:
+    """A fetched numeric column as floats, NULL as NaN."""
+    if isinstance(column, np.ma.MaskedArray):
+        return np.ma.filled(column.astype(np.float64), np.nan)
+    return np.asarray(column, dtype=np.float64)
 
 
 def _typed(frame: Any, name: str, raw: str) -> str:
