@@ -427,3 +427,27 @@ def qdpx_bomb(path: Path, size: int) -> Path:
         "</Sources></Project>"
     ).encode()
     return zip_bomb(path, f"sources/{guid}.txt", size, others={"project.qde": project}, chunk=b"a")
+
+
+def job_plan_rows(draw: Any, people: Sequence[str], categories: Sequence[str]) -> list[dict]:
+    """Hypothesis: weekly job-plan rows (``job_plans`` frame columns) for some of `people`:
+    up to four weekdays each, sessions of one to three hours starting on the hour or half
+    hour, categories drawn from `categories`. Call inside an ``@st.composite`` with its
+    ``draw``."""
+    from hypothesis import strategies as st
+
+    rows: list[dict] = []
+    for p in people:
+        if draw(st.booleans()):
+            for wd in draw(st.lists(st.integers(0, 6), max_size=4, unique=True)):
+                h = draw(st.integers(0, 20))
+                rows.append(
+                    {
+                        "participant": p,
+                        "weekday": wd,
+                        "start_time": f"{h:02d}:{draw(st.sampled_from(['00', '30']))}:00",
+                        "end_time": f"{h + draw(st.integers(1, 3)):02d}:30:00",
+                        "category": draw(st.sampled_from(list(categories))),
+                    }
+                )
+    return rows

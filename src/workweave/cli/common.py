@@ -41,6 +41,23 @@ StudyOpt = Annotated[
     typer.Option("--study", help="Study name, when the store holds several.", show_default=False),
 ]
 
+EngineOpt = Annotated[
+    str,
+    typer.Option(
+        "--engine",
+        help="Where the SQL runs: 'duckdb' (in process) or 'spark' (docs/scale.md).",
+    ),
+]
+SparkRemoteOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--spark-remote",
+        help="Spark Connect address (sc://HOST:PORT, also Databricks) for --engine spark; "
+        "default: local Spark.",
+        show_default=False,
+    ),
+]
+
 ObserversOpt = Annotated[
     str,
     typer.Option(

@@ -9,7 +9,16 @@ from typing import Annotated, Any
 
 import typer
 
-from workweave.cli.common import StoreOpt, StudyOpt, err, friendly, open_study, out
+from workweave.cli.common import (
+    EngineOpt,
+    SparkRemoteOpt,
+    StoreOpt,
+    StudyOpt,
+    err,
+    friendly,
+    open_study,
+    out,
+)
 
 logs_app = typer.Typer(
     help="Passive audit logs: metrics, agreement with shadowing, imported files.",
@@ -131,22 +140,8 @@ def logs_metrics(
     seed: Annotated[int, typer.Option(help="Bootstrap seed.")] = 1,
     interval: Annotated[str, typer.Option(help="t or percentile.")] = "t",
     fmt: Annotated[str, typer.Option("--format", help="table, json or csv.")] = "table",
-    engine: Annotated[
-        str,
-        typer.Option(
-            "--engine",
-            help="Where the SQL runs: 'duckdb' (in process) or 'spark' (docs/scale.md).",
-        ),
-    ] = "duckdb",
-    spark_remote: Annotated[
-        str | None,
-        typer.Option(
-            "--spark-remote",
-            help="Spark Connect address (sc://HOST:PORT, also Databricks) for --engine spark; "
-            "the cluster must see the log folder.",
-            show_default=False,
-        ),
-    ] = None,
+    engine: EngineOpt = "duckdb",
+    spark_remote: SparkRemoteOpt = None,
     logs_dir: LogsDirOpt = None,
     store: StoreOpt = None,
     study: StudyOpt = None,

@@ -23,7 +23,17 @@ from rich.table import Table
 if TYPE_CHECKING:
     import pandas as pd
 
-from workweave.cli.common import ObserversOpt, Spinner, StoreOpt, StudyOpt, err, open_study, reads
+from workweave.cli.common import (
+    EngineOpt,
+    ObserversOpt,
+    SparkRemoteOpt,
+    Spinner,
+    StoreOpt,
+    StudyOpt,
+    err,
+    open_study,
+    reads,
+)
 from workweave.domain.errors import ValidationError
 from workweave.domain.policy import INTERVAL_METHOD
 
@@ -138,22 +148,8 @@ def metrics(
             "JSON, CSV and Parquet always hold every metric).",
         ),
     ] = False,
-    engine_name: Annotated[
-        str,
-        typer.Option(
-            "--engine",
-            help="Where the blocks run: 'duckdb' (in process) or 'spark' (docs/scale.md).",
-        ),
-    ] = "duckdb",
-    spark_remote: Annotated[
-        str | None,
-        typer.Option(
-            "--spark-remote",
-            help="Spark Connect address (sc://HOST:PORT, also Databricks) for --engine spark; "
-            "default: local Spark.",
-            show_default=False,
-        ),
-    ] = None,
+    engine_name: EngineOpt = "duckdb",
+    spark_remote: SparkRemoteOpt = None,
     observers: ObserversOpt = "primary",
     plan: Annotated[
         str,

@@ -22,6 +22,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.factories import job_plan_rows
 from workweave.analysis.metrics import from_frames
 from workweave.io.templates import builtin_template
 from workweave.services import metrics as svc
@@ -108,20 +109,7 @@ def studies(draw: Any) -> dict[str, pd.DataFrame]:
                     "at_ms": start + draw(st.integers(0, max(length // MIN, 0))) * MIN,
                 }
             )
-    plans = []
-    for p in people:
-        if draw(st.booleans()):
-            for wd in draw(st.lists(st.integers(0, 6), max_size=4, unique=True)):
-                h = draw(st.integers(0, 20))
-                plans.append(
-                    {
-                        "participant": p,
-                        "weekday": wd,
-                        "start_time": f"{h:02d}:00:00",
-                        "end_time": f"{h + draw(st.integers(1, 3)):02d}:30:00",
-                        "category": draw(st.sampled_from(["DCC", "SPA", "management"])),
-                    }
-                )
+    plans = job_plan_rows(draw, people, ["DCC", "SPA", "management"])
     participants = pd.DataFrame(
         {
             "participant": people,

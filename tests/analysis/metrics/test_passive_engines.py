@@ -27,6 +27,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.factories import job_plan_rows
 from workweave.analysis.metrics.passive import ACTIVITY_CLASSES, PASSIVE_METRICS
 from workweave.analysis.metrics.passive_engine import PassiveMetrics
 from workweave.io.auditlogs import SCHEMA
@@ -71,20 +72,7 @@ def audit_logs(draw: Any) -> dict[str, Any]:
             for g in draw(st.lists(gaps, min_size=1, max_size=12)):
                 t += g
                 rows.append((p, t, draw(st.sampled_from(ACTIVITY_CLASSES))))
-    plans = []
-    for p in people:
-        if draw(st.booleans()):
-            for wd in draw(st.lists(st.integers(0, 6), max_size=4, unique=True)):
-                h = draw(st.integers(0, 20))
-                plans.append(
-                    {
-                        "participant": p,
-                        "weekday": wd,
-                        "start_time": f"{h:02d}:{draw(st.sampled_from(['00', '30'])):s}:00",
-                        "end_time": f"{h + draw(st.integers(1, 3)):02d}:00:00",
-                        "category": draw(st.sampled_from(["DCC", "SPA", "management", "ANR"])),
-                    }
-                )
+    plans = job_plan_rows(draw, people, ["DCC", "SPA", "management", "ANR"])
     plan_frame = pd.DataFrame(
         plans, columns=["participant", "weekday", "start_time", "end_time", "category"]
     )

@@ -8,25 +8,12 @@ from __future__ import annotations
 
 import pandas as pd
 
+from workweave.analysis.metrics.engine import RESULT_COLUMNS
 from workweave.report.document import Cell, Note, Para, Subhead, Table, md
 from workweave.report.estimates import BREAKDOWN_LABELS, fmt, key_label
 from workweave.report.study.context import StudyContext
 
-CSV_COLUMNS = (
-    "breakdown",
-    "group",
-    "metric",
-    "key",
-    "label",
-    "unit",
-    "estimate",
-    "ci_low",
-    "ci_high",
-    "n_participants",
-    "n_sessions",
-    "observed_hours",
-    "flag",
-)
+CSV_COLUMNS = ("breakdown", "group", *RESULT_COLUMNS)
 
 
 def section(ctx: StudyContext) -> None:
