@@ -451,3 +451,46 @@ def job_plan_rows(draw: Any, people: Sequence[str], categories: Sequence[str]) -
                     }
                 )
     return rows
+
+
+def event_table(rows: Sequence[tuple[str, int, str]], local: Any = None) -> Any:
+    """An audit-log event table (the import's Parquet schema) from (participant, UTC ms,
+    activity class) rows; `local` maps UTC ms to local wall-clock ms (default: UTC)."""
+    import pyarrow as pa
+
+    from workweave.io.auditlogs import SCHEMA
+
+    n = len(rows)
+    to_local = local or (lambda t: t)
+    return pa.table(
+        {
+            "participant": [r[0] for r in rows],
+            "user_hash": ["h" + r[0] for r in rows],
+            "ts_ms": [r[1] for r in rows],
+            "local_ms": [to_local(r[1]) for r in rows],
+            "event_type": ["E"] * n,
+            "activity": [r[2] for r in rows],
+            "domain": ["clinical"] * n,
+            "workstation": [None] * n,
+            "patient": [None] * n,
+            "event_key": list(range(n)),
+        },
+        schema=SCHEMA,
+    )
+
+
+def assert_frames_equal(a: Any, b: Any, numeric: Sequence[str], tol: float = 1e-9) -> None:
+    """Two result frames alike: same columns and rows, `numeric` columns equal to `tol`
+    (NaN equal to NaN), every other column identical."""
+    import numpy as np
+
+    assert len(a) == len(b)
+    assert list(a.columns) == list(b.columns)
+    for c in a.columns:
+        if c in numeric:
+            x, y = a[c].to_numpy(float), b[c].to_numpy(float)
+            np.testing.assert_allclose(x, y, rtol=tol, atol=tol, equal_nan=True, err_msg=c)
+        else:
+            x = a[c].astype(object).where(a[c].notna(), None).tolist()
+            y = b[c].astype(object).where(b[c].notna(), None).tolist()
+            assert x == y, c

@@ -16,13 +16,12 @@ from __future__ import annotations
 import os
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.factories import job_plan_rows
+from tests.factories import assert_frames_equal, job_plan_rows
 from workweave.analysis.metrics import from_frames
 from workweave.io.templates import builtin_template
 from workweave.services import metrics as svc
@@ -138,16 +137,7 @@ def studies(draw: Any) -> dict[str, pd.DataFrame]:
 
 
 def _equal(a: pd.DataFrame, b: pd.DataFrame, columns: list[str]) -> None:
-    assert len(a) == len(b)
-    assert list(a.columns) == list(b.columns)
-    for c in a.columns:
-        if c in columns:
-            x, y = a[c].to_numpy(float), b[c].to_numpy(float)
-            np.testing.assert_allclose(x, y, rtol=TOL, atol=TOL, equal_nan=True, err_msg=c)
-        else:
-            x = a[c].astype(object).where(a[c].notna(), None).tolist()
-            y = b[c].astype(object).where(b[c].notna(), None).tolist()
-            assert x == y, c
+    assert_frames_equal(a, b, columns, TOL)
 
 
 NUMBERS = ["estimate", "ci_low", "ci_high", "n_participants", "n_sessions", "observed_hours"]

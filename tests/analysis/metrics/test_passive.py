@@ -7,15 +7,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
-import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from tests.factories import event_table
 from workweave.analysis.metrics.passive_engine import PassiveMetrics, window_active
 from workweave.analysis.metrics.registry import PASSIVE, REGISTRY, get
 from workweave.analysis.passive import active_ms, shifts
 from workweave.domain import ValidationError
-from workweave.io.auditlogs import SCHEMA
 
 MIN = 60_000
 
@@ -46,22 +45,7 @@ def write_events(path: Path) -> Path:
     rows = [("P1", ms(c), a) for c, a in P1]
     rows += [("P1", ms(c, "2025-01-07"), a) for c, a in P1_NEXT_DAY]
     rows += [("P2", ms(c), a) for c, a in P2]
-    n = len(rows)
-    table = pa.table(
-        {
-            "participant": [r[0] for r in rows],
-            "user_hash": ["h" + r[0] for r in rows],
-            "ts_ms": [r[1] for r in rows],
-            "local_ms": [r[1] for r in rows],  # the study's zone is UTC here
-            "event_type": ["E"] * n,
-            "activity": [r[2] for r in rows],
-            "domain": ["clinical"] * n,
-            "workstation": [None] * n,
-            "patient": [None] * n,
-            "event_key": list(range(n)),
-        },
-        schema=SCHEMA,
-    )
+    table = event_table(rows)  # the study's zone is UTC here
     path.mkdir(parents=True, exist_ok=True)
     pq.write_table(table, path / "events.parquet")
     return path / "events.parquet"

@@ -19,18 +19,15 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import numpy as np
 import pandas as pd
-import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.factories import job_plan_rows
+from tests.factories import assert_frames_equal, event_table, job_plan_rows
 from workweave.analysis.metrics.passive import ACTIVITY_CLASSES, PASSIVE_METRICS
 from workweave.analysis.metrics.passive_engine import PassiveMetrics
-from workweave.io.auditlogs import SCHEMA
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
 
@@ -95,21 +92,7 @@ def audit_logs(draw: Any) -> dict[str, Any]:
 
 def write_events(folder: Path, rows: list[tuple[str, int, str]]) -> list[str]:
     n = len(rows)
-    table = pa.table(
-        {
-            "participant": [r[0] for r in rows],
-            "user_hash": ["h" + r[0] for r in rows],
-            "ts_ms": [r[1] for r in rows],
-            "local_ms": [local_ms(r[1]) for r in rows],
-            "event_type": ["E"] * n,
-            "activity": [r[2] for r in rows],
-            "domain": ["clinical"] * n,
-            "workstation": [None] * n,
-            "patient": [None] * n,
-            "event_key": list(range(n)),
-        },
-        schema=SCHEMA,
-    )
+    table = event_table(rows, local_ms)
     # two files, as the import's monthly partitions would be
     half = n // 2
     paths = []
@@ -122,16 +105,7 @@ def write_events(folder: Path, rows: list[tuple[str, int, str]]) -> list[str]:
 
 
 def equal(a: pd.DataFrame, b: pd.DataFrame) -> None:
-    assert len(a) == len(b)
-    assert list(a.columns) == list(b.columns)
-    for c in a.columns:
-        if c in NUMBERS:
-            x, y = a[c].to_numpy(float), b[c].to_numpy(float)
-            np.testing.assert_allclose(x, y, rtol=TOL, atol=TOL, equal_nan=True, err_msg=c)
-        else:
-            x = a[c].astype(object).where(a[c].notna(), None).tolist()
-            y = b[c].astype(object).where(b[c].notna(), None).tolist()
-            assert x == y, c
+    assert_frames_equal(a, b, NUMBERS, TOL)
 
 
 def both(files: list[str], **options: Any) -> tuple[PassiveMetrics, PassiveMetrics]:
