@@ -52,3 +52,19 @@ def test_small_groups_are_suppressed_and_a_study_without_logs_has_no_section(
     bare, bare_id = study(tmp_path / "b")
     out = study_report(bare, bare_id, ReportOptions(by=(), seed=1, B=0)).write(tmp_path / "o2")
     assert "Work seen in system audit logs" not in out.html.read_text()
+
+
+def test_a_server_store_without_a_log_folder_reports_without_the_section(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """A PostgreSQL store keeps no files: with no log folder configured there are no logs
+    to read, and the report is built without the section (not refused)."""
+    from workweave.domain.errors import NotFoundError
+
+    def no_folder(store, override=None):
+        raise NotFoundError("a server store keeps no files")
+
+    monkeypatch.setattr(svc, "logs_folder", no_folder)
+    store, sid = study(tmp_path)
+    out = study_report(store, sid, ReportOptions(by=(), seed=1, B=0)).write(tmp_path / "o")
+    assert "Work seen in system audit logs" not in out.html.read_text()

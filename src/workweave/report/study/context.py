@@ -93,12 +93,15 @@ class StudyContext:
 
     def _passive(self) -> Any:
         from workweave.analysis.metrics.passive_engine import GROUP_KEYS
+        from workweave.domain.errors import NotFoundError
         from workweave.report.estimates import OVERALL
         from workweave.services import logs
 
-        files = logs.event_files(
-            logs.logs_folder(self.store), self.store.studies.get(self.study_id).name
-        )
+        try:
+            folder = logs.logs_folder(self.store)
+        except NotFoundError:  # a server store with no log folder configured: no logs
+            return None
+        files = logs.event_files(folder, self.store.studies.get(self.study_id).name)
         if not files:
             return None
         tables: list[tuple[str, pd.DataFrame]] = []
