@@ -55,9 +55,10 @@ def test_the_time_budget_builds_only_the_blocks_it_reads(paper):
             built = set(engine.timings)  # every block built (intermediates may be dropped)
     finally:
         store.close()
-    # the sum of active times reads T's parts (T0 and the suspended tasks' TX), not T
-    assert {"S", "T0", "TX"} <= built
-    assert not built & {"T", "W", "PS", "FG", "RUNS", "CB", "PSC", "WC"}
+    # the sum of active times reads T's parts (T0 and the suspended time XU), not T, and
+    # no active pieces (PX, P)
+    assert {"S", "T0", "XU"} <= built
+    assert not built & {"T", "TX", "PX", "P", "W", "PS", "FG", "RUNS", "CB", "PSC", "WC"}
 
 
 def test_the_light_time_budget_equals_the_one_read_from_t(paper):

@@ -32,7 +32,7 @@ Blocks, in order:
         row of ``CK`` each), known end and foreground priority ``prio``.
 ``XN``  per task with suspensions: their count and whether one is never resumed.
 ``TX``  per suspended task: suspension count, never-resumed flag, whether suspensions cut
-        its window (``cut``), and the active time and first active instant of its pieces.
+        its window (``cut``), the time suspended (``XU``) and its first active instant.
 ``T``   tasks clipped to their session's window (a blank category reads ``(uncoded)``,
         `UNCODED`), with domain, job-plan code (``jp``),
         suspension counts, never-resumed flag, active time and first active instant.
@@ -41,6 +41,9 @@ Blocks, in order:
         (``n_susp`` the tasks it suspended); a suspension naming no interrupting task is an
         event of its own (`workweave.domain.observation.Session.interruption_events`).
 ``XS``  the suspensions clipped to their task's window.
+``XU``  per task with suspensions inside its window: the length of their union (suspensions
+        ordered by start; a running max of ends starts a new run where a suspension begins
+        after it), so a task's active time is its span less this (`ACTIVE_MS`).
 ``PX``  the active pieces of the tasks with suspensions; ``P`` adds the tasks without.
 ``P``   active pieces: each task's ``[start, end)`` minus the union of its suspensions
         (a per-task sweep over start/end and suspension boundaries with running sums),
@@ -177,8 +180,10 @@ DOMAIN_CODES: dict[str, int] = {d: i for i, d in enumerate(DOMAINS, start=1)}
 CLINICAL = DOMAIN_CODES["clinical"]
 MANAGERIAL = DOMAIN_CODES["managerial"]
 
-ACTIVE_MS = "CASE WHEN x.cut THEN x.active_ms ELSE (t.b0 - t.a0)::DOUBLE END"
-"""A task's active time in ``T`` (``t`` a row of ``T0``, ``x`` its row of ``TX`` if any)."""
+ACTIVE_MS = "(t.b0 - t.a0)::DOUBLE - coalesce(x.suspended, 0)"
+"""A task's active time: its clipped span less the union of its suspensions within it (``t``
+a row of ``T0``, ``x`` its row of ``TX`` or ``XU``, if any). Equal, to the millisecond, to
+the sum of its active pieces in ``P``."""
 
 CATEGORY = (
     "CASE WHEN trim(coalesce(CAST({c} AS VARCHAR), '')) = '' THEN '(uncoded)' "
@@ -294,6 +299,27 @@ WHERE least(coalesce(x.end_ms, t.b0), t.b0) > greatest(x.start_ms, t.a0)
 """,
     ),
     Block(
+        "XU",
+        """
+WITH o AS (
+    SELECT task_id, xs, xe,
+           max(xe) OVER (PARTITION BY task_id ORDER BY xs, xe
+                         ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS reach
+    FROM XS
+),
+r AS (
+    SELECT task_id, xs, xe,
+           sum(CASE WHEN reach IS NULL OR xs > reach THEN 1 ELSE 0 END)
+               OVER (PARTITION BY task_id ORDER BY xs, xe
+                     ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS run
+    FROM o
+)
+SELECT task_id, CAST(sum(len) AS DOUBLE) AS suspended
+FROM (SELECT task_id, max(xe) - min(xs) AS len FROM r GROUP BY task_id, run) runs
+GROUP BY task_id
+""",
+    ),
+    Block(
         "PX",
         """
 WITH st AS (SELECT DISTINCT task_id FROM XS),
@@ -331,10 +357,11 @@ FROM T0 ANTI JOIN (SELECT DISTINCT task_id FROM XS) st USING (task_id) WHERE b0 
         "TX",
         """
 WITH st AS (SELECT DISTINCT task_id FROM XS),
-px AS (SELECT task_id, sum(len) AS active_ms, min(a) AS first_a FROM PX GROUP BY task_id)
+px AS (SELECT task_id, min(a) AS first_a FROM PX GROUP BY task_id)
 SELECT x.task_id, x.n_susp, x.not_resumed, st.task_id IS NOT NULL AS cut,
-       coalesce(px.active_ms, 0) AS active_ms, px.first_a
+       u.suspended, px.first_a
 FROM XN x LEFT JOIN st ON st.task_id = x.task_id LEFT JOIN px ON px.task_id = x.task_id
+LEFT JOIN XU u ON u.task_id = x.task_id
 """,
     ),
     Block(

@@ -53,7 +53,7 @@ ITEMS: dict[str, str] = {
 }
 LIGHT_SUM = (
     f"SELECT t.session_id, t.cat, {ACTIVE_MS} AS len "
-    "FROM T0 t LEFT JOIN TX x ON x.task_id = t.task_id"
+    "FROM T0 t LEFT JOIN XU x ON x.task_id = t.task_id"
 )
 """The ``sum`` bouts read straight from the blocks ``T`` is made of (the same active time,
 `workweave.analysis.metrics.blocks.ACTIVE_MS`), when ``T`` itself is not built."""
