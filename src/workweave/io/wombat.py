@@ -38,7 +38,7 @@ from workweave.domain.text import MAX_LINE, text_problem
 
 SOURCE = "wombat"
 
-REQUIRED = (
+SESSION_COLUMNS = (
     "session date",
     "observer id",
     "session id",
@@ -47,13 +47,11 @@ REQUIRED = (
     "session start",
     "session end",
     "observer/session/task id",
-    "start time",
-    "end time",
-    "elapsed time",
-    "total time",
-    "ended by",
-    "is session complete?",
 )
+"""The columns that open every row of an export: the session and the task's id."""
+TIME_COLUMNS = ("start time", "end time", "elapsed time", "total time")
+"""The task's times, after its category columns."""
+REQUIRED = (*SESSION_COLUMNS, *TIME_COLUMNS, "ended by", "is session complete?")
 # Columns WOMBAT derives from the others; we recompute what they say and do not store them.
 DERIVED = re.compile(
     r"^(multi with|num of multitask fragments|num of tasks in multi \d+|total overlapping time|"

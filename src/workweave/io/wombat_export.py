@@ -29,6 +29,7 @@ from workweave.domain.errors import Problem, ValidationError
 from workweave.domain.observation import Session, Task
 from workweave.domain.study import check_timezone
 from workweave.domain.template import Template
+from workweave.io.wombat import SESSION_COLUMNS, TIME_COLUMNS
 
 CATEGORY_COLUMN = "What"
 SELF_OBSERVER = "self"
@@ -153,20 +154,10 @@ def write_wombat_export(
     n_int = max((len(t.suspensions) for s in sessions for t in s.tasks), default=0)
 
     header = [
-        "session date",
-        "observer id",
-        "session id",
-        "location id",
-        "participant id",
-        "session start",
-        "session end",
-        "observer/session/task id",
+        *SESSION_COLUMNS,
         CATEGORY_COLUMN,
         f"{CATEGORY_COLUMN} (subcategories)",
-        "start time",
-        "end time",
-        "elapsed time",
-        "total time",
+        *TIME_COLUMNS,
     ]
     header += [f"[{d}] {o}" for d, opts in multi.items() for o in opts]
     header += single
