@@ -51,7 +51,7 @@ def measure(folder: Path, threads: int, memory_limit: str, engine: str = "duckdb
         people=people,
         plans=plans,
         threads=threads,
-        memory_limit=memory_limit,
+        memory_limit=None if memory_limit.lower() == "none" else memory_limit,
         engine=engine,
     ) as pm:
         built = time.perf_counter() - started
@@ -84,7 +84,12 @@ def main() -> None:
     ap.add_argument("--events", type=int, default=10_000_000)
     ap.add_argument("--dir", type=Path, default=None)
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--memory-limit", default="3GB")
+    ap.add_argument(
+        "--memory-limit",
+        default="3GB",
+        help="DuckDB memory limit (as --memory-limit of 'workweave logs metrics'); 'none' for "
+        "DuckDB's default, 80%% of the machine's memory",
+    )
     ap.add_argument(
         "--engine",
         default="duckdb",

@@ -13,10 +13,12 @@ and demand events, participants with bands, pay points and weekly job plans. The
 are SYNTHETIC and mean nothing; only the times do.
 
 Printed: tasks, seconds to generate, to load (from a SQLite store, unless --no-store), a bare
-DuckDB GROUP BY scan of the task table in the same process (the floor), the full registry
-(load into the engine, build the blocks, every metric with 95 % bootstrap intervals) and its
-ratio to the scan, the time budget alone (share of observed time by category per session, no
-bootstrap, on a fresh engine: only the blocks it reads are built), and the peak resident
+DuckDB GROUP BY scan of the task table in the same process (the floor), the time budget alone
+(share of observed time by category per session, no bootstrap, on a fresh engine: only the
+blocks it reads are built), the full registry (load into the engine, build the blocks, every
+metric with 95 % bootstrap intervals) and its ratio to the scan, two steps no full registry
+can skip (joining dimension values to their tasks; one sweep over each session's ordered task
+endpoints) run alone on the raw tables, with their ratio to the scan, and the peak resident
 memory of the process (resource.getrusage). ``--memory-limit 4GB`` caps DuckDB's memory for
 the full registry (larger working tables spill to its temp directory: less memory, more
 time).
@@ -25,7 +27,6 @@ time).
 from __future__ import annotations
 
 import argparse
-import re
 import resource
 import sqlite3
 import sys
@@ -38,7 +39,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from workweave.analysis import duck
 from workweave.analysis import metrics as M
+from workweave.domain.errors import ValidationError
 from workweave.io.templates import DEFAULT_TEMPLATE, builtin_template
 from workweave.services import metrics as metrics_service
 
@@ -367,6 +370,37 @@ def bare_scan(tables: M.Tables) -> float:
     return took
 
 
+def floor_steps(tables: M.Tables) -> dict[str, float]:
+    """Seconds for two steps no full registry can skip, run on the raw input tables in a fresh
+    in-process DuckDB with the engine's settings: joining each dimension value to its task
+    (the 'with whom', 'how' and 'where' shares need the task's time and session), and one
+    sweep over the ordered task endpoints of each session (a running count of active tasks:
+    the least any multitasking, time-sliced or foreground measure needs)."""
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute("SET preserve_insertion_order = false")
+    con.register("tasks_in", tables["tasks"])
+    con.register("dims_in", tables["task_dimensions"])
+    steps = {
+        "dimension join": "SELECT t.session_id, d.dimension, d.value, "
+        "sum(t.known_end_ms - t.start_ms) AS ms FROM dims_in d "
+        "JOIN tasks_in t ON t.task_id = d.task_id GROUP BY ALL",
+        "one sweep": "SELECT session_id, t, sum(dd) OVER (PARTITION BY session_id ORDER BY t "
+        "ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS k FROM ("
+        "SELECT session_id, start_ms AS t, 1 AS dd FROM tasks_in UNION ALL "
+        "SELECT session_id, known_end_ms, -1 FROM tasks_in)",
+    }
+    took = {}
+    for name, sql in steps.items():
+        started = time.perf_counter()
+        con.execute(f"CREATE TEMP TABLE x AS {sql}")
+        took[name] = time.perf_counter() - started
+        con.execute("DROP TABLE x")
+    con.close()
+    return took
+
+
 def peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -387,6 +421,10 @@ def main(argv: list[str] | None = None) -> None:
         "spilled to DuckDB's temp directory; default: DuckDB's own, 80%% of RAM)",
     )
     args = ap.parse_args(argv)
+    try:
+        duck.check_memory_limit(args.memory_limit)
+    except ValidationError as exc:
+        sys.exit(str(exc))
 
     t0 = time.perf_counter()
     frames = generate(args.tasks, seed=args.seed)
@@ -423,11 +461,7 @@ def main(argv: list[str] | None = None) -> None:
     budget_s = time.perf_counter() - tb
     print(f"time budget by session ({len(budget):,} rows, engine {args.engine}): {budget_s:.2f} s")
     t2 = time.perf_counter()
-    engine = metrics_service.prepare(tables, **opts)
-    if args.memory_limit:
-        if not re.fullmatch(r"\d+(\.\d+)?\s*[KMGT]i?B", args.memory_limit):
-            sys.exit("--memory-limit: a size such as 4GB")
-        engine.con.execute(f"SET memory_limit = '{args.memory_limit}'")
+    engine = metrics_service.prepare(tables, memory_limit=args.memory_limit, **opts)
     t3 = time.perf_counter()
     result = engine.compute(by=args.by, seed=args.seed, B=args.boot)
     t4 = time.perf_counter()
@@ -439,6 +473,13 @@ def main(argv: list[str] | None = None) -> None:
     full = t4 - t2
     print(f"full registry (load + blocks + compute): {full:.2f} s for {n_tasks:,} tasks")
     print(f"ratio to the bare scan: {full / scan:.1f}x")
+    steps = floor_steps(tables)
+    both = sum(steps.values())
+    print(
+        "two steps every full registry needs, on the raw tables: "
+        + ", ".join(f"{k} {v:.2f} s" for k, v in steps.items())
+        + f"; together {both:.2f} s = {both / scan:.1f}x the bare scan"
+    )
     print(f"peak memory: {peak_mib():,.0f} MiB")
     engine.close()
 

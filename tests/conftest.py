@@ -29,6 +29,14 @@ def pytest_cmdline_main(config: pytest.Config) -> None:
         config.option.dist = "loadfile"
 
 
+@pytest.fixture(autouse=True)
+def _duckdb_limits(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test inherits or leaks DuckDB limits: ``--threads``/``--memory-limit`` set them in
+    the environment of the (in-process) command, and this puts it back afterwards."""
+    monkeypatch.setenv("WORKWEAVE_THREADS", "")
+    monkeypatch.setenv("WORKWEAVE_MEMORY_LIMIT", "")
+
+
 def wombat_files() -> list[Path]:
     return sorted(p for p in WOMBAT_DIR.glob("*.csv") if p.name != "ior-examples.csv")
 

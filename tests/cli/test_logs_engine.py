@@ -84,3 +84,14 @@ def test_both_engines_print_the_same_metrics(spark_ready, logged):
         outputs.append(out)
     assert "ehr_time8" in outputs[0]
     assert outputs[0] == outputs[1]
+
+
+def test_limits_give_the_same_passive_metrics_and_bad_ones_are_refused(logged):
+    code, plain = ww("logs", "metrics", "--format", "csv")
+    assert code == 0, plain
+    code, limited = ww(
+        "logs", "metrics", "--format", "csv", "--threads", "1", "--memory-limit", "256MiB"
+    )
+    assert code == 0 and limited == plain
+    code, out = ww("logs", "agreement", "--memory-limit", "0.5 apples")
+    assert code == 2 and "not a size" in out

@@ -195,3 +195,21 @@ def test_values_and_ids_that_match_nothing_are_errors_that_say_what_exists(paper
         "session=paper:9", "--boot", "0",
     )  # fmt: skip
     assert code == 2 and "no session 'paper:9'" in out
+
+
+def test_threads_and_a_memory_limit_change_nothing_but_the_machine(paper: str):
+    args = ("metrics", "--store", paper, "--all", "--format", "csv", "--boot", "200", "--seed", "3")
+    code, plain = ww(*args)
+    assert code == 0, plain
+    code, limited = ww(*args, "--threads", "1", "--memory-limit", "256MB")
+    assert code == 0, limited
+    assert limited == plain
+
+
+def test_bad_limits_are_refused_before_any_work(paper: str):
+    code, out = ww("metrics", "--store", paper, "--memory-limit", "lots")
+    assert code == 2 and "--memory-limit: 'lots' is not a size" in out
+    code, out = ww("metrics", "--store", paper, "--threads", "0")
+    assert code == 2 and "--threads: 0 threads; give 1 to 1024" in out
+    code, out = ww("metrics", "--store", paper, "--memory-limit", "1KB")
+    assert code == 2 and "too small" in out

@@ -15,10 +15,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import duckdb
 import pandas as pd
 
-from workweave.analysis import coobservation
+from workweave.analysis import coobservation, duck
 
 GROUPS = ("site", "participant", "observer")
 
@@ -66,7 +65,7 @@ def summarise(frames: Mapping[str, Any], *, observers: str | None = None) -> dic
     ).clip(lower=0).to_numpy() / 3_600_000.0
     counted = groups["counted"].to_numpy(dtype=bool)
     in_group = groups["group_size"].to_numpy() > 1
-    con = duckdb.connect()
+    con = duck.connect()
     for name in ("tasks", "suspensions", "point_events"):
         con.register(name, frames[name])
     con.register(

@@ -48,6 +48,39 @@ EngineOpt = Annotated[
         help="Where the SQL runs: 'duckdb' (in process) or 'spark' (docs/scale.md).",
     ),
 ]
+ThreadsOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--threads",
+        help="DuckDB threads (default: WORKWEAVE_THREADS, else every core).",
+        show_default=False,
+    ),
+]
+MemoryLimitOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--memory-limit",
+        help="DuckDB memory limit, e.g. 4GB (default: WORKWEAVE_MEMORY_LIMIT, else 80 % of "
+        "memory); larger work spills to disk.",
+        show_default=False,
+    ),
+]
+
+
+def apply_limits(threads: int | None, memory_limit: str | None) -> None:
+    """Check --threads and --memory-limit and set them for every DuckDB connection this
+    command opens (through the environment `workweave.analysis.duck` reads)."""
+    from workweave.analysis import duck
+
+    n = duck.check_threads(threads)
+    size = duck.check_memory_limit(memory_limit)
+    if n is not None:
+        os.environ[duck.THREADS_ENV] = str(n)
+    if size is not None:
+        os.environ[duck.MEMORY_ENV] = memory_limit.strip() if memory_limit else size
+    duck.limits_from_env()  # a malformed value already in the environment is named now
+
+
 SparkRemoteOpt = Annotated[
     str | None,
     typer.Option(
@@ -95,6 +128,9 @@ def friendly(fn: F | None = None, *, changes: bool = True) -> F | Callable[[F], 
         except (NotFoundError, WorkweaveError) as exc:
             err.print(f"[bold red]error:[/] {exc}", highlight=False)
             raise typer.Exit(2) from None
+        except MemoryError:
+            err.print("[bold red]error:[/] out of memory" + unchanged, highlight=False)
+            raise typer.Exit(2) from None
         except KeyboardInterrupt:
             err.print(f"[yellow]interrupted{unchanged}[/]")
             raise typer.Exit(130) from None
@@ -103,6 +139,10 @@ def friendly(fn: F | None = None, *, changes: bool = True) -> F | Callable[[F], 
         except Exception as exc:
             if os.environ.get("WORKWEAVE_DEBUG"):
                 raise
+            oom = _out_of_memory(exc)
+            if oom:
+                err.print(f"[bold red]error:[/] {oom}{unchanged}", highlight=False)
+                raise typer.Exit(2) from None
             err.print(
                 f"[bold red]internal error:[/] {type(exc).__name__}: {exc}\n"
                 "This is a bug in workweave; run again with WORKWEAVE_DEBUG=1 to see the details "
@@ -112,6 +152,14 @@ def friendly(fn: F | None = None, *, changes: bool = True) -> F | Callable[[F], 
             raise typer.Exit(3) from None
 
     return wrapper
+
+
+def _out_of_memory(exc: BaseException) -> str | None:
+    if type(exc).__name__ != "OutOfMemoryException":
+        return None
+    from workweave.analysis.duck import out_of_memory_message
+
+    return out_of_memory_message(exc)
 
 
 def reads(fn: F) -> F:

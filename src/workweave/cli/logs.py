@@ -11,9 +11,12 @@ import typer
 
 from workweave.cli.common import (
     EngineOpt,
+    MemoryLimitOpt,
     SparkRemoteOpt,
     StoreOpt,
     StudyOpt,
+    ThreadsOpt,
+    apply_limits,
     err,
     friendly,
     open_study,
@@ -142,6 +145,8 @@ def logs_metrics(
     fmt: Annotated[str, typer.Option("--format", help="table, json or csv.")] = "table",
     engine: EngineOpt = "duckdb",
     spark_remote: SparkRemoteOpt = None,
+    threads: ThreadsOpt = None,
+    memory_limit: MemoryLimitOpt = None,
     logs_dir: LogsDirOpt = None,
     store: StoreOpt = None,
     study: StudyOpt = None,
@@ -151,6 +156,7 @@ def logs_metrics(
     from workweave.analysis.metrics import parse_assignments
     from workweave.services import logs as svc
 
+    apply_limits(threads, memory_limit)
     st, sid, _ = open_study(store, study)
     res = svc.compute(
         st,
@@ -173,6 +179,8 @@ def logs_metrics(
 def logs_agreement(
     param: ParamOpt = None,
     fmt: Annotated[str, typer.Option("--format", help="table, json or csv.")] = "table",
+    threads: ThreadsOpt = None,
+    memory_limit: MemoryLimitOpt = None,
     logs_dir: LogsDirOpt = None,
     store: StoreOpt = None,
     study: StudyOpt = None,
@@ -181,6 +189,7 @@ def logs_agreement(
     active time in the same sessions: Bland-Altman bias and limits of agreement."""
     from workweave.services import logs as svc
 
+    apply_limits(threads, memory_limit)
     st, sid, _ = open_study(store, study)
     table, ag = svc.agreement(st, sid, logs_dir=logs_dir, params=_params(param))
     if fmt == "json":

@@ -25,11 +25,14 @@ if TYPE_CHECKING:
 
 from workweave.cli.common import (
     EngineOpt,
+    MemoryLimitOpt,
     ObserversOpt,
     SparkRemoteOpt,
     Spinner,
     StoreOpt,
     StudyOpt,
+    ThreadsOpt,
+    apply_limits,
     err,
     open_study,
     reads,
@@ -150,6 +153,8 @@ def metrics(
     ] = False,
     engine_name: EngineOpt = "duckdb",
     spark_remote: SparkRemoteOpt = None,
+    threads: ThreadsOpt = None,
+    memory_limit: MemoryLimitOpt = None,
     observers: ObserversOpt = "primary",
     plan: Annotated[
         str,
@@ -171,6 +176,7 @@ def metrics(
 
     if fmt not in FORMATS:
         raise ValidationError(f"unknown format '{fmt}' (choose from: {', '.join(FORMATS)})")
+    apply_limits(threads, memory_limit)
     if list_:
         _emit_list(fmt, out_file)
         return

@@ -23,10 +23,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pandas as pd
 import pyarrow.parquet as pq
 
+from workweave.analysis import duck
 from workweave.analysis.metrics.passive_engine import PassiveMetrics, window_active
 from workweave.analysis.passive import Agreement, bland_altman, observed_system_ms
 from workweave.domain.errors import NotFoundError, Problem, ValidationError
@@ -221,7 +221,7 @@ def _merge(
     if not todo:
         return {}
     cols = ", ".join(auditlogs.SCHEMA.names)
-    con = duckdb.connect()
+    con = duck.connect()
     try:
         con.execute("SET preserve_insertion_order = false")
         con.execute(
@@ -280,7 +280,7 @@ def erase_participant(store: Store, study_id: int, code: str) -> int:
     study = store.studies.get(study_id).name
     removed = 0
     for path in event_files(folder, study):
-        con = duckdb.connect()
+        con = duck.connect()
         try:
             n = con.execute(
                 f"SELECT COUNT(*) FROM read_parquet('{_q(path)}') WHERE participant = ?", [code]
@@ -425,7 +425,7 @@ def agreement(
     files = [str(p) for p in event_files(folder, study)]
     with_logs: set[str] = set()
     if files:
-        con = duckdb.connect()
+        con = duck.connect()
         try:
             lst = ", ".join(f"'{_q(Path(p))}'" for p in files)
             with_logs = {

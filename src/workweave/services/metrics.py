@@ -79,6 +79,7 @@ def prepare(
     domains: Mapping[str, str] | None = None,
     payscale: PayScale | None = None,
     threads: int | None = None,
+    memory_limit: str | None = None,
     observers: str | None = None,
     plan: str = "jobplan",
     engine: str = "duckdb",
@@ -91,7 +92,9 @@ def prepare(
     co-observation group) or 'all' (``workweave.analysis.coobservation``). ``plan``: what
     planned-versus-actual metrics read as the plan, 'jobplan' or 'calendar' (`with_plan`).
     ``engine``: 'duckdb' (in process, the default) or 'spark' (local Spark, or the Spark
-    Connect address ``spark_remote``); see ``workweave.analysis.metrics.engines``."""
+    Connect address ``spark_remote``); see ``workweave.analysis.metrics.engines``.
+    ``threads``, ``memory_limit`` (e.g. '4GB'): the DuckDB limits (``workweave.analysis.duck``;
+    default: ``WORKWEAVE_THREADS``, ``WORKWEAVE_MEMORY_LIMIT``, else DuckDB's own)."""
     m = Metrics(
         with_plan(source, plan, study_id=study_id, study=study),
         payscale=payscale if payscale is not None else payscale_for(params),
@@ -100,6 +103,7 @@ def prepare(
         params=params,
         domains=domains,
         threads=threads,
+        memory_limit=memory_limit,
         observers=observers,
         engine=engine,
         spark_remote=spark_remote,

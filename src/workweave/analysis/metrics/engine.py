@@ -16,7 +16,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from workweave.analysis import coobservation
+from workweave.analysis import coobservation, duck
 from workweave.analysis.metrics import blocks, budget, choices, engines, stats
 from workweave.analysis.metrics.registry import (
     METRICS,
@@ -95,6 +95,7 @@ class Metrics:
         params: Mapping[str, Any] | None = None,
         domains: Mapping[str, str] | None = None,
         threads: int | None = None,
+        memory_limit: str | None = None,
         observers: str | None = None,
         engine: str = "duckdb",
         spark_remote: str | None = None,
@@ -104,14 +105,12 @@ class Metrics:
         self.params = resolve_parameters(params)
         self.payscale = payscale
         self.filter = _check_filter(filter)
-        self.con = duckdb.connect()
+        self.con = duck.connect(threads=threads, memory_limit=memory_limit)
         self.con.execute("SET TimeZone = 'UTC'")
         # the working tables live in memory for one computation: never pause to checkpoint
         # (compress) them, and let operators run without keeping insertion order
         self.con.execute("SET checkpoint_threshold = '1TB'")
         self.con.execute("SET preserve_insertion_order = false")
-        if threads:
-            self.con.execute(f"SET threads = {int(threads)}")
         self.timings: dict[str, float] = {}
         self._block_s = 0.0  # seconds spent building blocks (kept apart from "metric sql")
         self._itemsets: dict[str, int] = {}  # an items query -> its number in ITEMS

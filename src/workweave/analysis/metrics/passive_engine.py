@@ -30,6 +30,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from workweave.analysis import duck
 from workweave.analysis.metrics import choices, stats
 from workweave.analysis.metrics.passive import (
     DAY_MS,
@@ -137,14 +138,10 @@ class PassiveMetrics:
         self.timings: dict[str, float] = {}
         self.metrics = list(metrics) if metrics is not None else list(PASSIVE_METRICS)
         self.people = _people(people, study)
-        self.con = duckdb.connect()
+        self.con = duck.connect(threads=threads, memory_limit=memory_limit)
         con = self.con
         con.execute("SET TimeZone = 'UTC'")
         con.execute("SET preserve_insertion_order = false")
-        if threads:
-            con.execute(f"SET threads = {int(threads)}")
-        if memory_limit:
-            con.execute(f"SET memory_limit = '{memory_limit}'")
         files = [str(f) for f in events]
         self.n_events = 0
         self.parts: dict[str, list[pd.DataFrame]] = {}
@@ -531,10 +528,8 @@ def window_active(
     files = [str(f) for f in events]
     if not files or not len(windows):
         return out
-    con = duckdb.connect()
+    con = duck.connect(threads=threads)
     try:
-        if threads:
-            con.execute(f"SET threads = {int(threads)}")
         sw = windows[["session_id", "participant", "start_ms", "end_ms"]].copy()
         sw["participant"] = sw["participant"].astype(str)
         con.register("SW", sw)
