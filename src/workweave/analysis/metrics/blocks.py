@@ -41,13 +41,15 @@ Blocks, in order:
         (``n_susp`` the tasks it suspended); a suspension naming no interrupting task is an
         event of its own (`workweave.domain.observation.Session.interruption_events`).
 ``XS``  the suspensions clipped to their task's window.
-``XU``  per task with suspensions inside its window: the length of their union (suspensions
-        ordered by start; a running max of ends starts a new run where a suspension begins
-        after it), so a task's active time is its span less this (`ACTIVE_MS`).
-``PX``  the active pieces of the tasks with suspensions; ``P`` adds the tasks without.
-``P``   active pieces: each task's ``[start, end)`` minus the union of its suspensions
-        (a per-task sweep over start/end and suspension boundaries with running sums),
-        tasks without suspensions giving one piece.
+``XR``  per task with suspensions inside its window: the runs of its suspensions (ordered by
+        start; a running max of ends starts a new run where a suspension begins after it,
+        so suspensions that overlap or touch are one run), each ``[rs, re)``.
+``XU``  the length of a task's runs together: the union of its suspensions, so a task's active
+        time is its span less this (`ACTIVE_MS`).
+``PX``  the active pieces of the tasks with suspensions: the gaps of the task's window between
+        its runs (before the first, between two, after the last), those of positive length;
+        ``P`` adds the tasks without, one piece each.
+``P``   active pieces: each task's ``[start, end)`` minus the union of its suspensions.
 ``PL``  planned job-plan intervals: each session's local dates (in the site's time zone)
         crossed with the participant's weekly sessions, local clock times turned into
         instants with ``timezone()`` (so sessions keep their local hours across daylight-
@@ -299,7 +301,7 @@ WHERE least(coalesce(x.end_ms, t.b0), t.b0) > greatest(x.start_ms, t.a0)
 """,
     ),
     Block(
-        "XU",
+        "XR",
         """
 WITH o AS (
     SELECT task_id, xs, xe,
@@ -314,34 +316,31 @@ r AS (
                      ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS run
     FROM o
 )
-SELECT task_id, CAST(sum(len) AS DOUBLE) AS suspended
-FROM (SELECT task_id, max(xe) - min(xs) AS len FROM r GROUP BY task_id, run) runs
-GROUP BY task_id
+SELECT task_id, run, min(xs) AS rs, max(xe) AS re FROM r GROUP BY task_id, run
 """,
+    ),
+    Block(
+        "XU",
+        "SELECT task_id, CAST(sum(re - rs) AS DOUBLE) AS suspended FROM XR GROUP BY task_id",
     ),
     Block(
         "PX",
         """
-WITH st AS (SELECT DISTINCT task_id FROM XS),
-ev AS (
-    SELECT task_id, a0 AS t, 1 AS dt, 0 AS ds FROM T0 SEMI JOIN st USING (task_id)
-    UNION ALL SELECT task_id, b0, -1, 0 FROM T0 SEMI JOIN st USING (task_id)
-    UNION ALL SELECT task_id, xs, 0, 1 FROM XS
-    UNION ALL SELECT task_id, xe, 0, -1 FROM XS
+WITH r AS (
+    SELECT task_id, run, rs, re, lead(rs) OVER (PARTITION BY task_id ORDER BY rs) AS next_rs
+    FROM XR
 ),
-g AS (SELECT task_id, t, sum(dt) AS dt, sum(ds) AS ds FROM ev GROUP BY ALL),
-w AS (
-    SELECT task_id, t, lead(t) OVER w AS nt, sum(dt) OVER wr AS o, sum(ds) OVER wr AS su,
-           row_number() OVER w AS n
-    FROM g WINDOW w AS (PARTITION BY task_id ORDER BY t),
-                  wr AS (PARTITION BY task_id ORDER BY t
-                         ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+g AS (  -- the gap after each run (to the next run, or to the task's end), and before the first
+    SELECT task_id, run AS n, re AS a, next_rs AS b FROM r
+    UNION ALL
+    SELECT task_id, 0, NULL, rs FROM r WHERE run = 1
 )
-SELECT (k.task_id << 16) + w.n AS pid, k.task_id, k.session_id, w.t AS a, w.nt AS b,
-       (w.nt - w.t)::DOUBLE AS len, k.cat, k.dom, k.jp, k.prio,
-       w.t = k.a0 AS starts_task
-FROM w JOIN T0 k USING (task_id)
-WHERE w.o = 1 AND w.su = 0 AND w.nt > w.t
+SELECT (k.task_id << 16) + g.n AS pid, k.task_id, k.session_id,
+       coalesce(g.a, k.a0) AS a, coalesce(g.b, k.b0) AS b,
+       (coalesce(g.b, k.b0) - coalesce(g.a, k.a0))::DOUBLE AS len,
+       k.cat, k.dom, k.jp, k.prio, g.a IS NULL AS starts_task
+FROM g JOIN T0 k ON k.task_id = g.task_id
+WHERE coalesce(g.b, k.b0) > coalesce(g.a, k.a0)
 """,
     ),
     Block(
