@@ -77,7 +77,7 @@ def apply_limits(threads: int | None, memory_limit: str | None) -> None:
     if n is not None:
         os.environ[duck.THREADS_ENV] = str(n)
     if size is not None:
-        os.environ[duck.MEMORY_ENV] = memory_limit.strip() if memory_limit else size
+        os.environ[duck.MEMORY_ENV] = str(memory_limit).strip()  # as given, for messages
     duck.limits_from_env()  # a malformed value already in the environment is named now
 
 
@@ -139,7 +139,9 @@ def friendly(fn: F | None = None, *, changes: bool = True) -> F | Callable[[F], 
         except Exception as exc:
             if os.environ.get("WORKWEAVE_DEBUG"):
                 raise
-            oom = _out_of_memory(exc)
+            from workweave.analysis.duck import out_of_memory_message
+
+            oom = out_of_memory_message(exc)
             if oom:
                 err.print(f"[bold red]error:[/] {oom}{unchanged}", highlight=False)
                 raise typer.Exit(2) from None
@@ -152,14 +154,6 @@ def friendly(fn: F | None = None, *, changes: bool = True) -> F | Callable[[F], 
             raise typer.Exit(3) from None
 
     return wrapper
-
-
-def _out_of_memory(exc: BaseException) -> str | None:
-    if type(exc).__name__ != "OutOfMemoryException":
-        return None
-    from workweave.analysis.duck import out_of_memory_message
-
-    return out_of_memory_message(exc)
 
 
 def reads(fn: F) -> F:
