@@ -10,8 +10,14 @@ import pandas as pd
 
 from workweave.analysis.metrics.engine import RESULT_COLUMNS
 from workweave.report.document import Cell, Note, Para, Subhead, Table, md
-from workweave.report.estimates import BREAKDOWN_LABELS, fmt, key_label
+from workweave.report.estimates import fmt, key_label
 from workweave.report.study.context import StudyContext
+from workweave.report.study.tables import (
+    breakdown_label,
+    participants_per_group,
+    small_groups_note,
+    split_small_groups,
+)
 
 CSV_COLUMNS = ("breakdown", "group", *RESULT_COLUMNS)
 
@@ -65,26 +71,18 @@ def section(ctx: StudyContext) -> None:
 
 
 def _table(ctx: StudyContext, s: object, b: str, df: pd.DataFrame) -> None:
-    label = "the whole study" if b == "study" else f"by {BREAKDOWN_LABELS.get(b, b)}"
+    label = breakdown_label(b)
     if not len(df):
         s.add(Note(f"No audit-log events to measure {label}.", "missing"))  # type: ignore[attr-defined]
         return
-    groups = df["group"].drop_duplicates().tolist()
-    n_part = df.groupby("group", sort=False)["n_participants"].max()
-    visible = [g for g in groups if n_part[g] >= ctx.suppress_below]
-    hidden = [g for g in groups if n_part[g] < ctx.suppress_below]
+    visible, hidden = split_small_groups(participants_per_group(df), ctx.suppress_below)
     shown = df[df["group"].isin(visible)].copy()
     ctx.report.csv[f"{ctx.report.stem}-passive-{b}.csv"] = shown[
         [c for c in CSV_COLUMNS if c in shown.columns]
     ]
     if hidden:
         s.add(  # type: ignore[attr-defined]
-            Note(
-                f"Audit-log measures {label}: {len(hidden)} group(s) with fewer than "
-                f"{ctx.suppress_below} participants are not shown (small-number rule)"
-                + (f": {', '.join(map(str, hidden))}." if b != "study" else "."),
-                "suppressed",
-            )
+            small_groups_note(f"Audit-log measures {label}", b, hidden, ctx.suppress_below)
         )
     if not visible:
         return

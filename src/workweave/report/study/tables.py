@@ -55,10 +55,9 @@ def section(ctx: StudyContext) -> None:
                 )
             )
             noted = True
-        label = "the whole study" if b == "study" else f"by {BREAKDOWN_LABELS.get(b, b)}"
-        n_part = _participants_per_group(df)
-        visible = [g for g, n in n_part.items() if n >= ctx.suppress_below]
-        hidden = [g for g, n in n_part.items() if n < ctx.suppress_below]
+        label = breakdown_label(b)
+        n_part = participants_per_group(df)
+        visible, hidden = split_small_groups(n_part, ctx.suppress_below)
         shown = df[df["group"].isin(visible)].copy()
         # a single estimate resting on fewer participants than the rule allows is blanked too
         few = shown["n_participants"] < ctx.suppress_below
@@ -70,14 +69,7 @@ def section(ctx: StudyContext) -> None:
         out = shown.assign(breakdown=b)
         ctx.report.csv[csv_name] = out[[c for c in CSV_COLUMNS if c in out.columns]]
         if hidden:
-            s.add(
-                Note(
-                    f"Tables {label}: {len(hidden)} group(s) with fewer than "
-                    f"{ctx.suppress_below} participants are not shown (small-number rule)"
-                    + (f": {', '.join(hidden)}." if b != "study" else "."),
-                    "suppressed",
-                )
-            )
+            s.add(small_groups_note(f"Tables {label}", b, hidden, ctx.suppress_below))
         if not visible:
             continue
         for i in range(0, len(visible), GROUPS_PER_TABLE):
@@ -111,11 +103,34 @@ def _category_labels(ctx: StudyContext) -> dict[str, str]:
     return out
 
 
-def _participants_per_group(df: pd.DataFrame) -> dict[str, int]:
+def participants_per_group(df: pd.DataFrame) -> dict[str, int]:
     """Participants per group: the most of any metric (those computed on all sessions)."""
     return {
         str(g): int(n) for g, n in df.groupby("group", sort=False)["n_participants"].max().items()
     }
+
+
+def breakdown_label(b: str) -> str:
+    """How a breakdown is named in notes: 'the whole study', 'by site'..."""
+    return "the whole study" if b == "study" else f"by {BREAKDOWN_LABELS.get(b, b)}"
+
+
+def split_small_groups(n_part: dict[str, int], threshold: int) -> tuple[list[str], list[str]]:
+    """The groups the small-number rule shows (at least `threshold` participants) and hides,
+    each in the order of `n_part` (participants per group)."""
+    return (
+        [g for g, n in n_part.items() if n >= threshold],
+        [g for g, n in n_part.items() if n < threshold],
+    )
+
+
+def small_groups_note(what: str, b: str, hidden: list[str], threshold: int) -> Note:
+    """The note saying which groups the small-number rule hid from `what`."""
+    return Note(
+        f"{what}: {len(hidden)} group(s) with fewer than {threshold} participants are not "
+        "shown (small-number rule)" + (f": {', '.join(hidden)}." if b != "study" else "."),
+        "suppressed",
+    )
 
 
 def _metric_table(
